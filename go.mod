@@ -1,0 +1,3 @@
+module github.com/dropkernel/dropout
+
+go 1.26

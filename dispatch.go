@@ -1,8 +1,10 @@
 package dropout
 
 import (
+	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // kernels is one implementation path. The stream kernels (fwd, draws) start
@@ -38,10 +40,10 @@ var genericKernels = kernels{
 }
 
 // available lists the paths this CPU and build can run, best first; the
-// generic path is always last. active is the one in use.
+// generic path is always last. active holds the one in use.
 var (
 	available []*kernels
-	active    *kernels
+	active    atomic.Pointer[kernels]
 )
 
 func init() {
@@ -55,7 +57,7 @@ func init() {
 		}
 	}
 	available = append(available, &genericKernels)
-	active = available[0]
+	active.Store(available[0])
 }
 
 // Kernel returns the name of the path in use: "avx512", "avx2", "neon" or
@@ -64,4 +66,29 @@ func init() {
 // names read at start-up, turns paths off (DROPOUT_DISABLE=avx512,avx2
 // leaves the generic path on amd64). Builds with the purego tag always use
 // "generic".
-func Kernel() string { return active.name }
+func Kernel() string { return active.Load().name }
+
+// Kernels returns the names of the paths this CPU and build can run, best
+// first; "generic" is always last. Paths turned off by DROPOUT_DISABLE are
+// not listed.
+func Kernels() []string {
+	names := make([]string, len(available))
+	for i, k := range available {
+		names[i] = k.name
+	}
+	return names
+}
+
+// UseKernel makes the named path, one of Kernels(), the one in use by every
+// later call, and returns an error naming the available paths otherwise.
+// Every path gives the same bits; this is for benchmarks and tests that
+// compare them. Calls already running finish on the path they started with.
+func UseKernel(name string) error {
+	for _, k := range available {
+		if k.name == name {
+			active.Store(k)
+			return nil
+		}
+	}
+	return fmt.Errorf("dropout.UseKernel: %q is not available here; available: %s", name, strings.Join(Kernels(), ", "))
+}

@@ -140,7 +140,8 @@ func (d Dropout) Backward(dx, dy []float32, mask Mask) {
 	scale := d.Scale()
 	body := n &^ 63
 	if body > 0 {
-		active.bwd(dx[:body], dy[:body], mask[:body/64], scale, useNT(n))
+		k := active.Load()
+		k.bwd(dx[:body], dy[:body], mask[:body/64], scale, useNT(k, n))
 	}
 	sb := math.Float32bits(scale)
 	for i := body; i < n; i++ {
@@ -170,7 +171,8 @@ func (d Dropout) Infer(y, x []float32) {
 		}
 		return
 	}
-	active.scale(y, x, d.InferScale(), useNT(len(x)))
+	k := active.Load()
+	k.scale(y, x, d.InferScale(), useNT(k, len(x)))
 }
 
 // Draws writes the raw 24-bit draws u[i] = u_i < 1<<24 of stream positions
@@ -193,7 +195,7 @@ func (d Dropout) stream(y, x []float32, u []uint32, mask Mask, key Key) {
 	if n == 0 {
 		return
 	}
-	k := active
+	k := active.Load()
 	if mask != nil {
 		mask = mask[:MaskLen(n)]
 		if key.Offset%64 != 0 {
@@ -202,7 +204,7 @@ func (d Dropout) stream(y, x []float32, u []uint32, mask Mask, key Key) {
 			mask[len(mask)-1] = 0 // only the last word can be partial
 		}
 	}
-	e := elem{thr: d.thr, sb: d.keepX ^ oneBits, y: y, x: x, u: u, mask: mask, nt: useNT(n)}
+	e := elem{thr: d.thr, sb: d.keepX ^ oneBits, y: y, x: x, u: u, mask: mask, nt: useNT(k, n)}
 	base := streamBase(key.Seed)
 	var st lanes
 	pos := key.Offset
@@ -288,8 +290,8 @@ func (e *elem) body(k *kernels, st *lanes, i, b int) {
 }
 
 // useNT reports whether a call of n elements should store with
-// non-temporal hints on the active path.
-func useNT(n int) bool { return active.ntMin > 0 && n >= active.ntMin }
+// non-temporal hints on path k.
+func useNT(k *kernels, n int) bool { return k.ntMin > 0 && n >= k.ntMin }
 
 func checkMask(fn string, mask Mask, n int) {
 	if len(mask) < MaskLen(n) {

@@ -6,18 +6,18 @@ import "testing"
 // of available, the generic path last), with that path active, and restores
 // the active path afterwards.
 func forEachPath(t testing.TB, f func(t testing.TB, k *kernels)) {
-	saved := active
-	defer func() { active = saved }()
+	saved := active.Load()
+	defer active.Store(saved)
 	for _, k := range available {
-		active = k
+		active.Store(k)
 		f(t, k)
 	}
 }
 
 // withPath runs f with k active and restores the active path.
 func withPath(k *kernels, f func()) {
-	saved := active
-	defer func() { active = saved }()
-	active = k
+	saved := active.Load()
+	defer active.Store(saved)
+	active.Store(k)
 	f()
 }

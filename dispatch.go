@@ -7,37 +7,70 @@ import (
 	"sync/atomic"
 )
 
-// kernels is one implementation path. The stream kernels (fwd, draws) start
-// at lane 0 of the state's current step and take lengths that are multiples
-// of 64; bwd takes a multiple of 64 elements and their mask words; scale and
-// skip take any length. Each must give exactly the bits of the generic
-// kernels in kernel_generic.go.
+// kernels is one implementation path. Its operations dispatch with a switch
+// on id to direct calls (never through function values, which would make
+// every lane state and buffer escape to the heap): id 0 is the generic path,
+// other ids belong to the architecture file, which defines the arch*
+// functions. The stream kernels (fwd, draws) start at lane 0 of the state's
+// current step and take lengths that are multiples of 64; bwd takes a
+// multiple of 64 elements and their mask words; scale and skip take any
+// length. Every path must give exactly the bits of the generic kernels in
+// kernel_generic.go.
 type kernels struct {
 	name string
-	// fwd: y[i] = x[i]*(u_i >= thr ? scale : 0); keep bits to bits unless nil.
-	// nt asks for non-temporal stores of y: the whole call is at least ntMin
-	// elements, too big to stay in cache.
-	fwd func(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool)
-	// draws: u[i] = u_i.
-	draws func(st *lanes, u []uint32)
-	// bwd: dx[i] = dy[i]*(bit i of words ? scale : 0).
-	bwd func(dx, dy []float32, words []uint64, scale float32, nt bool)
-	// scale: y[i] = x[i]*a.
-	scale func(y, x []float32, a float32, nt bool)
-	// skip: advance every lane n steps.
-	skip func(st *lanes, n int)
-	// ntMin is the call length from which nt is set; 0 means never.
+	id   int // 0: generic; otherwise an architecture path
+	// ntMin is the call length from which the non-temporal hint is set
+	// (the data cannot stay in cache anyway); 0 means never.
 	ntMin int
 }
 
-var genericKernels = kernels{
-	name:  "generic",
-	fwd:   fwdGeneric,
-	draws: drawsGeneric,
-	bwd:   bwdGeneric,
-	scale: scaleGeneric,
-	skip:  (*lanes).skip,
+// fwd: y[i] = x[i]*(u_i >= thr ? scale : 0), keep bits to bits unless nil;
+// st advances len(x)/16 steps. nt asks for non-temporal stores of y.
+func (k *kernels) fwd(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
+	if k.id == 0 {
+		fwdGeneric(st, y, x, bits, thr, scale)
+		return
+	}
+	archFwd(k.id, st, y, x, bits, thr, scale, nt)
 }
+
+// draws: u[i] = u_i; st advances len(u)/16 steps.
+func (k *kernels) draws(st *lanes, u []uint32) {
+	if k.id == 0 {
+		drawsGeneric(st, u)
+		return
+	}
+	archDraws(k.id, st, u)
+}
+
+// bwd: dx[i] = dy[i]*(bit i of words ? scale : 0).
+func (k *kernels) bwd(dx, dy []float32, words []uint64, scale float32, nt bool) {
+	if k.id == 0 {
+		bwdGeneric(dx, dy, words, scale)
+		return
+	}
+	archBwd(k.id, dx, dy, words, scale, nt)
+}
+
+// scale: y[i] = x[i]*a.
+func (k *kernels) scale(y, x []float32, a float32, nt bool) {
+	if k.id == 0 {
+		scaleGeneric(y, x, a)
+		return
+	}
+	archScale(k.id, y, x, a, nt)
+}
+
+// skip: advance every lane n steps.
+func (k *kernels) skip(st *lanes, n int) {
+	if k.id == 0 {
+		st.skip(n)
+		return
+	}
+	archSkip(k.id, st, n)
+}
+
+var genericKernels = kernels{name: "generic"}
 
 // available lists the paths this CPU and build can run, best first; the
 // generic path is always last. active holds the one in use.

@@ -2,4 +2,19 @@
 
 package dropout
 
+// Placeholder until the arm64 kernels land: only the generic path exists, and the arch*
+// functions are never called.
+
 func archKernels() []*kernels { return nil }
+
+func archFwd(id int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
+	panic("dropout: no assembly path in this build")
+}
+func archDraws(id int, st *lanes, u []uint32) { panic("dropout: no assembly path in this build") }
+func archBwd(id int, dx, dy []float32, words []uint64, scale float32, nt bool) {
+	panic("dropout: no assembly path in this build")
+}
+func archScale(id int, y, x []float32, a float32, nt bool) {
+	panic("dropout: no assembly path in this build")
+}
+func archSkip(id int, st *lanes, n int) { panic("dropout: no assembly path in this build") }

@@ -21,9 +21,8 @@ const chunkSteps = 64 // steps per lane pass: 1024 elements, 16 mask words
 // fwdGeneric is the reference Forward kernel: for i in [0, len(x)),
 // keep_i = u_i >= thr, y[i] = x[i] * (keep_i ? scale : 0), and keep_i is bit
 // i%64 of bits[i/64] when bits is not nil. len(x) is a multiple of 64,
-// len(y) == len(x), and st advances by len(x)/16 steps. The generic
-// kernels ignore the non-temporal hint.
-func fwdGeneric(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, _ bool) {
+// len(y) == len(x), and st advances by len(x)/16 steps.
+func fwdGeneric(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32) {
 	sb := math.Float32bits(scale)
 	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
@@ -114,7 +113,7 @@ func drawsGeneric(st *lanes, u []uint32) {
 // bwdGeneric is the reference Backward kernel: for i in [0, len(dy)),
 // dx[i] = dy[i] * (bit i%64 of words[i/64] ? scale : 0). len(dy) is a
 // multiple of 64 and len(words) == len(dy)/64.
-func bwdGeneric(dx, dy []float32, words []uint64, scale float32, _ bool) {
+func bwdGeneric(dx, dy []float32, words []uint64, scale float32) {
 	sb := math.Float32bits(scale)
 	for k, w := range words {
 		cx, cy := dx[k*64:k*64+64], dy[k*64:k*64+64]
@@ -126,7 +125,7 @@ func bwdGeneric(dx, dy []float32, words []uint64, scale float32, _ bool) {
 }
 
 // scaleGeneric is y[i] = x[i] * a for every i.
-func scaleGeneric(y, x []float32, a float32, _ bool) {
+func scaleGeneric(y, x []float32, a float32) {
 	y = y[:len(x)]
 	for i, v := range x {
 		y[i] = v * a

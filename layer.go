@@ -1,0 +1,92 @@
+package dropout
+
+import "fmt"
+
+// Layer is the book's Dropout class: it owns the seed, the stream position
+// and the mask of the last training pass, so that Backward needs no
+// arguments beyond the gradient. Each training Forward of n elements uses
+// stream positions [Pos(), Pos()+n) and then advances Pos() by n, so two
+// passes get different masks and a run is reproducible from its seed.
+// A Layer allocates only when its mask buffer must grow. It is not safe
+// for concurrent use; the Dropout it wraps is.
+//
+// In NumPy (Deep Learning from Scratch):
+//
+//	class Dropout:
+//	    def forward(self, x, train_flg=True):
+//	        if train_flg:
+//	            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+//	            return x * self.mask
+//	        return x * (1.0 - self.dropout_ratio)
+//	    def backward(self, dout):
+//	        return dout * self.mask
+type Layer struct {
+	d    Dropout
+	seed uint64
+	pos  uint64
+	mask Mask
+	n    int // length of the last training Forward; -1 before the first
+}
+
+// NewLayer returns a Layer dropping with probability p in the given mode,
+// drawing from the stream of seed from position 0. It returns New's error
+// for a bad p or mode.
+func NewLayer(p float64, mode Mode, seed uint64) (*Layer, error) {
+	d, err := New(p, mode)
+	if err != nil {
+		return nil, fmt.Errorf("dropout.NewLayer: %w", err)
+	}
+	return &Layer{d: d, seed: seed, n: -1}, nil
+}
+
+// Forward computes y from x: with train, Dropout.Forward at the layer's
+// key, keeping the mask for Backward and advancing the stream position by
+// len(x); without train, Dropout.Infer. y may be x itself. It panics as
+// Dropout.Forward does.
+func (l *Layer) Forward(y, x []float32, train bool) {
+	if !train {
+		l.d.Infer(y, x)
+		return
+	}
+	n := len(x)
+	if w := MaskLen(n); cap(l.mask) < w {
+		l.mask = make(Mask, w)
+	} else {
+		l.mask = l.mask[:w]
+	}
+	l.d.Forward(y, x, l.mask, Key{Seed: l.seed, Offset: l.pos})
+	l.pos += uint64(n)
+	l.n = n
+}
+
+// Backward computes dx = dy * factor with the mask of the last training
+// Forward (the book's dout * self.mask). dx may be dy itself. It panics if
+// there was no training Forward yet or if len(dy) differs from its length.
+func (l *Layer) Backward(dx, dy []float32) {
+	if l.n < 0 {
+		panic("dropout: Layer.Backward: no training Forward has run, so there is no mask")
+	}
+	if len(dy) != l.n {
+		panic(fmt.Sprintf("dropout: Layer.Backward: len(dy) = %d, but the last training Forward had %d elements", len(dy), l.n))
+	}
+	l.d.Backward(dx, dy, l.mask)
+}
+
+// Dropout returns the layer's configuration.
+func (l *Layer) Dropout() Dropout { return l.d }
+
+// Mask returns the keep bits of the last training Forward (nil before the
+// first). The layer reuses this memory on the next training Forward.
+func (l *Layer) Mask() Mask {
+	if l.n < 0 {
+		return nil
+	}
+	return l.mask
+}
+
+// Key returns the key the next training Forward will use.
+func (l *Layer) Key() Key { return Key{Seed: l.seed, Offset: l.pos} }
+
+// Seek sets the stream position of the next training Forward, e.g. to
+// replay a pass or to resume a run from a checkpoint.
+func (l *Layer) Seek(pos uint64) { l.pos = pos }

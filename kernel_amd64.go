@@ -2,19 +2,263 @@
 
 package dropout
 
-// Placeholder until the amd64 kernels land: only the generic path exists, and the arch*
-// functions are never called.
+import (
+	"unsafe"
 
-func archKernels() []*kernels { return nil }
+	"github.com/klauspost/cpuid/v2"
+)
+
+// The amd64 paths: "avx512" (AVX512F, AVX512BW, AVX512VL: zmm registers and
+// 64-bit K-register moves) and "avx2". Both keep the 16 lanes in registers
+// for a whole call and do 64 elements, one mask word, per loop iteration;
+// kernel_amd64.s holds the loops and kernel_generic.go the reference they
+// reproduce bit for bit.
+
+const (
+	idAVX512 = 1
+	idAVX2   = 2
+)
+
+var (
+	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
+	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2)
+)
+
+// ntMinAMD64 is the call length (elements) from which y is stored with
+// non-temporal hints: a call of n elements moves 8n bytes, and from 16 MiB
+// on, x and y together exceed any L2 and the private share of a server's
+// L3, so the stores only evict useful lines. Measured on the machine of the
+// README: below that, normal stores win (the data stays in L2/L3 for the
+// next call); from there on, NT stores save the read-for-ownership.
+func ntMinAMD64() int {
+	n := 1 << 21 // 2 Mi elements: 8 MiB of x plus 8 MiB of y
+	if l2 := cpuid.CPU.Cache.L2; l2 > 0 && l2/2 > n {
+		n = l2 / 2 // never below the L2: x and y in L2 beat any NT store
+	}
+	return n
+}
+
+func archKernels() []*kernels {
+	nt := ntMinAMD64()
+	var ks []*kernels
+	if hasAVX512 {
+		ks = append(ks, &kernels{name: "avx512", id: idAVX512, ntMin: nt})
+	}
+	if hasAVX2 {
+		ks = append(ks, &kernels{name: "avx2", id: idAVX2, ntMin: nt})
+	}
+	return ks
+}
+
+// aligned reports whether p is a multiple of a (a power of two).
+func aligned[T any](p *T, a uintptr) bool { return uintptr(unsafe.Pointer(p))&(a-1) == 0 }
 
 func archFwd(id int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+	n := len(x)
+	if n == 0 {
+		return
+	}
+	y = y[:n]
+	var pb *uint64
+	if bits != nil {
+		bits = bits[:n/64]
+		pb = &bits[0]
+		raceWrite(bits)
+	}
+	raceRead(x)
+	raceWrite(y)
+	if id == idAVX512 {
+		nt = nt && aligned(&y[0], 64)
+		if thr >= 1<<24 {
+			// Nothing is kept, and thr<<8 does not fit: keeping every
+			// element with factor +0 gives the same products, then the
+			// keep bits are all zero.
+			fwdAVX512(st, &y[0], &x[0], nil, n/64, 0, 0, nt)
+			clear(bits)
+			return
+		}
+		fwdAVX512(st, &y[0], &x[0], pb, n/64, thr<<8, scale, nt)
+		return
+	}
+	fwdAVX2(st, &y[0], &x[0], pb, n/64, thr-1, scale, nt && aligned(&y[0], 32))
 }
-func archDraws(id int, st *lanes, u []uint32) { panic("dropout: no assembly path in this build") }
+
+func archDraws(id int, st *lanes, u []uint32) {
+	if len(u) == 0 {
+		return
+	}
+	raceWrite(u)
+	if id == idAVX512 {
+		drawsAVX512(st, &u[0], len(u)/64)
+		return
+	}
+	drawsAVX2(st, &u[0], len(u)/64)
+}
+
 func archBwd(id int, dx, dy []float32, words []uint64, scale float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+	n := len(dy)
+	if n == 0 {
+		return
+	}
+	dx = dx[:n]
+	words = words[:n/64]
+	raceRead(dy)
+	raceRead(words)
+	raceWrite(dx)
+	if id == idAVX512 {
+		bwdAVX512(&dx[0], &dy[0], &words[0], n/64, scale, nt && aligned(&dx[0], 64))
+		return
+	}
+	bwdAVX2(&dx[0], &dy[0], &words[0], n/64, scale, nt && aligned(&dx[0], 32))
 }
+
 func archScale(id int, y, x []float32, a float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+	n := len(x)
+	y = y[:n]
+	raceRead(x)
+	raceWrite(y)
+	vec, align := 16, uintptr(64)
+	if id != idAVX512 {
+		vec, align = 8, 32
+	}
+	if nt && n > 0 && !aligned(&y[0], align) {
+		// Elements up to the next aligned address of y in Go, so that
+		// the non-temporal stores are aligned.
+		h := min(n, int((align-uintptr(unsafe.Pointer(&y[0]))%align)/4))
+		scaleGeneric(y[:h], x[:h], a)
+		x, y, n = x[h:], y[h:], n-h
+		nt = n > 0 && aligned(&y[0], align) // false only for a misaligned float32
+	}
+	body := n &^ (vec - 1)
+	if body > 0 {
+		if id == idAVX512 {
+			scaleAVX512(&y[0], &x[0], body, a, nt)
+		} else {
+			scaleAVX2(&y[0], &x[0], body, a, nt)
+		}
+	}
+	for i := body; i < n; i++ {
+		y[i] = x[i] * a
+	}
 }
-func archSkip(id int, st *lanes, n int) { panic("dropout: no assembly path in this build") }
+
+func archSkip(id int, st *lanes, n int) {
+	if n <= 0 {
+		return
+	}
+	if id == idAVX512 {
+		skipAVX512(st, n)
+		return
+	}
+	skipAVX2(st, n)
+}
+
+// fwdAVX512 is fwdGeneric over groups*64 elements with thr8 = thr<<8
+// (thr < 1<<24) and bits nil or groups words long:
+//
+//	for i := 0; i < groups*64; i++ {
+//		l := i % 16
+//		keep := st.s[0][l]+st.s[3][l] >= thr8 // (s0+s3)>>8 >= thr
+//		f := float32(0)
+//		if keep {
+//			f = scale
+//		}
+//		y[i] = x[i] * f
+//		if bits != nil && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with VMOVNTPS.
+//
+//go:noescape
+func fwdAVX512(st *lanes, y, x *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
+
+// fwdAVX2 is fwdAVX512 for AVX2, with thrm1 = thr-1 (wrapping to
+// 0xffffffff for thr = 0), compared as int32: keep = int32(u) > int32(thrm1)
+// with u = (s0+s3)>>8. With nt, y is 32-byte aligned.
+//
+//go:noescape
+func fwdAVX2(st *lanes, y, x *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
+
+// drawsAVX512 is drawsGeneric over groups*64 draws:
+//
+//	for i := 0; i < groups*64; i++ {
+//		l := i % 16
+//		u[i] = (st.s[0][l] + st.s[3][l]) >> 8
+//		if l == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+//go:noescape
+func drawsAVX512(st *lanes, u *uint32, groups int)
+
+// drawsAVX2 is drawsAVX512 for AVX2.
+//
+//go:noescape
+func drawsAVX2(st *lanes, u *uint32, groups int)
+
+// bwdAVX512 is bwdGeneric over groups*64 elements:
+//
+//	for i := 0; i < groups*64; i++ {
+//		f := float32(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = scale
+//		}
+//		dx[i] = dy[i] * f
+//	}
+//
+// With nt (dx 64-byte aligned), dx is stored with VMOVNTPS.
+//
+//go:noescape
+func bwdAVX512(dx, dy *float32, words *uint64, groups int, scale float32, nt bool)
+
+// bwdAVX2 is bwdAVX512 for AVX2; with nt, dx is 32-byte aligned.
+//
+//go:noescape
+func bwdAVX2(dx, dy *float32, words *uint64, groups int, scale float32, nt bool)
+
+// scaleAVX512 is scaleGeneric over n elements, n a multiple of 16:
+//
+//	for i := 0; i < n; i++ {
+//		y[i] = x[i] * a
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with VMOVNTPS.
+//
+//go:noescape
+func scaleAVX512(y, x *float32, n int, a float32, nt bool)
+
+// scaleAVX2 is scaleAVX512 for AVX2 with n a multiple of 8; with nt, y is
+// 32-byte aligned.
+//
+//go:noescape
+func scaleAVX2(y, x *float32, n int, a float32, nt bool)
+
+// skipAVX512 is st.skip(n) for n > 0:
+//
+//	for k := 0; k < n; k++ {
+//		for l := 0; l < 16; l++ {
+//			s0, s1, s2, s3 := st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l]
+//			t := s1 << 9
+//			s2 ^= s0
+//			s3 ^= s1
+//			s1 ^= s2
+//			s0 ^= s3
+//			s2 ^= t
+//			s3 = bits.RotateLeft32(s3, 11)
+//			st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
+//		}
+//	}
+//
+//go:noescape
+func skipAVX512(st *lanes, n int)
+
+// skipAVX2 is skipAVX512 for AVX2.
+//
+//go:noescape
+func skipAVX2(st *lanes, n int)

@@ -1,0 +1,695 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// AVX-512 and AVX2 dropout kernels. The Go stubs in kernel_amd64.go document
+// each function with its equivalent Go loop; kernel_generic.go holds the
+// reference every kernel here reproduces bit for bit.
+//
+// The 16 xoshiro128+ lanes live in registers for a whole call: one zmm per
+// state word on AVX-512 (S0..S3), two ymm per state word on AVX2 (lanes 0-7
+// in the L register, 8-15 in the H register). One step of the 16 lanes
+// serves 16 consecutive elements; a loop iteration does four steps, which is
+// 64 elements and one 64-bit mask word.
+
+// ---------------------------------------------------------------------------
+// AVX-512 (AVX512F + AVX512BW for the 64-bit K-register moves)
+// ---------------------------------------------------------------------------
+
+#define S0 Z0
+#define S1 Z1
+#define S2 Z2
+#define S3 Z3
+#define THR8 Z4  // thr<<8 in every lane
+#define SCALE Z5 // scale in every lane
+#define TX Z6    // xoshiro temporary: s3 ^ s1
+#define TT Z7    // xoshiro temporary: s1 << 9
+#define U0 Z8    // draws, then factors, then products of steps 0..3
+#define U1 Z9
+#define U2 Z10
+#define U3 Z11
+
+// XOSHIRO512 advances the 16 lanes one step (6 instructions):
+// t = s1<<9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11).
+#define XOSHIRO512 \
+	VPXORD     S1, S3, TX     \ // tx = s3 ^ s1, the new s3 before rotation
+	VPSLLD     $9, S1, TT     \ // tt = s1 << 9
+	VPTERNLOGD $0x96, S0, S2, S1 \ // s1 ^= s2 ^ s0
+	VPTERNLOGD $0x96, TT, S0, S2 \ // s2 ^= s0 ^ tt
+	VPXORD     TX, S0, S0     \ // s0 ^= tx
+	VPROLD     $11, TX, S3      // s3 = rotl(tx, 11)
+
+// FWD512_STEP does 16 elements at byte offset off of x and y, with the keep
+// bits left in KR: kept iff s0+s3 >= thr<<8 (unsigned), which is
+// (s0+s3)>>8 >= thr for thr < 1<<24. The product is a real multiply, so
+// NaN, Inf and -0 behave as in x * factor.
+#define FWD512_STEP(off, U, KR) \
+	VPADDD    S3, S0, U       \ // u = s0 + s3, the draw is u>>8
+	VPCMPUD   $5, THR8, U, KR \ // KR = u >= thr<<8 (predicate 5: not less than)
+	XOSHIRO512                \ // next step
+	VMOVAPS.Z SCALE, KR, U    \ // factor = keep ? scale : +0
+	VMULPS    off(SI), U, U     // u = x * factor
+
+// FWD512_STORE stores the four products of a 64-element group with STORE
+// (VMOVUPS or VMOVNTPS).
+#define FWD512_STORE(STORE) \
+	STORE U0, 0(R8)   \ // y[0:16]
+	STORE U1, 64(R8)  \ // y[16:32]
+	STORE U2, 128(R8) \ // y[32:48]
+	STORE U3, 192(R8)   // y[48:64]
+
+// FWD512_GROUP does 64 elements: four steps, keep bits in K1..K4.
+#define FWD512_GROUP \
+	FWD512_STEP(0, U0, K1)   \ // elements 0..15
+	FWD512_STEP(64, U1, K2)  \ // elements 16..31
+	FWD512_STEP(128, U2, K3) \ // elements 32..47
+	FWD512_STEP(192, U3, K4)   // elements 48..63
+
+// FWD512_BITS stores the 64 keep bits of K1..K4 (element order) at (DX).
+#define FWD512_BITS \
+	KUNPCKWD K1, K2, K5 \ // k5 = k2<<16 | k1
+	KUNPCKWD K3, K4, K6 \ // k6 = k4<<16 | k3
+	KUNPCKDQ K5, K6, K7 \ // k7 = k6<<32 | k5
+	KMOVQ    K7, (DX)   \ // bits[g] = k7
+	ADDQ     $8, DX       // next mask word
+
+// FWD512_NEXT advances x and y by 64 elements and loops to label while
+// groups remain.
+#define FWD512_NEXT(label) \
+	ADDQ $256, SI \ // x += 64 elements
+	ADDQ $256, R8 \ // y += 64 elements
+	DECQ CX       \ // one group done
+	JNZ  label      // more groups
+
+// LOAD512 and SAVE512 move the lane state between *st (DI) and S0..S3.
+#define LOAD512 \
+	VMOVDQU32 0(DI), S0   \ // s0 of the 16 lanes
+	VMOVDQU32 64(DI), S1  \ // s1
+	VMOVDQU32 128(DI), S2 \ // s2
+	VMOVDQU32 192(DI), S3   // s3
+
+#define SAVE512 \
+	VMOVDQU32 S0, 0(DI)   \ // s0 back to *st
+	VMOVDQU32 S1, 64(DI)  \ // s1
+	VMOVDQU32 S2, 128(DI) \ // s2
+	VMOVDQU32 S3, 192(DI)   // s3
+
+// func fwdAVX512(st *lanes, y, x *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
+TEXT ·fwdAVX512(SB), NOSPLIT, $0-49
+	MOVQ         st+0(FP), DI     // DI = st
+	MOVQ         y+8(FP), R8      // R8 = y
+	MOVQ         x+16(FP), SI     // SI = x
+	MOVQ         bits+24(FP), DX  // DX = bits (nil: no mask)
+	MOVQ         groups+32(FP), CX // CX = groups of 64 elements
+	TESTQ        CX, CX           // nothing to do?
+	JZ           fwd512ret        // then return
+	VBROADCASTSS thr8+40(FP), THR8 // THR8 = thr<<8 in every lane (bit copy)
+	VBROADCASTSS scale+44(FP), SCALE // SCALE = scale in every lane
+	LOAD512                       // lane state to S0..S3
+	CMPB         nt+48(FP), $0    // non-temporal stores?
+	JNE          fwd512nt         // yes
+	TESTQ        DX, DX           // keep bits wanted?
+	JZ           fwd512nobits     // no
+
+fwd512bits:
+	FWD512_GROUP          // 64 products, keep bits in K1..K4
+	FWD512_STORE(VMOVUPS) // store y
+	FWD512_BITS           // store the mask word
+	FWD512_NEXT(fwd512bits) // loop
+	JMP fwd512done        // finish
+
+fwd512nobits:
+	FWD512_GROUP          // 64 products
+	FWD512_STORE(VMOVUPS) // store y
+	FWD512_NEXT(fwd512nobits) // loop
+	JMP fwd512done        // finish
+
+fwd512nt:
+	TESTQ DX, DX          // keep bits wanted?
+	JZ    fwd512ntnobits  // no
+
+fwd512ntbits:
+	FWD512_GROUP           // 64 products, keep bits in K1..K4
+	FWD512_STORE(VMOVNTPS) // store y, non-temporal
+	FWD512_BITS            // store the mask word
+	FWD512_NEXT(fwd512ntbits) // loop
+	SFENCE                 // order the non-temporal stores
+	JMP fwd512done         // finish
+
+fwd512ntnobits:
+	FWD512_GROUP           // 64 products
+	FWD512_STORE(VMOVNTPS) // store y, non-temporal
+	FWD512_NEXT(fwd512ntnobits) // loop
+	SFENCE                 // order the non-temporal stores
+
+fwd512done:
+	SAVE512     // lane state back to *st
+	VZEROUPPER  // leave the upper registers clean for SSE code
+
+fwd512ret:
+	RET // done
+
+// DRAWS512_STEP stores the 16 draws of one step at byte offset off of u.
+#define DRAWS512_STEP(off) \
+	VPADDD    S3, S0, U0 \ // u = s0 + s3
+	VPSRLD    $8, U0, U0 \ // u >>= 8: the 24-bit draw
+	VMOVDQU32 U0, off(SI) \ // store 16 draws
+	XOSHIRO512             // next step
+
+// func drawsAVX512(st *lanes, u *uint32, groups int)
+TEXT ·drawsAVX512(SB), NOSPLIT, $0-24
+	MOVQ  st+0(FP), DI      // DI = st
+	MOVQ  u+8(FP), SI       // SI = u
+	MOVQ  groups+16(FP), CX // CX = groups of 64 draws
+	TESTQ CX, CX            // nothing to do?
+	JZ    draws512ret       // then return
+	LOAD512                 // lane state to S0..S3
+
+draws512loop:
+	DRAWS512_STEP(0)   // draws 0..15
+	DRAWS512_STEP(64)  // draws 16..31
+	DRAWS512_STEP(128) // draws 32..47
+	DRAWS512_STEP(192) // draws 48..63
+	ADDQ $256, SI      // u += 64
+	DECQ CX            // one group done
+	JNZ  draws512loop  // more groups
+	SAVE512            // lane state back to *st
+	VZEROUPPER         // clean upper registers
+
+draws512ret:
+	RET // done
+
+// func skipAVX512(st *lanes, n int)
+TEXT ·skipAVX512(SB), NOSPLIT, $0-16
+	MOVQ  st+0(FP), DI // DI = st
+	MOVQ  n+8(FP), CX  // CX = steps
+	TESTQ CX, CX       // nothing to do?
+	JZ    skip512ret   // then return
+	LOAD512            // lane state to S0..S3
+
+skip512loop:
+	XOSHIRO512      // one step
+	DECQ CX         // counted
+	JNZ  skip512loop // more steps
+	SAVE512         // lane state back to *st
+	VZEROUPPER      // clean upper registers
+
+skip512ret:
+	RET // done
+
+// BWD512_STEP does 16 elements at byte offset off, KR holding their bits.
+#define BWD512_STEP(off, U, KR) \
+	VMOVAPS.Z SCALE, KR, U \ // factor = bit ? scale : +0
+	VMULPS    off(SI), U, U  // u = dy * factor
+
+// func bwdAVX512(dx, dy *float32, words *uint64, groups int, scale float32, nt bool)
+TEXT ·bwdAVX512(SB), NOSPLIT, $0-37
+	MOVQ         dx+0(FP), R8      // R8 = dx
+	MOVQ         dy+8(FP), SI      // SI = dy
+	MOVQ         words+16(FP), DX  // DX = words
+	MOVQ         groups+24(FP), CX // CX = groups of 64 elements
+	TESTQ        CX, CX            // nothing to do?
+	JZ           bwd512ret         // then return
+	VBROADCASTSS scale+32(FP), SCALE // SCALE = scale in every lane
+	CMPB         nt+36(FP), $0     // non-temporal stores?
+	JNE          bwd512nt          // yes
+
+bwd512loop:
+	KMOVQ    (DX), K1         // k1 = words[g]
+	KSHIFTRQ $16, K1, K2      // k2 = bits 16..31 in its low 16 bits
+	KSHIFTRQ $32, K1, K3      // k3 = bits 32..47
+	KSHIFTRQ $48, K1, K4      // k4 = bits 48..63
+	BWD512_STEP(0, U0, K1)    // elements 0..15
+	BWD512_STEP(64, U1, K2)   // elements 16..31
+	BWD512_STEP(128, U2, K3)  // elements 32..47
+	BWD512_STEP(192, U3, K4)  // elements 48..63
+	FWD512_STORE(VMOVUPS)     // store dx
+	ADDQ     $8, DX           // next word
+	FWD512_NEXT(bwd512loop)   // loop
+	VZEROUPPER                // clean upper registers
+	RET                       // done
+
+bwd512nt:
+	KMOVQ    (DX), K1         // k1 = words[g]
+	KSHIFTRQ $16, K1, K2      // k2 = bits 16..31 in its low 16 bits
+	KSHIFTRQ $32, K1, K3      // k3 = bits 32..47
+	KSHIFTRQ $48, K1, K4      // k4 = bits 48..63
+	BWD512_STEP(0, U0, K1)    // elements 0..15
+	BWD512_STEP(64, U1, K2)   // elements 16..31
+	BWD512_STEP(128, U2, K3)  // elements 32..47
+	BWD512_STEP(192, U3, K4)  // elements 48..63
+	FWD512_STORE(VMOVNTPS)    // store dx, non-temporal
+	ADDQ     $8, DX           // next word
+	FWD512_NEXT(bwd512nt)     // loop
+	SFENCE                    // order the non-temporal stores
+	VZEROUPPER                // clean upper registers
+
+bwd512ret:
+	RET // done
+
+// func scaleAVX512(y, x *float32, n int, a float32, nt bool)
+TEXT ·scaleAVX512(SB), NOSPLIT, $0-29
+	MOVQ         y+0(FP), R8   // R8 = y
+	MOVQ         x+8(FP), SI   // SI = x
+	MOVQ         n+16(FP), CX  // CX = n, a multiple of 16
+	SHRQ         $4, CX        // CX = vectors of 16
+	JZ           scale512ret   // none: return
+	VBROADCASTSS a+24(FP), SCALE // SCALE = a in every lane
+	CMPB         nt+28(FP), $0 // non-temporal stores?
+	JNE          scale512nt    // yes
+
+scale512four:
+	CMPQ   CX, $4               // four vectors left?
+	JB     scale512one          // no: one at a time
+	VMULPS 0(SI), SCALE, U0     // x[0:16] * a
+	VMULPS 64(SI), SCALE, U1    // x[16:32] * a
+	VMULPS 128(SI), SCALE, U2   // x[32:48] * a
+	VMULPS 192(SI), SCALE, U3   // x[48:64] * a
+	FWD512_STORE(VMOVUPS)       // store y[0:64]
+	ADDQ   $256, SI             // x += 64
+	ADDQ   $256, R8             // y += 64
+	SUBQ   $4, CX               // four vectors done
+	JMP    scale512four         // loop
+
+scale512one:
+	TESTQ   CX, CX           // vectors left?
+	JZ      scale512done     // no
+	VMULPS  0(SI), SCALE, U0 // x[0:16] * a
+	VMOVUPS U0, 0(R8)        // store y[0:16]
+	ADDQ    $64, SI          // x += 16
+	ADDQ    $64, R8          // y += 16
+	DECQ    CX               // one vector done
+	JMP     scale512one      // loop
+
+scale512nt:
+	CMPQ     CX, $4             // four vectors left?
+	JB       scale512ntone      // no: one at a time
+	VMULPS   0(SI), SCALE, U0   // x[0:16] * a
+	VMULPS   64(SI), SCALE, U1  // x[16:32] * a
+	VMULPS   128(SI), SCALE, U2 // x[32:48] * a
+	VMULPS   192(SI), SCALE, U3 // x[48:64] * a
+	FWD512_STORE(VMOVNTPS)      // store y[0:64], non-temporal
+	ADDQ     $256, SI           // x += 64
+	ADDQ     $256, R8           // y += 64
+	SUBQ     $4, CX             // four vectors done
+	JMP      scale512nt         // loop
+
+scale512ntone:
+	TESTQ    CX, CX           // vectors left?
+	JZ       scale512ntdone   // no
+	VMULPS   0(SI), SCALE, U0 // x[0:16] * a
+	VMOVNTPS U0, 0(R8)        // store y[0:16], non-temporal
+	ADDQ     $64, SI          // x += 16
+	ADDQ     $64, R8          // y += 16
+	DECQ     CX               // one vector done
+	JMP      scale512ntone    // loop
+
+scale512ntdone:
+	SFENCE // order the non-temporal stores
+
+scale512done:
+	VZEROUPPER // clean upper registers
+
+scale512ret:
+	RET // done
+
+#undef S0
+#undef S1
+#undef S2
+#undef S3
+#undef SCALE
+#undef TX
+#undef TT
+#undef U0
+#undef U1
+#undef U2
+#undef U3
+
+// ---------------------------------------------------------------------------
+// AVX2
+// ---------------------------------------------------------------------------
+
+#define S0L Y0 // s0 of lanes 0..7
+#define S0H Y1 // s0 of lanes 8..15
+#define S1L Y2
+#define S1H Y3
+#define S2L Y4
+#define S2H Y5
+#define S3L Y6
+#define S3H Y7
+#define THRM1 Y8 // thr-1 in every lane (signed compare)
+#define SCALE Y9 // scale in every lane
+#define KEEP Y10 // draw, then keep mask of the current half step
+#define FAC Y11  // factor, then product
+#define TA Y12   // xoshiro temporary: s2 ^ s0
+#define TT Y13   // xoshiro temporary: s1 << 9
+#define TX Y14   // xoshiro temporary: s3 ^ s1
+
+// XOSHIRO2 advances 8 lanes one step (9 instructions).
+#define XOSHIRO2(s0, s1, s2, s3) \
+	VPXOR  s0, s2, TA  \ // ta = s2 ^ s0, the new s2 before ^ t
+	VPSLLD $9, s1, TT  \ // tt = s1 << 9
+	VPXOR  s1, s3, TX  \ // tx = s3 ^ s1, the new s3 before rotation
+	VPXOR  TA, s1, s1  \ // s1 ^= ta
+	VPXOR  TT, TA, s2  \ // s2 = ta ^ tt
+	VPXOR  TX, s0, s0  \ // s0 ^= tx
+	VPSLLD $11, TX, s3 \ // s3 = tx << 11
+	VPSRLD $21, TX, TX \ // tx >>= 21
+	VPOR   TX, s3, s3    // s3 = rotl(tx, 11)
+
+// FWD2_HALF does 8 elements at byte offset off of x and y with 8 lanes,
+// leaving their keep mask in KEEP. u and thr are below 2^25, so the signed
+// u > thr-1 is u >= thr.
+#define FWD2_HALF(off, s0, s1, s2, s3, STORE) \
+	VPADDD   s3, s0, KEEP    \ // u = s0 + s3
+	VPSRLD   $8, KEEP, KEEP  \ // u >>= 8: the 24-bit draw
+	VPCMPGTD THRM1, KEEP, KEEP \ // keep = u > thr-1, all ones or zero
+	VPAND    SCALE, KEEP, FAC \ // factor = keep ? scale : +0
+	VMULPS   off(SI), FAC, FAC \ // fac = x * factor
+	STORE    FAC, off(R8)    \ // store y
+	XOSHIRO2(s0, s1, s2, s3)   // next step of these 8 lanes
+
+// FWD2_STEP does the 16 elements of one step at byte offset off.
+#define FWD2_STEP(off, STORE) \
+	FWD2_HALF(off, S0L, S1L, S2L, S3L, STORE) \ // lanes 0..7
+	FWD2_HALF(off+32, S0H, S1H, S2H, S3H, STORE) // lanes 8..15
+
+// FWD2_MSK ORs the 8 keep bits of KEEP into AX at bit position sh.
+#define FWD2_MSK(sh) \
+	VMOVMSKPS KEEP, R9 \ // r9 = 8 keep bits (the sign bits)
+	SHLQ      $sh, R9  \ // to their position in the word
+	ORQ       R9, AX     // into the word
+
+// FWD2_HALFBITS is FWD2_HALF with the keep bits ORed into AX at sh.
+#define FWD2_HALFBITS(off, s0, s1, s2, s3, STORE, sh) \
+	FWD2_HALF(off, s0, s1, s2, s3, STORE) \ // 8 elements
+	FWD2_MSK(sh)                            // their 8 bits
+
+// FWD2_GROUPBITS does 64 elements and stores their mask word at (DX).
+#define FWD2_GROUPBITS(STORE) \
+	FWD2_HALF(0, S0L, S1L, S2L, S3L, STORE)              \ // elements 0..7
+	VMOVMSKPS KEEP, AX                                   \ // bits 0..7
+	FWD2_HALFBITS(32, S0H, S1H, S2H, S3H, STORE, 8)      \ // elements 8..15
+	FWD2_HALFBITS(64, S0L, S1L, S2L, S3L, STORE, 16)     \ // elements 16..23
+	FWD2_HALFBITS(96, S0H, S1H, S2H, S3H, STORE, 24)     \ // elements 24..31
+	FWD2_HALFBITS(128, S0L, S1L, S2L, S3L, STORE, 32)    \ // elements 32..39
+	FWD2_HALFBITS(160, S0H, S1H, S2H, S3H, STORE, 40)    \ // elements 40..47
+	FWD2_HALFBITS(192, S0L, S1L, S2L, S3L, STORE, 48)    \ // elements 48..55
+	FWD2_HALFBITS(224, S0H, S1H, S2H, S3H, STORE, 56)    \ // elements 56..63
+	MOVQ      AX, (DX)                                   \ // bits[g] = word
+	ADDQ      $8, DX                                       // next mask word
+
+// FWD2_GROUP does 64 elements without keep bits.
+#define FWD2_GROUP(STORE) \
+	FWD2_STEP(0, STORE)   \ // elements 0..15
+	FWD2_STEP(64, STORE)  \ // elements 16..31
+	FWD2_STEP(128, STORE) \ // elements 32..47
+	FWD2_STEP(192, STORE)   // elements 48..63
+
+// LOAD2 and SAVE2 move the lane state between *st (DI) and the registers.
+#define LOAD2 \
+	VMOVDQU 0(DI), S0L   \ // s0, lanes 0..7
+	VMOVDQU 32(DI), S0H  \ // s0, lanes 8..15
+	VMOVDQU 64(DI), S1L  \ // s1
+	VMOVDQU 96(DI), S1H  \ // s1
+	VMOVDQU 128(DI), S2L \ // s2
+	VMOVDQU 160(DI), S2H \ // s2
+	VMOVDQU 192(DI), S3L \ // s3
+	VMOVDQU 224(DI), S3H   // s3
+
+#define SAVE2 \
+	VMOVDQU S0L, 0(DI)   \ // s0, lanes 0..7
+	VMOVDQU S0H, 32(DI)  \ // s0, lanes 8..15
+	VMOVDQU S1L, 64(DI)  \ // s1
+	VMOVDQU S1H, 96(DI)  \ // s1
+	VMOVDQU S2L, 128(DI) \ // s2
+	VMOVDQU S2H, 160(DI) \ // s2
+	VMOVDQU S3L, 192(DI) \ // s3
+	VMOVDQU S3H, 224(DI)   // s3
+
+// func fwdAVX2(st *lanes, y, x *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
+TEXT ·fwdAVX2(SB), NOSPLIT, $0-49
+	MOVQ         st+0(FP), DI       // DI = st
+	MOVQ         y+8(FP), R8        // R8 = y
+	MOVQ         x+16(FP), SI       // SI = x
+	MOVQ         bits+24(FP), DX    // DX = bits (nil: no mask)
+	MOVQ         groups+32(FP), CX  // CX = groups of 64 elements
+	TESTQ        CX, CX             // nothing to do?
+	JZ           fwd2ret            // then return
+	VBROADCASTSS thrm1+40(FP), THRM1 // THRM1 = thr-1 in every lane (bit copy)
+	VBROADCASTSS scale+44(FP), SCALE // SCALE = scale in every lane
+	LOAD2                           // lane state to registers
+	CMPB         nt+48(FP), $0      // non-temporal stores?
+	JNE          fwd2nt             // yes
+	TESTQ        DX, DX             // keep bits wanted?
+	JZ           fwd2nobits         // no
+
+fwd2bits:
+	FWD2_GROUPBITS(VMOVUPS) // 64 elements and their mask word
+	FWD512_NEXT(fwd2bits)   // loop
+	JMP fwd2done            // finish
+
+fwd2nobits:
+	FWD2_GROUP(VMOVUPS)     // 64 elements
+	FWD512_NEXT(fwd2nobits) // loop
+	JMP fwd2done            // finish
+
+fwd2nt:
+	TESTQ DX, DX // keep bits wanted?
+	JZ    fwd2ntnobits // no
+
+fwd2ntbits:
+	FWD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
+	FWD512_NEXT(fwd2ntbits)  // loop
+	SFENCE                   // order the non-temporal stores
+	JMP fwd2done             // finish
+
+fwd2ntnobits:
+	FWD2_GROUP(VMOVNTPS)      // 64 elements, non-temporal
+	FWD512_NEXT(fwd2ntnobits) // loop
+	SFENCE                    // order the non-temporal stores
+
+fwd2done:
+	SAVE2      // lane state back to *st
+	VZEROUPPER // clean upper registers
+
+fwd2ret:
+	RET // done
+
+// DRAWS2_HALF stores the 8 draws of 8 lanes at byte offset off of u.
+#define DRAWS2_HALF(off, s0, s1, s2, s3) \
+	VPADDD  s3, s0, KEEP   \ // u = s0 + s3
+	VPSRLD  $8, KEEP, KEEP \ // u >>= 8: the 24-bit draw
+	VMOVDQU KEEP, off(SI)  \ // store 8 draws
+	XOSHIRO2(s0, s1, s2, s3) // next step of these lanes
+
+// func drawsAVX2(st *lanes, u *uint32, groups int)
+TEXT ·drawsAVX2(SB), NOSPLIT, $0-24
+	MOVQ  st+0(FP), DI      // DI = st
+	MOVQ  u+8(FP), SI       // SI = u
+	MOVQ  groups+16(FP), CX // CX = groups of 64 draws
+	TESTQ CX, CX            // nothing to do?
+	JZ    draws2ret         // then return
+	LOAD2                   // lane state to registers
+
+draws2loop:
+	DRAWS2_HALF(0, S0L, S1L, S2L, S3L)   // draws 0..7
+	DRAWS2_HALF(32, S0H, S1H, S2H, S3H)  // draws 8..15
+	DRAWS2_HALF(64, S0L, S1L, S2L, S3L)  // draws 16..23
+	DRAWS2_HALF(96, S0H, S1H, S2H, S3H)  // draws 24..31
+	DRAWS2_HALF(128, S0L, S1L, S2L, S3L) // draws 32..39
+	DRAWS2_HALF(160, S0H, S1H, S2H, S3H) // draws 40..47
+	DRAWS2_HALF(192, S0L, S1L, S2L, S3L) // draws 48..55
+	DRAWS2_HALF(224, S0H, S1H, S2H, S3H) // draws 56..63
+	ADDQ $256, SI                        // u += 64
+	DECQ CX                              // one group done
+	JNZ  draws2loop                      // more groups
+	SAVE2                                // lane state back to *st
+	VZEROUPPER                           // clean upper registers
+
+draws2ret:
+	RET // done
+
+// func skipAVX2(st *lanes, n int)
+TEXT ·skipAVX2(SB), NOSPLIT, $0-16
+	MOVQ  st+0(FP), DI // DI = st
+	MOVQ  n+8(FP), CX  // CX = steps
+	TESTQ CX, CX       // nothing to do?
+	JZ    skip2ret     // then return
+	LOAD2              // lane state to registers
+
+skip2loop:
+	XOSHIRO2(S0L, S1L, S2L, S3L) // lanes 0..7, one step
+	XOSHIRO2(S0H, S1H, S2H, S3H) // lanes 8..15, one step
+	DECQ CX                      // counted
+	JNZ  skip2loop               // more steps
+	SAVE2                        // lane state back to *st
+	VZEROUPPER                   // clean upper registers
+
+skip2ret:
+	RET // done
+
+#undef SCALE
+#undef TA
+#undef TT
+#undef TX
+
+// Backward registers: W0..W3 hold the bit weights 1<<(8c+i) of lane i for
+// the four 8-element chunks of a 32-bit half word.
+#define W0 Y0
+#define W1 Y1
+#define W2 Y2
+#define W3 Y3
+#define SCALE Y4 // scale in every lane
+#define HALF Y5  // one 32-bit half of the mask word in every lane
+#define F0 Y6    // factors, then products
+#define F1 Y7
+#define F2 Y8
+#define F3 Y9
+
+// bitWeights<> is 1<<k for k = 0..31, as dwords.
+DATA bitWeights<>+0(SB)/8, $0x0000000200000001
+DATA bitWeights<>+8(SB)/8, $0x0000000800000004
+DATA bitWeights<>+16(SB)/8, $0x0000002000000010
+DATA bitWeights<>+24(SB)/8, $0x0000008000000040
+DATA bitWeights<>+32(SB)/8, $0x0000020000000100
+DATA bitWeights<>+40(SB)/8, $0x0000080000000400
+DATA bitWeights<>+48(SB)/8, $0x0000200000001000
+DATA bitWeights<>+56(SB)/8, $0x0000800000004000
+DATA bitWeights<>+64(SB)/8, $0x0002000000010000
+DATA bitWeights<>+72(SB)/8, $0x0008000000040000
+DATA bitWeights<>+80(SB)/8, $0x0020000000100000
+DATA bitWeights<>+88(SB)/8, $0x0080000000400000
+DATA bitWeights<>+96(SB)/8, $0x0200000001000000
+DATA bitWeights<>+104(SB)/8, $0x0800000004000000
+DATA bitWeights<>+112(SB)/8, $0x2000000010000000
+DATA bitWeights<>+120(SB)/8, $0x8000000040000000
+GLOBL bitWeights<>(SB), RODATA|NOPTR, $128
+
+// BWD2_CHUNK turns the 8 bits of HALF selected by W into a factor in F and
+// multiplies the 8 elements at byte offset off of dy by it.
+#define BWD2_CHUNK(off, W, F) \
+	VPAND    W, HALF, F    \ // f = half & weight: lane i keeps its own bit
+	VPCMPEQD W, F, F       \ // f = all ones iff the bit is set
+	VPAND    SCALE, F, F   \ // factor = bit ? scale : +0
+	VMULPS   off(SI), F, F   // f = dy * factor
+
+// BWD2_HALF does the 32 elements of one half of the mask word; the half is
+// at byte offset woff of the word, the elements at byte offset off.
+#define BWD2_HALF(woff, off, STORE) \
+	VPBROADCASTD woff(DX), HALF \ // half word in every lane
+	BWD2_CHUNK(off, W0, F0)     \ // elements +0..7
+	BWD2_CHUNK(off+32, W1, F1)  \ // elements +8..15
+	BWD2_CHUNK(off+64, W2, F2)  \ // elements +16..23
+	BWD2_CHUNK(off+96, W3, F3)  \ // elements +24..31
+	STORE F0, off(R8)           \ // store dx
+	STORE F1, off+32(R8)        \ // store dx
+	STORE F2, off+64(R8)        \ // store dx
+	STORE F3, off+96(R8)          // store dx
+
+// func bwdAVX2(dx, dy *float32, words *uint64, groups int, scale float32, nt bool)
+TEXT ·bwdAVX2(SB), NOSPLIT, $0-37
+	MOVQ         dx+0(FP), R8      // R8 = dx
+	MOVQ         dy+8(FP), SI      // SI = dy
+	MOVQ         words+16(FP), DX  // DX = words
+	MOVQ         groups+24(FP), CX // CX = groups of 64 elements
+	TESTQ        CX, CX            // nothing to do?
+	JZ           bwd2ret           // then return
+	VBROADCASTSS scale+32(FP), SCALE // SCALE = scale in every lane
+	VMOVDQU      bitWeights<>+0(SB), W0  // weights 1<<0..1<<7
+	VMOVDQU      bitWeights<>+32(SB), W1 // weights 1<<8..1<<15
+	VMOVDQU      bitWeights<>+64(SB), W2 // weights 1<<16..1<<23
+	VMOVDQU      bitWeights<>+96(SB), W3 // weights 1<<24..1<<31
+	CMPB         nt+36(FP), $0     // non-temporal stores?
+	JNE          bwd2nt            // yes
+
+bwd2loop:
+	BWD2_HALF(0, 0, VMOVUPS)    // elements 0..31, bits 0..31
+	BWD2_HALF(4, 128, VMOVUPS)  // elements 32..63, bits 32..63
+	ADDQ $8, DX                 // next word
+	FWD512_NEXT(bwd2loop)       // loop
+	VZEROUPPER                  // clean upper registers
+	RET                         // done
+
+bwd2nt:
+	BWD2_HALF(0, 0, VMOVNTPS)   // elements 0..31, non-temporal
+	BWD2_HALF(4, 128, VMOVNTPS) // elements 32..63, non-temporal
+	ADDQ $8, DX                 // next word
+	FWD512_NEXT(bwd2nt)         // loop
+	SFENCE                      // order the non-temporal stores
+	VZEROUPPER                  // clean upper registers
+
+bwd2ret:
+	RET // done
+
+// func scaleAVX2(y, x *float32, n int, a float32, nt bool)
+TEXT ·scaleAVX2(SB), NOSPLIT, $0-29
+	MOVQ         y+0(FP), R8   // R8 = y
+	MOVQ         x+8(FP), SI   // SI = x
+	MOVQ         n+16(FP), CX  // CX = n, a multiple of 8
+	SHRQ         $3, CX        // CX = vectors of 8
+	JZ           scale2ret     // none: return
+	VBROADCASTSS a+24(FP), SCALE // SCALE = a in every lane
+	CMPB         nt+28(FP), $0 // non-temporal stores?
+	JNE          scale2nt      // yes
+
+scale2four:
+	CMPQ    CX, $4             // four vectors left?
+	JB      scale2one          // no: one at a time
+	VMULPS  0(SI), SCALE, F0   // x[0:8] * a
+	VMULPS  32(SI), SCALE, F1  // x[8:16] * a
+	VMULPS  64(SI), SCALE, F2  // x[16:24] * a
+	VMULPS  96(SI), SCALE, F3  // x[24:32] * a
+	VMOVUPS F0, 0(R8)          // store y[0:8]
+	VMOVUPS F1, 32(R8)         // store y[8:16]
+	VMOVUPS F2, 64(R8)         // store y[16:24]
+	VMOVUPS F3, 96(R8)         // store y[24:32]
+	ADDQ    $128, SI           // x += 32
+	ADDQ    $128, R8           // y += 32
+	SUBQ    $4, CX             // four vectors done
+	JMP     scale2four         // loop
+
+scale2one:
+	TESTQ   CX, CX           // vectors left?
+	JZ      scale2done       // no
+	VMULPS  0(SI), SCALE, F0 // x[0:8] * a
+	VMOVUPS F0, 0(R8)        // store y[0:8]
+	ADDQ    $32, SI          // x += 8
+	ADDQ    $32, R8          // y += 8
+	DECQ    CX               // one vector done
+	JMP     scale2one        // loop
+
+scale2nt:
+	CMPQ     CX, $4            // four vectors left?
+	JB       scale2ntone       // no: one at a time
+	VMULPS   0(SI), SCALE, F0  // x[0:8] * a
+	VMULPS   32(SI), SCALE, F1 // x[8:16] * a
+	VMULPS   64(SI), SCALE, F2 // x[16:24] * a
+	VMULPS   96(SI), SCALE, F3 // x[24:32] * a
+	VMOVNTPS F0, 0(R8)         // store y[0:8], non-temporal
+	VMOVNTPS F1, 32(R8)        // store y[8:16]
+	VMOVNTPS F2, 64(R8)        // store y[16:24]
+	VMOVNTPS F3, 96(R8)        // store y[24:32]
+	ADDQ     $128, SI          // x += 32
+	ADDQ     $128, R8          // y += 32
+	SUBQ     $4, CX            // four vectors done
+	JMP      scale2nt          // loop
+
+scale2ntone:
+	TESTQ    CX, CX           // vectors left?
+	JZ       scale2ntdone     // no
+	VMULPS   0(SI), SCALE, F0 // x[0:8] * a
+	VMOVNTPS F0, 0(R8)        // store y[0:8], non-temporal
+	ADDQ     $32, SI          // x += 8
+	ADDQ     $32, R8          // y += 8
+	DECQ     CX               // one vector done
+	JMP      scale2ntone      // loop
+
+scale2ntdone:
+	SFENCE // order the non-temporal stores
+
+scale2done:
+	VZEROUPPER // clean upper registers
+
+scale2ret:
+	RET // done

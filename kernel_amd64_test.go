@@ -1,0 +1,343 @@
+//go:build !purego
+
+package dropout
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// Direct tests of the amd64 kernels against the generic ones, bit for bit.
+
+// asmPaths returns the amd64 paths this CPU can run (ignoring
+// DROPOUT_DISABLE, so that CI pins nothing away by accident) and skips the
+// test when there are none.
+func asmPaths(t *testing.T) []*kernels {
+	ks := archKernels()
+	if len(ks) == 0 {
+		t.Skip("no AVX2 or AVX-512 on this CPU")
+	}
+	return ks
+}
+
+// specials are the inputs where a blend or a zeroing would differ from a
+// real multiply: NaN, ±Inf, ±0, subnormals and the largest magnitudes.
+var specials = []float32{
+	float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)),
+	0, float32(math.Copysign(0, -1)),
+	math.Float32frombits(1), math.Float32frombits(0x807fffff), math.SmallestNonzeroFloat32,
+	3e38, -3e38, math.MaxFloat32, -math.MaxFloat32, 1, -1, 0.5,
+}
+
+// randFloats returns n values, a fifth of them special.
+func randFloats(r *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		if r.IntN(5) == 0 {
+			x[i] = specials[r.IntN(len(specials))]
+		} else {
+			x[i] = (r.Float32()*2 - 1) * float32(math.Pow(2, float64(r.IntN(40)-20)))
+		}
+	}
+	return x
+}
+
+// randLanes returns a random lane state (never all zero in practice).
+func randLanes(r *rand.Rand) lanes {
+	var st lanes
+	for k := range st.s {
+		for l := range st.s[k] {
+			st.s[k][l] = r.Uint32()
+		}
+	}
+	return st
+}
+
+// sameFloats reports the first index where got and want differ in bits,
+// NaNs matching any NaN, or -1.
+func sameFloats(got, want []float32) int {
+	if len(got) != len(want) {
+		return 0
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g != g && w != w {
+			continue
+		}
+		if math.Float32bits(g) != math.Float32bits(w) {
+			return i
+		}
+	}
+	return -1
+}
+
+var (
+	testThrs   = []uint32{0, 1, 1 << 23, (1 << 24) - 1, 1 << 24}
+	testScales = []float32{1, 2, float32(math.Inf(1)), 1.25, 0}
+)
+
+func TestAsmForward(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, k := range asmPaths(t) {
+		for n := 64; n <= 4096; n += 64 {
+			thr := testThrs[n/64%len(testThrs)]
+			if n%3 == 0 {
+				thr = r.Uint32N(1<<24 + 1)
+			}
+			scale := testScales[n/64%len(testScales)]
+			x := randFloats(r, n)
+			st0 := randLanes(r)
+			for _, withBits := range []bool{true, false} {
+				for _, inPlace := range []bool{false, true} {
+					want := make([]float32, n)
+					wantBits := make([]uint64, n/64)
+					wst := st0
+					fwdGeneric(&wst, want, x, wantBits, thr, scale)
+
+					xin := append([]float32(nil), x...)
+					y := make([]float32, n)
+					if inPlace {
+						y = xin
+					}
+					var bits []uint64
+					if withBits {
+						bits = make([]uint64, n/64)
+						for i := range bits {
+							bits[i] = r.Uint64() // every word must be overwritten
+						}
+					}
+					gst := st0
+					k.fwd(&gst, y, xin, bits, thr, scale, n%128 == 0)
+					if i := sameFloats(y, want); i >= 0 {
+						t.Fatalf("%s n=%d thr=%d scale=%v bits=%v inPlace=%v: y[%d] = %v (%#x), want %v (%#x) for x = %v",
+							k.name, n, thr, scale, withBits, inPlace, i, y[i], math.Float32bits(y[i]), want[i], math.Float32bits(want[i]), x[i])
+					}
+					if gst != wst {
+						t.Fatalf("%s n=%d: lane state differs after the call", k.name, n)
+					}
+					for i := range bits {
+						if bits[i] != wantBits[i] {
+							t.Fatalf("%s n=%d thr=%d: bits[%d] = %#x, want %#x", k.name, n, thr, i, bits[i], wantBits[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAsmDraws(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, k := range asmPaths(t) {
+		for n := 64; n <= 4096; n += 64 {
+			st0 := randLanes(r)
+			want := make([]uint32, n)
+			wst := st0
+			drawsGeneric(&wst, want)
+			got := make([]uint32, n)
+			gst := st0
+			k.draws(&gst, got)
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("%s n=%d: u[%d] = %#x, want %#x", k.name, n, i, got[i], want[i])
+				}
+			}
+			if gst != wst {
+				t.Fatalf("%s n=%d: lane state differs after the call", k.name, n)
+			}
+		}
+	}
+}
+
+func TestAsmBackward(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, k := range asmPaths(t) {
+		for n := 64; n <= 4096; n += 64 {
+			scale := testScales[n/64%len(testScales)]
+			dy := randFloats(r, n)
+			words := make([]uint64, n/64)
+			for i := range words {
+				switch i % 4 {
+				case 0:
+					words[i] = r.Uint64()
+				case 1:
+					words[i] = r.Uint64() & r.Uint64() & r.Uint64()
+				case 2:
+					words[i] = ^uint64(0)
+				case 3:
+					words[i] = 1<<63 | 1
+				}
+			}
+			want := make([]float32, n)
+			bwdGeneric(want, dy, words, scale)
+			for _, inPlace := range []bool{false, true} {
+				in := append([]float32(nil), dy...)
+				dx := make([]float32, n)
+				if inPlace {
+					dx = in
+				}
+				k.bwd(dx, in, words, scale, n%128 == 0)
+				if i := sameFloats(dx, want); i >= 0 {
+					t.Fatalf("%s n=%d inPlace=%v: dx[%d] = %#x, want %#x", k.name, n, inPlace, i, math.Float32bits(dx[i]), math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
+}
+
+func TestAsmScale(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	sizes := []int{1000, 4096, 65536 + 13}
+	for n := 0; n <= 300; n++ {
+		sizes = append(sizes, n)
+	}
+	for _, k := range asmPaths(t) {
+		for _, n := range sizes {
+			for _, a := range []float32{0.5, 0, float32(math.Inf(1)), 3e-39} {
+				x := randFloats(r, n)
+				want := make([]float32, n)
+				scaleGeneric(want, x, a)
+				for _, nt := range []bool{false, true} {
+					y := make([]float32, n)
+					k.scale(y, x, a, nt)
+					if i := sameFloats(y, want); i >= 0 {
+						t.Fatalf("%s n=%d a=%v nt=%v: y[%d] = %#x, want %#x", k.name, n, a, nt, i, math.Float32bits(y[i]), math.Float32bits(want[i]))
+					}
+					in := append([]float32(nil), x...)
+					k.scale(in, in, a, nt)
+					if i := sameFloats(in, want); i >= 0 {
+						t.Fatalf("%s n=%d a=%v nt=%v in place: y[%d] = %#x, want %#x", k.name, n, a, nt, i, math.Float32bits(in[i]), math.Float32bits(want[i]))
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestAsmSkip(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, k := range asmPaths(t) {
+		for n := 0; n <= 600; n++ {
+			st0 := randLanes(r)
+			want, got := st0, st0
+			want.skip(n)
+			k.skip(&got, n)
+			if got != want {
+				t.Fatalf("%s skip(%d): lane state differs", k.name, n)
+			}
+		}
+	}
+}
+
+// TestAsmUnaligned runs every kernel at element offsets 0..15 with the
+// non-temporal hint on and off: the aligned (VMOVNTPS) and unaligned
+// (fallback) branches must give the same bits, and nothing outside the
+// slices may change.
+func TestAsmUnaligned(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const n, pad = 1024 + 64, 32
+	x := randFloats(r, n+pad)
+	words := make([]uint64, n/64)
+	for i := range words {
+		words[i] = r.Uint64()
+	}
+	st0 := randLanes(r)
+	// 64-byte aligned backing store for y.
+	raw := make([]float32, n+2*pad+16)
+	base := raw[(64-int(uintptr(unsafe.Pointer(&raw[0]))%64)/4)%16:]
+	for _, k := range asmPaths(t) {
+		for off := 0; off < 16; off++ {
+			xs := x[off : off+n]
+			wantY := make([]float32, n)
+			wantBits := make([]uint64, n/64)
+			wst := st0
+			fwdGeneric(&wst, wantY, xs, wantBits, 1<<23, 2)
+			wantB := make([]float32, n)
+			bwdGeneric(wantB, xs, words, 2)
+			wantS := make([]float32, n-off)
+			scaleGeneric(wantS, xs[:n-off], 0.75)
+			for _, nt := range []bool{false, true} {
+				for i := range base {
+					base[i] = -7
+				}
+				y := base[pad+off : pad+off+n]
+				check := func(what string, want []float32) {
+					t.Helper()
+					if i := sameFloats(y[:len(want)], want); i >= 0 {
+						t.Fatalf("%s %s off=%d nt=%v: y[%d] = %#x, want %#x", k.name, what, off, nt, i, math.Float32bits(y[i]), math.Float32bits(want[i]))
+					}
+					for i, v := range base[:pad+off] {
+						if v != -7 {
+							t.Fatalf("%s %s off=%d nt=%v: wrote %d elements before y", k.name, what, off, nt, pad+off-i)
+						}
+					}
+					for i, v := range base[pad+off+len(want):] {
+						if v != -7 {
+							t.Fatalf("%s %s off=%d nt=%v: wrote element %d after y", k.name, what, off, nt, i)
+						}
+					}
+				}
+				bits := make([]uint64, n/64)
+				gst := st0
+				k.fwd(&gst, y, xs, bits, 1<<23, 2, nt)
+				check("fwd", wantY)
+				for i := range bits {
+					if bits[i] != wantBits[i] {
+						t.Fatalf("%s fwd off=%d nt=%v: bits[%d] = %#x, want %#x", k.name, off, nt, i, bits[i], wantBits[i])
+					}
+				}
+				for i := range base {
+					base[i] = -7
+				}
+				k.bwd(y, xs, words, 2, nt)
+				check("bwd", wantB)
+				for i := range base {
+					base[i] = -7
+				}
+				y = base[pad+off : pad+n]
+				k.scale(y, xs[:n-off], 0.75, nt)
+				check("scale", wantS)
+			}
+		}
+	}
+}
+
+// TestAsmDetection checks that the paths listed match the CPU features the
+// kernels need, so that a detection bug cannot silently test the generic
+// path alone.
+func TestAsmDetection(t *testing.T) {
+	names := map[string]bool{}
+	for _, k := range archKernels() {
+		names[k.name] = true
+		if k.ntMin <= 0 {
+			t.Errorf("%s: ntMin = %d, want > 0", k.name, k.ntMin)
+		}
+	}
+	if names["avx512"] != hasAVX512 || names["avx2"] != hasAVX2 {
+		t.Fatalf("archKernels() = %v with hasAVX512=%v hasAVX2=%v", names, hasAVX512, hasAVX2)
+	}
+}
+
+// TestAsmNoAllocs checks that the assembly calls keep the lane state and
+// the buffers on the stack.
+func TestAsmNoAllocs(t *testing.T) {
+	x := make([]float32, 4096)
+	y := make([]float32, 4096)
+	bits := make([]uint64, 64)
+	u := make([]uint32, 4096)
+	for _, k := range asmPaths(t) {
+		allocs := testing.AllocsPerRun(10, func() {
+			var st lanes
+			k.fwd(&st, y, x, bits, 1<<23, 2, false)
+			k.draws(&st, u)
+			k.skip(&st, 7)
+			k.bwd(y, x, bits, 2, false)
+			k.scale(y, x, 0.5, false)
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per call", k.name, allocs)
+		}
+	}
+}

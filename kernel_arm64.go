@@ -2,19 +2,134 @@
 
 package dropout
 
-// Placeholder until the arm64 kernels land: only the generic path exists, and the arch*
-// functions are never called.
+import "math"
 
-func archKernels() []*kernels { return nil }
+// The "neon" path: Advanced SIMD kernels in kernel_arm64.s. NEON is part of
+// the arm64 baseline, so the path is always available (DROPOUT_DISABLE=neon
+// turns it off). The stream kernels keep the 16 lanes' state in V0-V15 (four
+// 128-bit vectors per state word) for the whole call and store it back at
+// the end. The non-temporal hint is ignored (ntMin 0).
 
-func archFwd(id int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+var neonKernels = kernels{name: "neon", id: 1}
+
+func archKernels() []*kernels { return []*kernels{&neonKernels} }
+
+// archFwd runs fwdMaskNEON or fwdNEON. They compare the unshifted sum
+// s0+s3 with lim = thr<<8 (u = (s0+s3)>>8 >= thr iff s0+s3 >= thr<<8), which
+// cannot express thr = 1<<24 (nothing kept): that case runs with lim = 0
+// (everything kept) and factor bits 0, which gives x * +0 as the generic
+// kernel does, and then clears the keep bits.
+func archFwd(_ int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, _ bool) {
+	y = y[:len(x)]
+	raceRead(x)
+	raceWrite(y)
+	sb := math.Float32bits(scale)
+	if thr >= 1<<24 { // u < 1<<24 <= thr: nothing is kept
+		fwdNEON(st, y, x, 0, 0)
+		if bits != nil {
+			clear(bits[:len(x)/64])
+		}
+		return
+	}
+	if bits == nil {
+		fwdNEON(st, y, x, thr<<8, sb)
+		return
+	}
+	bits = bits[:len(x)/64]
+	raceWrite(bits)
+	fwdMaskNEON(st, y, x, bits, thr<<8, sb)
 }
-func archDraws(id int, st *lanes, u []uint32) { panic("dropout: no assembly path in this build") }
-func archBwd(id int, dx, dy []float32, words []uint64, scale float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+
+func archDraws(_ int, st *lanes, u []uint32) {
+	raceWrite(u)
+	drawsNEON(st, u)
 }
-func archScale(id int, y, x []float32, a float32, nt bool) {
-	panic("dropout: no assembly path in this build")
+
+func archBwd(_ int, dx, dy []float32, words []uint64, scale float32, _ bool) {
+	dx, words = dx[:len(dy)], words[:len(dy)/64]
+	raceRead(dy)
+	raceRead(words)
+	raceWrite(dx)
+	bwdNEON(dx, dy, words, math.Float32bits(scale))
 }
-func archSkip(id int, st *lanes, n int) { panic("dropout: no assembly path in this build") }
+
+func archScale(_ int, y, x []float32, a float32, _ bool) {
+	y = y[:len(x)]
+	raceRead(x)
+	raceWrite(y)
+	scaleNEON(y, x, a)
+}
+
+func archSkip(_ int, st *lanes, n int) {
+	if n > 0 {
+		skipNEON(st, n)
+	}
+}
+
+// fwdMaskNEON is fwdGeneric with keep bits, len(x) a multiple of 64,
+// len(y) == len(x), len(bits) == len(x)/64 and lim = thr<<8 with
+// thr < 1<<24. In Go, with xoshiro as in kernel_generic.go:
+//
+//	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
+//		keep := st.s[0][i%16]+st.s[3][i%16] >= lim
+//		f := uint32(0)
+//		if keep {
+//			f = sb
+//			bits[i/64] |= 1 << (i % 64)
+//		}
+//		y[i] = x[i] * math.Float32frombits(f)
+//		if i%16 == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+// bits[i/64] is written whole, not ORed into.
+//
+//go:noescape
+func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+
+// fwdNEON is fwdMaskNEON without keep bits: y[i] = x[i] * (keep ? sb : 0)
+// as float32 bits, st advancing len(x)/16 steps. len(x) is a multiple of 64.
+//
+//go:noescape
+func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
+
+// drawsNEON is drawsGeneric, len(u) a multiple of 64:
+//
+//	for i := range u {
+//		u[i] = (st.s[0][i%16] + st.s[3][i%16]) >> 8
+//		if i%16 == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+//go:noescape
+func drawsNEON(st *lanes, u []uint32)
+
+// bwdNEON is bwdGeneric, len(dy) a multiple of 64, len(dx) == len(dy) and
+// len(words) == len(dy)/64:
+//
+//	for i := range dy {
+//		f := uint32(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = sb
+//		}
+//		dx[i] = dy[i] * math.Float32frombits(f)
+//	}
+//
+//go:noescape
+func bwdNEON(dx, dy []float32, words []uint64, sb uint32)
+
+// scaleNEON is scaleGeneric for any length, len(y) == len(x):
+//
+//	for i := range x {
+//		y[i] = x[i] * a
+//	}
+//
+//go:noescape
+func scaleNEON(y, x []float32, a float32)
+
+// skipNEON is st.skip(n) for n > 0.
+//
+//go:noescape
+func skipNEON(st *lanes, n int)

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// op is one of the three passes every row is measured on.
+type op int
+
+const (
+	opForward op = iota
+	opBackward
+	opInfer
+	numOps
+)
+
+var opNames = [numOps]string{"Forward", "Backward", "Infer"}
+
+func (o op) String() string { return opNames[o] }
+
+// cell runs an operation k times over the size it was prepared for and
+// returns the time the operation itself took (a cell may leave per-call
+// set-up, e.g. the forward pass before a backward, out of the time).
+type cell func(k int) (time.Duration, error)
+
+// prepared is a row at one size: a cell per op, or the reason the op does
+// not exist for this row.
+type prepared struct {
+	cells [numOps]cell
+	na    [numOps]string // non-empty: "n/a: ..." instead of a time
+}
+
+// row is one line of the tables.
+type row struct {
+	name string
+	// skip is non-empty when the whole row cannot run here ("numpy does
+	// not import: ..."); it is printed as "skipped: <skip>".
+	skip string
+	// prepare allocates the row's data for n elements.
+	prepare func(n int) (*prepared, error)
+	// release drops the data of the last prepare (optional).
+	release func()
+}
+
+// config is what the flags set.
+type config struct {
+	sizes   []int
+	p       float64
+	reps    int
+	minTime time.Duration // time one repetition of a cell runs at least
+	threads int
+	peers   []string // row names or groups ("dropout", "naive"); nil: all
+	python  string   // interpreter of the numpy and torch rows
+	plot    string   // PNG path; "" for none
+	// progress receives a one-line status while running (nil: none).
+	progress io.Writer
+}
+
+// result holds the medians: ns per element of each op, row and size.
+type result struct {
+	cfg  config
+	rows []string
+	// ns[op][row][size]; NaN when status is set.
+	ns     [numOps][][]float64
+	status [numOps][][]string // "", "skipped: ...", "n/a: ...", "error: ..."
+	env    envInfo
+	wall   time.Duration
+}
+
+// want reports whether the -peers selection includes the row name.
+func (c *config) want(name string) bool {
+	if len(c.peers) == 0 {
+		return true
+	}
+	group, _, _ := strings.Cut(name, "/")
+	for _, p := range c.peers {
+		if p == "all" || p == name || p == group {
+			return true
+		}
+	}
+	return false
+}
+
+// measure runs every selected row at every size: for each size it prepares
+// all rows, calibrates how many calls one repetition makes, then runs the
+// repetitions, each going once through every (row, op) cell, starting one
+// cell further each time so that drift (frequency, other load) hits every
+// row alike. The value of a cell is the median over the repetitions.
+func measure(cfg config, rows []row) *result {
+	res := &result{cfg: cfg}
+	for _, r := range rows {
+		res.rows = append(res.rows, r.name)
+	}
+	for o := range numOps {
+		res.ns[o] = make([][]float64, len(rows))
+		res.status[o] = make([][]string, len(rows))
+		for i := range rows {
+			res.ns[o][i] = make([]float64, len(cfg.sizes))
+			res.status[o][i] = make([]string, len(cfg.sizes))
+			for s := range cfg.sizes {
+				res.ns[o][i][s] = math.NaN()
+			}
+		}
+	}
+	type runCell struct {
+		row int
+		op  op
+		c   cell
+		k   int
+		ns  []float64
+	}
+	for si, n := range cfg.sizes {
+		var cells []*runCell
+		cfg.status(true, "bench: n=%d: preparing %d rows", n, len(rows))
+		for ri, r := range rows {
+			if r.skip != "" {
+				for o := range numOps {
+					res.status[o][ri][si] = "skipped: " + r.skip
+				}
+				continue
+			}
+			cfg.status(false, "bench: n=%d: preparing %s", n, r.name)
+			pr, err := r.prepare(n)
+			if err != nil {
+				for o := range numOps {
+					res.status[o][ri][si] = "error: " + err.Error()
+				}
+				continue
+			}
+			for o := range numOps {
+				switch {
+				case pr.na[o] != "":
+					res.status[o][ri][si] = "n/a: " + pr.na[o]
+				case pr.cells[o] != nil:
+					cells = append(cells, &runCell{row: ri, op: o, c: pr.cells[o]})
+				}
+			}
+		}
+		// Warm up (page faults, lazy allocations, caches) and calibrate:
+		// k calls take about minTime.
+		var ok []*runCell
+		for _, c := range cells {
+			cfg.status(false, "bench: n=%d: calibrating %s/%s", n, rows[c.row].name, c.op)
+			if _, err := c.c(1); err != nil {
+				res.status[c.op][c.row][si] = "error: " + err.Error()
+				continue
+			}
+			t, err := c.c(1)
+			if err != nil {
+				res.status[c.op][c.row][si] = "error: " + err.Error()
+				continue
+			}
+			c.k = 1
+			if t < cfg.minTime {
+				c.k = int(min(1e7, math.Ceil(float64(cfg.minTime)/float64(max(t, time.Nanosecond)))))
+			}
+			ok = append(ok, c)
+		}
+		cells = ok
+		for rep := range cfg.reps {
+			for j := range cells {
+				c := cells[(j+rep)%len(cells)]
+				if j == 0 {
+					cfg.status(true, "bench: n=%d: repetition %d/%d", n, rep+1, cfg.reps)
+				}
+				cfg.status(false, "bench: n=%d: repetition %d/%d: %s/%s", n, rep+1, cfg.reps, rows[c.row].name, c.op)
+				t, err := c.c(c.k)
+				if err != nil {
+					res.status[c.op][c.row][si] = "error: " + err.Error()
+					continue
+				}
+				c.ns = append(c.ns, float64(t)/float64(c.k)/float64(n))
+			}
+		}
+		for _, c := range cells {
+			if res.status[c.op][c.row][si] == "" && len(c.ns) > 0 {
+				res.ns[c.op][c.row][si] = median(c.ns)
+			}
+		}
+		for _, r := range rows {
+			if r.release != nil && r.skip == "" {
+				r.release()
+			}
+		}
+	}
+	cfg.status(false, "")
+	return res
+}
+
+// status writes a progress line: on a terminal it is overwritten in place
+// for every cell; otherwise (a log file, CI) only steps (size, repetition)
+// get a line.
+func (c *config) status(step bool, format string, args ...any) {
+	if c.progress == nil {
+		return
+	}
+	line := fmt.Sprintf(format, args...)
+	if f, ok := c.progress.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			fmt.Fprintf(f, "\r\033[K%s", line)
+			return
+		}
+	}
+	if step && line != "" {
+		fmt.Fprintln(c.progress, line)
+	}
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	m := len(s) / 2
+	if len(s)%2 == 1 {
+		return s[m]
+	}
+	return (s[m-1] + s[m]) / 2
+}
+
+// bytesPerElement is what every row is charged for: read x, write y.
+const bytesPerElement = 8
+
+// writeTable prints the header and one table per op.
+func (res *result) writeTable(w io.Writer) {
+	cfg := res.cfg
+	e := res.env
+	fmt.Fprintf(w, "CPU:     %s\n", e.cpu)
+	fmt.Fprintf(w, "Go:      %s %s/%s, GOMAXPROCS=%d\n", e.goVersion, e.goos, e.goarch, e.gomaxprocs)
+	fmt.Fprintf(w, "paths:   %s (dropout.Kernels(); default %s)\n", strings.Join(e.paths, ", "), e.defaultPath)
+	if e.python != "" {
+		fmt.Fprintf(w, "python:  %s\n", e.python)
+	}
+	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads)
+	fmt.Fprintf(w, "ns/el: nanoseconds per element; GB/s: 8 bytes per element (read x, write y) / time; xcopy: time / time of copy() at the same size\n")
+	nameW := len("row")
+	for _, r := range res.rows {
+		nameW = max(nameW, len(r))
+	}
+	const colW = 25
+	for o := range numOps {
+		fmt.Fprintf(w, "\n%s\n", o)
+		fmt.Fprintf(w, "%-*s", nameW, "row")
+		for _, n := range cfg.sizes {
+			fmt.Fprintf(w, " | %-*s", colW, fmt.Sprintf("n = %d", n))
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%-*s", nameW, "")
+		for range cfg.sizes {
+			fmt.Fprintf(w, " | %8s %7s %8s", "ns/el", "GB/s", "xcopy")
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, strings.Repeat("-", nameW+len(cfg.sizes)*(colW+3)))
+		copyRow := slices.Index(res.rows, "copy")
+		for ri, name := range res.rows {
+			fmt.Fprintf(w, "%-*s", nameW, name)
+			var notes []string
+			for si := range cfg.sizes {
+				if st := res.status[o][ri][si]; st != "" {
+					short := st
+					if i := strings.Index(st, ":"); i >= 0 {
+						short = st[:i]
+					}
+					fmt.Fprintf(w, " | %-*s", colW, short)
+					if !slices.Contains(notes, st) {
+						notes = append(notes, st)
+					}
+					continue
+				}
+				ns := res.ns[o][ri][si]
+				ratio := "-"
+				if copyRow >= 0 && !math.IsNaN(res.ns[o][copyRow][si]) {
+					ratio = fmt.Sprintf("%.2f", ns/res.ns[o][copyRow][si])
+				}
+				fmt.Fprintf(w, " | %8.3f %7.2f %8s", ns, bytesPerElement/ns, ratio)
+			}
+			if len(notes) > 0 {
+				fmt.Fprintf(w, "  (%s)", strings.Join(notes, "; "))
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	fmt.Fprintf(w, "\nwall time of the measurements: %.1fs\n", res.wall.Seconds())
+}

@@ -1,0 +1,170 @@
+// Command bench compares github.com/dropkernel/dropout with copy(), a plain
+// Go loop, the naive math/rand/v2 loop, gorgonia, spago, NumPy and PyTorch
+// on one core: ns per element, GB/s and the ratio to copy() for Forward,
+// Backward and Infer, as a table on stdout and a log-log PNG plot.
+//
+// Run it from the repository root with
+//
+//	go -C bench run .
+//
+// See README.md in this directory for the flags and what each row is.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dropkernel/dropout"
+	// Sets ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH before gorgonia's
+	// go4.org/unsafe/assume-no-moving-gc checks it; see the package.
+	"github.com/dropkernel/dropout/bench/internal/gcenv"
+	"github.com/klauspost/cpuid/v2"
+)
+
+// envInfo is the header of the table.
+type envInfo struct {
+	cpu, goVersion, goos, goarch string
+	gomaxprocs                   int
+	paths                        []string
+	defaultPath                  string
+	python                       string
+}
+
+func main() {
+	cfg, err := parseFlags(os.Args[1:])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	if gcenv.Set {
+		fmt.Fprintf(os.Stderr, "bench: set %s=%s for gorgonia's go4.org/unsafe/assume-no-moving-gc\n", gcenv.Var, gcenv.Want)
+	}
+	cfg.progress = os.Stderr
+	res := run(cfg)
+	res.writeTable(os.Stdout)
+	if cfg.plot != "" {
+		if err := res.writePlot(cfg.plot); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: plot:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("plot: %s\n", cfg.plot)
+	}
+}
+
+func parseFlags(args []string) (config, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts")
+	p := fs.Float64("p", 0.5, "drop probability")
+	reps := fs.Int("reps", 7, "interleaved repetitions per cell (the median is reported)")
+	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
+	threads := fs.Int("threads", 1, "threads of the multi-threaded peers (torch.set_num_threads, OMP/MKL/OpenBLAS) and GOMAXPROCS")
+	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")
+	python := fs.String("python", "/usr/bin/python3", "Python interpreter of the numpy and torch rows")
+	plot := fs.String("plot", "throughput.png", "PNG plot of throughput vs size (\"\" for none); relative to the bench directory under go -C bench")
+	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 -reps 3 -mintime 2ms unless given")
+	if err := fs.Parse(args); err != nil {
+		return config{}, err
+	}
+	if fs.NArg() > 0 {
+		return config{}, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *quick {
+		if !set["sizes"] {
+			*sizes = "4096,262144"
+		}
+		if !set["reps"] {
+			*reps = 3
+		}
+		if !set["mintime"] {
+			*minTime = 2 * time.Millisecond
+		}
+	}
+	cfg := config{p: *p, reps: *reps, minTime: *minTime, threads: *threads, python: *python, plot: *plot}
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return config{}, fmt.Errorf("-sizes: %q is not a positive element count", s)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	if _, err := dropout.New(cfg.p, dropout.Inverted); err != nil || cfg.p >= 1 {
+		return config{}, fmt.Errorf("-p %v: need a probability in [0, 1)", cfg.p)
+	}
+	if cfg.reps < 1 || cfg.threads < 1 {
+		return config{}, fmt.Errorf("-reps and -threads must be at least 1")
+	}
+	for _, s := range strings.Split(*peers, ",") {
+		if s = strings.TrimSpace(s); s != "" && s != "all" {
+			cfg.peers = append(cfg.peers, s)
+		}
+	}
+	return cfg, nil
+}
+
+// run measures the rows the config selects.
+func run(cfg config) *result {
+	start := time.Now()
+	runtime.GOMAXPROCS(cfg.threads)
+	defaultPath := dropout.Kernel()
+	defer restorePath(defaultPath)
+
+	env := envInfo{
+		cpu:         cpuName(),
+		goVersion:   runtime.Version(),
+		goos:        runtime.GOOS,
+		goarch:      runtime.GOARCH,
+		gomaxprocs:  runtime.GOMAXPROCS(0),
+		paths:       dropout.Kernels(),
+		defaultPath: defaultPath,
+	}
+	var rows []row
+	rows = append(rows, goRows(cfg)...)
+	rows = append(rows, gorgoniaRow(cfg), spagoRow(cfg))
+	var w *pyWorker
+	var pyErr error
+	if cfg.want("numpy") || cfg.want("torch") {
+		w, pyErr = startPython(cfg.python, cfg.p, cfg.threads)
+		if w != nil {
+			defer w.close()
+			env.python = w.desc
+		} else {
+			env.python = "skipped: " + pyErr.Error()
+		}
+	}
+	rows = append(rows, pythonRows(cfg, w, pyErr)...)
+	var sel []row
+	for _, r := range rows {
+		if cfg.want(r.name) {
+			sel = append(sel, r)
+		}
+	}
+	res := measure(cfg, sel)
+	res.env = env
+	res.wall = time.Since(start)
+	return res
+}
+
+// cpuName is the CPU model with its family/model numbers and core count
+// (virtual machines often report a generic brand string).
+func cpuName() string {
+	c := cpuid.CPU
+	name := strings.TrimSpace(c.BrandName)
+	if name == "" {
+		name = "unknown CPU"
+	}
+	s := fmt.Sprintf("%s (%s family %d model %d", name, c.VendorString, c.Family, c.Model)
+	if c.Cache.L2 > 0 {
+		s += fmt.Sprintf(", L1d %d KiB, L2 %d KiB", c.Cache.L1D>>10, c.Cache.L2>>10)
+	}
+	if c.Cache.L3 > 0 {
+		s += fmt.Sprintf(", L3 %d MiB", c.Cache.L3>>20)
+	}
+	return s + fmt.Sprintf(", %d logical CPUs)", runtime.NumCPU())
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// palette gives every row its own colour (copy is black).
+var palette = []color.Color{
+	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, // blue
+	color.RGBA{0xd6, 0x27, 0x28, 0xff}, // red
+	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
+	color.RGBA{0xff, 0x7f, 0x0e, 0xff}, // orange
+	color.RGBA{0x94, 0x67, 0xbd, 0xff}, // purple
+	color.RGBA{0x8c, 0x56, 0x4b, 0xff}, // brown
+	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, // pink
+	color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, // grey
+	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, // olive
+	color.RGBA{0x17, 0xbe, 0xcf, 0xff}, // cyan
+	color.RGBA{0x00, 0x00, 0x80, 0xff}, // navy
+	color.RGBA{0x80, 0x00, 0x00, 0xff}, // maroon
+}
+
+var glyphs = []draw.GlyphDrawer{
+	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
+	draw.PlusGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{},
+}
+
+// writePlot draws throughput (elements/s) against size, both on log scales,
+// one panel per op and the legend in the fourth tile, to a PNG file.
+func (res *result) writePlot(path string) error {
+	type style struct {
+		line  draw.LineStyle
+		glyph draw.GlyphStyle
+	}
+	styles := make([]style, len(res.rows))
+	k := 0
+	for i, name := range res.rows {
+		if name == "copy" {
+			styles[i] = style{
+				line:  draw.LineStyle{Color: color.Black, Width: vg.Points(3.5), Dashes: []vg.Length{vg.Points(8), vg.Points(4)}},
+				glyph: draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4), Shape: draw.BoxGlyph{}},
+			}
+			continue
+		}
+		c := palette[k%len(palette)]
+		styles[i] = style{
+			line:  draw.LineStyle{Color: c, Width: vg.Points(1.6)},
+			glyph: draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: glyphs[k%len(glyphs)]},
+		}
+		k++
+	}
+
+	legend := plot.NewLegend()
+	legend.Top, legend.Left = true, true
+	legend.ThumbnailWidth = vg.Points(36)
+	legend.TextStyle.Font.Size = vg.Points(13)
+	legend.Padding = vg.Points(4)
+	inLegend := map[int]bool{}
+
+	var panels []*plot.Plot
+	for o := range numOps {
+		p := plot.New()
+		p.Title.Text = fmt.Sprintf("%s (p = %v, 1 core)", o, res.cfg.p)
+		p.Title.TextStyle.Font.Size = vg.Points(15)
+		p.X.Label.Text = "elements"
+		p.Y.Label.Text = "elements / s"
+		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+		p.Add(plotter.NewGrid())
+		drawn := false
+		// copy last, on top of everything.
+		order := make([]int, 0, len(res.rows))
+		for i, name := range res.rows {
+			if name != "copy" {
+				order = append(order, i)
+			}
+		}
+		for i, name := range res.rows {
+			if name == "copy" {
+				order = append(order, i)
+			}
+		}
+		for _, i := range order {
+			var pts plotter.XYs
+			for si, n := range res.cfg.sizes {
+				ns := res.ns[o][i][si]
+				if math.IsNaN(ns) || ns <= 0 {
+					continue
+				}
+				pts = append(pts, plotter.XY{X: float64(n), Y: 1e9 / ns})
+			}
+			if len(pts) == 0 {
+				continue
+			}
+			l, s, err := plotter.NewLinePoints(pts)
+			if err != nil {
+				return err
+			}
+			l.LineStyle, s.GlyphStyle = styles[i].line, styles[i].glyph
+			p.Add(l, s)
+			drawn = true
+			inLegend[i] = true
+		}
+		if drawn {
+			panels = append(panels, p)
+		}
+	}
+	// Legend entries in row order.
+	for i, name := range res.rows {
+		if !inLegend[i] {
+			continue
+		}
+		if name == "copy" {
+			name = "copy() = memory-bandwidth limit"
+		}
+		ls, gs := styles[i].line, styles[i].glyph
+		l := &plotter.Line{LineStyle: ls}
+		s := &plotter.Scatter{GlyphStyle: gs}
+		legend.Add(name, l, s)
+	}
+	if len(panels) == 0 {
+		return fmt.Errorf("nothing to plot")
+	}
+
+	const cols = 2
+	grid := [][]*plot.Plot{{nil, nil}, {nil, nil}}
+	for i, p := range panels {
+		grid[i/cols][i%cols] = p
+	}
+	w, h := 13*vg.Inch, 10*vg.Inch
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(100))
+	dc := draw.New(img)
+	tiles := draw.Tiles{Rows: 2, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(14), PadTop: vg.Points(10), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(14)}
+	canvases := plot.Align(grid, tiles, dc)
+	for r := range grid {
+		for c, p := range grid[r] {
+			if p != nil {
+				p.Draw(canvases[r][c])
+			}
+		}
+	}
+	// The legend fills the first free tile, with a note on what is drawn.
+	free := tiles.At(dc, len(panels)%cols, len(panels)/cols)
+	if len(panels) < 4 {
+		legend.Draw(draw.Crop(free, vg.Points(40), 0, 0, -vg.Points(40)))
+		note := fmt.Sprintf("%s\n%s/%s, %s; median of %d interleaved repetitions", res.env.cpu, res.env.goos, res.env.goarch, res.env.goVersion, res.cfg.reps)
+		sty := legend.TextStyle
+		sty.Font.Size = vg.Points(10)
+		sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
+		free.FillText(sty, vg.Point{X: free.Min.X + vg.Points(40), Y: free.Min.Y + vg.Points(6)}, note)
+	}
+
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// gorgoniaRow is gorgonia.org/gorgonia's Dropout through a real graph and
+// TapeMachine:
+//
+//   - Forward: a machine for the graph x -> Dropout(x, p), RunAll + Reset;
+//   - Backward: a machine for x -> Dropout(x, p) -> Sum with the symbolic
+//     gradient of the sum w.r.t. x (Grad), minus the Forward machine in the
+//     same repetition: the gradient part of a training step, including the
+//     Sum and its broadcast gradient, the least gorgonia needs to produce a
+//     gradient from a graph;
+//   - Infer: n/a: its Dropout has no inference mode in the graph API (the
+//     op returns its input unchanged when not training).
+func gorgoniaRow(cfg config) row {
+	p := cfg.p
+	var fwd, full G.VM
+	release := func() {
+		for _, m := range []G.VM{fwd, full} {
+			if m != nil {
+				m.Close()
+			}
+		}
+		fwd, full = nil, nil
+	}
+	return row{
+		name:    "gorgonia",
+		release: release,
+		prepare: func(n int) (*prepared, error) {
+			release()
+			b := sharedBufs(n)
+			var err error
+			fwd, err = gorgoniaMachine(b.x, p, false)
+			if err != nil {
+				return nil, err
+			}
+			full, err = gorgoniaMachine(b.x, p, true)
+			if err != nil {
+				return nil, err
+			}
+			run := func(m G.VM) error {
+				err := m.RunAll()
+				m.Reset()
+				return err
+			}
+			return &prepared{
+				cells: [numOps]cell{
+					func(k int) (time.Duration, error) {
+						t0 := time.Now()
+						for range k {
+							if err := run(fwd); err != nil {
+								return 0, err
+							}
+						}
+						return time.Since(t0), nil
+					},
+					func(k int) (time.Duration, error) {
+						var tf, tg time.Duration
+						for range k {
+							t0 := time.Now()
+							if err := run(full); err != nil {
+								return 0, err
+							}
+							t1 := time.Now()
+							if err := run(fwd); err != nil {
+								return 0, err
+							}
+							tg += t1.Sub(t0)
+							tf += time.Since(t1)
+						}
+						return max(tg-tf, 0), nil
+					},
+				},
+				na: [numOps]string{opInfer: "no inference mode (identity)"},
+			}, nil
+		},
+	}
+}
+
+// gorgoniaMachine builds the graph x -> Dropout(x, p) (-> Sum, Grad when
+// grad) on the values of x and returns its TapeMachine.
+func gorgoniaMachine(x []float32, p float64, grad bool) (G.VM, error) {
+	g := G.NewGraph()
+	xt := tensor.New(tensor.WithShape(len(x)), tensor.WithBacking(x))
+	xn := G.NewVector(g, tensor.Float32, G.WithShape(len(x)), G.WithName("x"), G.WithValue(xt))
+	y, err := G.Dropout(xn, p)
+	if err != nil {
+		return nil, fmt.Errorf("gorgonia.Dropout: %w", err)
+	}
+	if grad {
+		cost, err := G.Sum(y)
+		if err != nil {
+			return nil, fmt.Errorf("gorgonia.Sum: %w", err)
+		}
+		if _, err := G.Grad(cost, xn); err != nil {
+			return nil, fmt.Errorf("gorgonia.Grad: %w", err)
+		}
+	}
+	return G.NewTapeMachine(g), nil
+}

@@ -231,6 +231,9 @@ func (res *result) writeTable(w io.Writer) {
 	e := res.env
 	fmt.Fprintf(w, "CPU:     %s\n", e.cpu)
 	fmt.Fprintf(w, "Go:      %s %s/%s, GOMAXPROCS=%d\n", e.goVersion, e.goos, e.goarch, e.gomaxprocs)
+	if e.load != "" {
+		fmt.Fprintf(w, "load:    %s (load average at the start: other processes share the cores)\n", e.load)
+	}
 	fmt.Fprintf(w, "paths:   %s (dropout.Kernels(); default %s)\n", strings.Join(e.paths, ", "), e.defaultPath)
 	if e.python != "" {
 		fmt.Fprintf(w, "python:  %s\n", e.python)

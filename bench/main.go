@@ -33,6 +33,7 @@ type envInfo struct {
 	paths                        []string
 	defaultPath                  string
 	python                       string
+	load                         string // /proc/loadavg at the start, when there is one
 }
 
 func main() {
@@ -123,6 +124,11 @@ func run(cfg config) *result {
 		gomaxprocs:  runtime.GOMAXPROCS(0),
 		paths:       dropout.Kernels(),
 		defaultPath: defaultPath,
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(b)); len(f) >= 3 {
+			env.load = strings.Join(f[:3], " ")
+		}
 	}
 	var rows []row
 	rows = append(rows, goRows(cfg)...)

@@ -6,6 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -75,7 +77,8 @@ func (res *result) writePlot(path string) error {
 		p.X.Label.Text = "elements"
 		p.Y.Label.Text = "elements / s"
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = sizeTicks(res.cfg.sizes)
+		p.Y.Tick.Marker = siTicks{}
 		p.Add(plotter.NewGrid())
 		drawn := false
 		// copy last, on top of everything.
@@ -121,7 +124,7 @@ func (res *result) writePlot(path string) error {
 			continue
 		}
 		if name == "copy" {
-			name = "copy() = memory-bandwidth limit"
+			name = "copy() = memory-bandwidth reference"
 		}
 		ls, gs := styles[i].line, styles[i].glyph
 		l := &plotter.Line{LineStyle: ls}
@@ -153,7 +156,9 @@ func (res *result) writePlot(path string) error {
 	free := tiles.At(dc, len(panels)%cols, len(panels)/cols)
 	if len(panels) < 4 {
 		legend.Draw(draw.Crop(free, vg.Points(40), 0, 0, -vg.Points(40)))
-		note := fmt.Sprintf("%s\n%s/%s, %s; median of %d interleaved repetitions", res.env.cpu, res.env.goos, res.env.goarch, res.env.goVersion, res.cfg.reps)
+		cpu, detail, _ := strings.Cut(res.env.cpu, " (")
+		note := fmt.Sprintf("%s\n(%s\n%s/%s, %s, GOMAXPROCS=%d; median of %d interleaved repetitions",
+			cpu, detail, res.env.goos, res.env.goarch, res.env.goVersion, res.env.gomaxprocs, res.cfg.reps)
 		sty := legend.TextStyle
 		sty.Font.Size = vg.Points(10)
 		sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
@@ -174,4 +179,68 @@ func (res *result) writePlot(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// sizeTicks labels the measured sizes: the element count and the bytes of
+// one float32 operand (to read against the cache sizes).
+type sizeTicks []int
+
+func (st sizeTicks) Ticks(lo, hi float64) []plot.Tick {
+	var t []plot.Tick
+	for _, n := range st {
+		if v := float64(n); v >= lo && v <= hi {
+			t = append(t, plot.Tick{Value: v, Label: fmt.Sprintf("%d\n(%s)", n, byteSize(4*n))})
+		}
+	}
+	return t
+}
+
+func byteSize(b int) string {
+	switch {
+	case b >= 1<<30 && b%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", b>>30)
+	case b >= 1<<20 && b%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", b>>20)
+	case b >= 1<<10 && b%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", b>>10)
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
+// siTicks puts labelled ticks at 1, 2 and 5 times the powers of ten
+// ("500M", "1G", "2G") and unlabelled ones at the other integers.
+type siTicks struct{}
+
+func (siTicks) Ticks(lo, hi float64) []plot.Tick {
+	var t []plot.Tick
+	if lo <= 0 || hi <= lo {
+		return t
+	}
+	for e := math.Floor(math.Log10(lo)); math.Pow(10, e) <= hi; e++ {
+		base := math.Pow(10, e)
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * base
+			if v < lo || v > hi {
+				continue
+			}
+			label := ""
+			if m == 1 || m == 2 || m == 5 {
+				label = siLabel(v)
+			}
+			t = append(t, plot.Tick{Value: v, Label: label})
+		}
+	}
+	return t
+}
+
+func siLabel(v float64) string {
+	for _, u := range []struct {
+		f float64
+		s string
+	}{{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}} {
+		if v >= u.f {
+			return strconv.FormatFloat(v/u.f, 'g', 3, 64) + u.s
+		}
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
 }

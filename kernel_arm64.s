@@ -63,87 +63,87 @@
 
 // LOAD_STATE and STORE_STATE move *st (R0, clobbers p) to and from V0-V15.
 #define LOAD_STATE(p) \
-	MOVD R0, p                                          /* p = &st.s[0] */ \
-	VLD1.P 64(p), [S00.S4, S01.S4, S02.S4, S03.S4]      /* s0 of lanes 0-15 */ \
-	VLD1.P 64(p), [S10.S4, S11.S4, S12.S4, S13.S4]      /* s1 */ \
-	VLD1.P 64(p), [S20.S4, S21.S4, S22.S4, S23.S4]      /* s2 */ \
-	VLD1 (p), [S30.S4, S31.S4, S32.S4, S33.S4]          /* s3 */
+	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	VLD1.P  64(p), [S00.S4, S01.S4, S02.S4, S03.S4]     /* s0 of lanes 0-15 */ \
+	VLD1.P  64(p), [S10.S4, S11.S4, S12.S4, S13.S4]     /* s1 */ \
+	VLD1.P  64(p), [S20.S4, S21.S4, S22.S4, S23.S4]     /* s2 */ \
+	VLD1    (p), [S30.S4, S31.S4, S32.S4, S33.S4]       /* s3 */
 
 #define STORE_STATE(p) \
-	MOVD R0, p                                          /* p = &st.s[0] */ \
-	VST1.P [S00.S4, S01.S4, S02.S4, S03.S4], 64(p)      /* s0 of lanes 0-15 */ \
-	VST1.P [S10.S4, S11.S4, S12.S4, S13.S4], 64(p)      /* s1 */ \
-	VST1.P [S20.S4, S21.S4, S22.S4, S23.S4], 64(p)      /* s2 */ \
-	VST1 [S30.S4, S31.S4, S32.S4, S33.S4], (p)          /* s3 */
+	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	VST1.P  [S00.S4, S01.S4, S02.S4, S03.S4], 64(p)     /* s0 of lanes 0-15 */ \
+	VST1.P  [S10.S4, S11.S4, S12.S4, S13.S4], 64(p)     /* s1 */ \
+	VST1.P  [S20.S4, S21.S4, S22.S4, S23.S4], 64(p)     /* s2 */ \
+	VST1    [S30.S4, S31.S4, S32.S4, S33.S4], (p)       /* s3 */
 
 // XOSHIRO advances the 16 lanes one step: 32 instructions, four
 // independent chains. Clobbers SH0-SH3 and XR0-XR3.
 #define XOSHIRO \
-	VSHL $9, S10.S4, SH0.S4                 /* t = s1 << 9, lanes 0-3 */ \
-	VSHL $9, S11.S4, SH1.S4                 /* lanes 4-7 */ \
-	VSHL $9, S12.S4, SH2.S4                 /* lanes 8-11 */ \
-	VSHL $9, S13.S4, SH3.S4                 /* lanes 12-15 */ \
-	VEOR S00.B16, S20.B16, S20.B16          /* s2 ^= s0 */ \
-	VEOR S01.B16, S21.B16, S21.B16          /* lanes 4-7 */ \
-	VEOR S02.B16, S22.B16, S22.B16          /* lanes 8-11 */ \
-	VEOR S03.B16, S23.B16, S23.B16          /* lanes 12-15 */ \
-	VEOR S10.B16, S30.B16, XR0.B16          /* r = s3 ^ s1 (the new s3 before rotation) */ \
-	VEOR S11.B16, S31.B16, XR1.B16          /* lanes 4-7 */ \
-	VEOR S12.B16, S32.B16, XR2.B16          /* lanes 8-11 */ \
-	VEOR S13.B16, S33.B16, XR3.B16          /* lanes 12-15 */ \
-	VEOR S20.B16, S10.B16, S10.B16          /* s1 ^= s2 */ \
-	VEOR S21.B16, S11.B16, S11.B16          /* lanes 4-7 */ \
-	VEOR S22.B16, S12.B16, S12.B16          /* lanes 8-11 */ \
-	VEOR S23.B16, S13.B16, S13.B16          /* lanes 12-15 */ \
-	VEOR XR0.B16, S00.B16, S00.B16          /* s0 ^= r */ \
-	VEOR XR1.B16, S01.B16, S01.B16          /* lanes 4-7 */ \
-	VEOR XR2.B16, S02.B16, S02.B16          /* lanes 8-11 */ \
-	VEOR XR3.B16, S03.B16, S03.B16          /* lanes 12-15 */ \
-	VEOR SH0.B16, S20.B16, S20.B16          /* s2 ^= t */ \
-	VEOR SH1.B16, S21.B16, S21.B16          /* lanes 4-7 */ \
-	VEOR SH2.B16, S22.B16, S22.B16          /* lanes 8-11 */ \
-	VEOR SH3.B16, S23.B16, S23.B16          /* lanes 12-15 */ \
-	VSHL $11, XR0.S4, S30.S4                /* s3 = r << 11 */ \
-	VSHL $11, XR1.S4, S31.S4                /* lanes 4-7 */ \
-	VSHL $11, XR2.S4, S32.S4                /* lanes 8-11 */ \
-	VSHL $11, XR3.S4, S33.S4                /* lanes 12-15 */ \
-	VSRI $21, XR0.S4, S30.S4                /* s3 |= r >> 21: s3 = rotl(r, 11) */ \
-	VSRI $21, XR1.S4, S31.S4                /* lanes 4-7 */ \
-	VSRI $21, XR2.S4, S32.S4                /* lanes 8-11 */ \
-	VSRI $21, XR3.S4, S33.S4                /* lanes 12-15 */
+	VSHL    $9, S10.S4, SH0.S4                          /* t = s1 << 9, lanes 0-3 */ \
+	VSHL    $9, S11.S4, SH1.S4                          /* lanes 4-7 */ \
+	VSHL    $9, S12.S4, SH2.S4                          /* lanes 8-11 */ \
+	VSHL    $9, S13.S4, SH3.S4                          /* lanes 12-15 */ \
+	VEOR    S00.B16, S20.B16, S20.B16                   /* s2 ^= s0 */ \
+	VEOR    S01.B16, S21.B16, S21.B16                   /* lanes 4-7 */ \
+	VEOR    S02.B16, S22.B16, S22.B16                   /* lanes 8-11 */ \
+	VEOR    S03.B16, S23.B16, S23.B16                   /* lanes 12-15 */ \
+	VEOR    S10.B16, S30.B16, XR0.B16                   /* r = s3 ^ s1 (the new s3 before rotation) */ \
+	VEOR    S11.B16, S31.B16, XR1.B16                   /* lanes 4-7 */ \
+	VEOR    S12.B16, S32.B16, XR2.B16                   /* lanes 8-11 */ \
+	VEOR    S13.B16, S33.B16, XR3.B16                   /* lanes 12-15 */ \
+	VEOR    S20.B16, S10.B16, S10.B16                   /* s1 ^= s2 */ \
+	VEOR    S21.B16, S11.B16, S11.B16                   /* lanes 4-7 */ \
+	VEOR    S22.B16, S12.B16, S12.B16                   /* lanes 8-11 */ \
+	VEOR    S23.B16, S13.B16, S13.B16                   /* lanes 12-15 */ \
+	VEOR    XR0.B16, S00.B16, S00.B16                   /* s0 ^= r */ \
+	VEOR    XR1.B16, S01.B16, S01.B16                   /* lanes 4-7 */ \
+	VEOR    XR2.B16, S02.B16, S02.B16                   /* lanes 8-11 */ \
+	VEOR    XR3.B16, S03.B16, S03.B16                   /* lanes 12-15 */ \
+	VEOR    SH0.B16, S20.B16, S20.B16                   /* s2 ^= t */ \
+	VEOR    SH1.B16, S21.B16, S21.B16                   /* lanes 4-7 */ \
+	VEOR    SH2.B16, S22.B16, S22.B16                   /* lanes 8-11 */ \
+	VEOR    SH3.B16, S23.B16, S23.B16                   /* lanes 12-15 */ \
+	VSHL    $11, XR0.S4, S30.S4                         /* s3 = r << 11 */ \
+	VSHL    $11, XR1.S4, S31.S4                         /* lanes 4-7 */ \
+	VSHL    $11, XR2.S4, S32.S4                         /* lanes 8-11 */ \
+	VSHL    $11, XR3.S4, S33.S4                         /* lanes 12-15 */ \
+	VSRI    $21, XR0.S4, S30.S4                         /* s3 |= r >> 21: s3 = rotl(r, 11) */ \
+	VSRI    $21, XR1.S4, S31.S4                         /* lanes 4-7 */ \
+	VSRI    $21, XR2.S4, S32.S4                         /* lanes 8-11 */ \
+	VSRI    $21, XR3.S4, S33.S4                         /* lanes 12-15 */
 
 // KEEP loads the step's 16 elements of x from R2 into X0-X3 and sets K0-K3
 // to the keep masks: all ones where s0+s3 >= lim. 9 instructions.
 #define KEEP \
-	VLD1.P 64(R2), [X0.S4, X1.S4, X2.S4, X3.S4]        /* x[16 elements] */ \
-	VADD S00.S4, S30.S4, K0.S4              /* k = s0 + s3: the draw << 8 plus 8 low bits */ \
-	VADD S01.S4, S31.S4, K1.S4              /* lanes 4-7 */ \
-	VADD S02.S4, S32.S4, K2.S4              /* lanes 8-11 */ \
-	VADD S03.S4, S33.S4, K3.S4              /* lanes 12-15 */ \
-	WORD $0x6ebc3e94                        /* CMHS V20.4S, V20.4S, V28.4S: k0 = k0 >= lim ? ^0 : 0 */ \
-	WORD $0x6ebc3eb5                        /* CMHS V21.4S, V21.4S, V28.4S: k1 */ \
-	WORD $0x6ebc3ed6                        /* CMHS V22.4S, V22.4S, V28.4S: k2 */ \
-	WORD $0x6ebc3ef7                        /* CMHS V23.4S, V23.4S, V28.4S: k3 */
+	VLD1.P  64(R2), [X0.S4, X1.S4, X2.S4, X3.S4]        /* x[16 elements] */ \
+	VADD    S00.S4, S30.S4, K0.S4                       /* k = s0 + s3: the draw << 8 plus 8 low bits */ \
+	VADD    S01.S4, S31.S4, K1.S4                       /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, K2.S4                       /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, K3.S4                       /* lanes 12-15 */ \
+	WORD    $0x6ebc3e94                                 /* CMHS V20.4S, V20.4S, V28.4S: k0 = k0 >= lim (unsigned) ? ^0 : 0 */ \
+	WORD    $0x6ebc3eb5                                 /* CMHS V21.4S, V21.4S, V28.4S: k1 */ \
+	WORD    $0x6ebc3ed6                                 /* CMHS V22.4S, V22.4S, V28.4S: k2 */ \
+	WORD    $0x6ebc3ef7                                 /* CMHS V23.4S, V23.4S, V28.4S: k3 */
 
 // APPLY turns K0-K3 into the factors k & sb, multiplies X0-X3 by them and
 // stores the 16 elements of y to R1. 9 instructions.
 #define APPLY \
-	VAND FSB.B16, K0.B16, K0.B16             /* f = k & sb: scale or +0 */ \
-	VAND FSB.B16, K1.B16, K1.B16             /* lanes 4-7 */ \
-	VAND FSB.B16, K2.B16, K2.B16             /* lanes 8-11 */ \
-	VAND FSB.B16, K3.B16, K3.B16             /* lanes 12-15 */ \
-	WORD $0x6e34de10                        /* FMUL V16.4S, V16.4S, V20.4S: y = x * f, a real multiply */ \
-	WORD $0x6e35de31                        /* FMUL V17.4S, V17.4S, V21.4S: lanes 4-7 */ \
-	WORD $0x6e36de52                        /* FMUL V18.4S, V18.4S, V22.4S: lanes 8-11 */ \
-	WORD $0x6e37de73                        /* FMUL V19.4S, V19.4S, V23.4S: lanes 12-15 */ \
-	VST1.P [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
+	VAND    FSB.B16, K0.B16, K0.B16                     /* f = k & sb: scale or +0 */ \
+	VAND    FSB.B16, K1.B16, K1.B16                     /* lanes 4-7 */ \
+	VAND    FSB.B16, K2.B16, K2.B16                     /* lanes 8-11 */ \
+	VAND    FSB.B16, K3.B16, K3.B16                     /* lanes 12-15 */ \
+	WORD    $0x6e34de10                                 /* FMUL V16.4S, V16.4S, V20.4S: y = x * f, a real multiply */ \
+	WORD    $0x6e35de31                                 /* FMUL V17.4S, V17.4S, V21.4S: lanes 4-7 */ \
+	WORD    $0x6e36de52                                 /* FMUL V18.4S, V18.4S, V22.4S: lanes 8-11 */ \
+	WORD    $0x6e37de73                                 /* FMUL V19.4S, V19.4S, V23.4S: lanes 12-15 */ \
+	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
 
 // FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b.
 #define FWD_MASK_STEP(b) \
-	KEEP \
-	VTBL IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
-	APPLY \
-	XOSHIRO
+	KEEP                                                /* x and keep masks */ \
+	VTBL    IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
+	APPLY                                               /* y */ \
+	XOSHIRO                                             /* next step */
 
 // func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
 //
@@ -151,38 +151,38 @@
 // mask word: each byte ANDed with its bit weight, then pairwise byte sums
 // (distinct bits, so sums are ORs) reduce 64 bytes to 8.
 TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
-	MOVD st+0(FP), R0                       // R0 = st
-	MOVD y_base+8(FP), R1                   // R1 = &y[0]
-	MOVD x_base+32(FP), R2                  // R2 = &x[0]
-	MOVD x_len+40(FP), R3                   // R3 = elements left, a multiple of 64
-	MOVD bits_base+56(FP), R4               // R4 = &bits[0]
-	CBZ R3, fwdmask_done                    // nothing to do
-	MOVWU lim+80(FP), R5                    // R5 = lim
-	MOVWU sb+84(FP), R6                     // R6 = sb
-	VDUP R5, LIM.S4                         // LIM = lim in every lane
-	VDUP R6, FSB.S4                         // FSB = sb in every lane
-	VMOVQ $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
-	VMOVQ $0x8040201008040201, $0x8040201008040201, WT  // WT = 1, 2, 4, ..., 128 twice
-	LOAD_STATE(R7)                          // V0-V15 = *st
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
+	MOVD    bits_base+56(FP), R4                        // R4 = &bits[0]
+	CBZ     R3, fwdmask_done                            // nothing to do
+	MOVWU   lim+80(FP), R5                              // R5 = lim
+	MOVWU   sb+84(FP), R6                               // R6 = sb
+	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
+	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
+	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	LOAD_STATE(R7)                                      // V0-V15 = *st
 
 fwdmask_loop:
-	FWD_MASK_STEP(B0)                       // elements 0-15 of the word, bytes to B0
-	FWD_MASK_STEP(B1)                       // elements 16-31
-	FWD_MASK_STEP(B2)                       // elements 32-47
-	FWD_MASK_STEP(B3)                       // elements 48-63
-	VAND WT.B16, B0.B16, B0.B16             // byte j of B0 = keep_j << j%8
-	VAND WT.B16, B1.B16, B1.B16             // byte j of B1 = keep_{16+j} << j%8
-	VAND WT.B16, B2.B16, B2.B16             // byte j of B2 = keep_{32+j} << j%8
-	VAND WT.B16, B3.B16, B3.B16             // byte j of B3 = keep_{48+j} << j%8
-	VADDP B1.B16, B0.B16, B0.B16            // B0 = pair sums of B0, then of B1
-	VADDP B3.B16, B2.B16, B2.B16            // B2 = pair sums of B2, then of B3
-	VADDP B2.B16, B0.B16, B0.B16            // B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63
-	VADDP B0.B16, B0.B16, B0.B16            // byte k of B0 = the keep bits of elements 8k .. 8k+7
-	VST1.P B0.D[0], 8(R4)                   // bits[w] = the low 64 bits of B0
-	SUBS $64, R3, R3                        // 64 elements done
-	BNE fwdmask_loop                        // more to do
+	FWD_MASK_STEP(B0)                                   // elements 0-15 of the word, bytes to B0
+	FWD_MASK_STEP(B1)                                   // elements 16-31
+	FWD_MASK_STEP(B2)                                   // elements 32-47
+	FWD_MASK_STEP(B3)                                   // elements 48-63
+	VAND    WT.B16, B0.B16, B0.B16                      // byte j of B0 = keep_j << j%8
+	VAND    WT.B16, B1.B16, B1.B16                      // byte j of B1 = keep_{16+j} << j%8
+	VAND    WT.B16, B2.B16, B2.B16                      // byte j of B2 = keep_{32+j} << j%8
+	VAND    WT.B16, B3.B16, B3.B16                      // byte j of B3 = keep_{48+j} << j%8
+	VADDP   B1.B16, B0.B16, B0.B16                      // B0 = pair sums of B0, then of B1
+	VADDP   B3.B16, B2.B16, B2.B16                      // B2 = pair sums of B2, then of B3
+	VADDP   B2.B16, B0.B16, B0.B16                      // B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63
+	VADDP   B0.B16, B0.B16, B0.B16                      // byte k of B0 = the keep bits of elements 8k .. 8k+7
+	VST1.P  B0.D[0], 8(R4)                              // bits[w] = the low 64 bits of B0
+	SUBS    $64, R3, R3                                 // 64 elements done
+	BNE     fwdmask_loop                                // more to do
 
-	STORE_STATE(R7)                         // *st = V0-V15
+	STORE_STATE(R7)                                     // *st = V0-V15
 
 fwdmask_done:
 	RET
@@ -191,87 +191,87 @@ fwdmask_done:
 //
 // 64 elements (four steps) per iteration.
 TEXT ·fwdNEON(SB), NOSPLIT, $0-64
-	MOVD st+0(FP), R0                       // R0 = st
-	MOVD y_base+8(FP), R1                   // R1 = &y[0]
-	MOVD x_base+32(FP), R2                  // R2 = &x[0]
-	MOVD x_len+40(FP), R3                   // R3 = elements left, a multiple of 64
-	CBZ R3, fwd_done                        // nothing to do
-	MOVWU lim+56(FP), R5                    // R5 = lim
-	MOVWU sb+60(FP), R6                     // R6 = sb
-	VDUP R5, LIM.S4                         // LIM = lim in every lane
-	VDUP R6, FSB.S4                         // FSB = sb in every lane
-	LOAD_STATE(R7)                          // V0-V15 = *st
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
+	CBZ     R3, fwd_done                                // nothing to do
+	MOVWU   lim+56(FP), R5                              // R5 = lim
+	MOVWU   sb+60(FP), R6                               // R6 = sb
+	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
+	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
+	LOAD_STATE(R7)                                      // V0-V15 = *st
 
 fwd_loop:
-	KEEP                                    // elements 0-15: masks
-	APPLY                                   // y
-	XOSHIRO                                 // next step
-	KEEP                                    // elements 16-31
-	APPLY
-	XOSHIRO
-	KEEP                                    // elements 32-47
-	APPLY
-	XOSHIRO
-	KEEP                                    // elements 48-63
-	APPLY
-	XOSHIRO
-	SUBS $64, R3, R3                        // 64 elements done
-	BNE fwd_loop                            // more to do
+	KEEP                                                // elements 0-15: masks
+	APPLY                                               // y
+	XOSHIRO                                             // next step
+	KEEP                                                // elements 16-31
+	APPLY                                               // y
+	XOSHIRO                                             // next step
+	KEEP                                                // elements 32-47
+	APPLY                                               // y
+	XOSHIRO                                             // next step
+	KEEP                                                // elements 48-63
+	APPLY                                               // y
+	XOSHIRO                                             // next step
+	SUBS    $64, R3, R3                                 // 64 elements done
+	BNE     fwd_loop                                    // more to do
 
-	STORE_STATE(R7)                         // *st = V0-V15
+	STORE_STATE(R7)                                     // *st = V0-V15
 
 fwd_done:
 	RET
 
 // DRAW_STEP stores the 16 draws (s0+s3)>>8 of a step to R1 and advances.
 #define DRAW_STEP \
-	VADD S00.S4, S30.S4, X0.S4              /* s0 + s3, lanes 0-3 */ \
-	VADD S01.S4, S31.S4, X1.S4              /* lanes 4-7 */ \
-	VADD S02.S4, S32.S4, X2.S4              /* lanes 8-11 */ \
-	VADD S03.S4, S33.S4, X3.S4              /* lanes 12-15 */ \
-	VUSHR $8, X0.S4, X0.S4                  /* u = (s0 + s3) >> 8 */ \
-	VUSHR $8, X1.S4, X1.S4                  /* lanes 4-7 */ \
-	VUSHR $8, X2.S4, X2.S4                  /* lanes 8-11 */ \
-	VUSHR $8, X3.S4, X3.S4                  /* lanes 12-15 */ \
-	VST1.P [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* u[16 elements] */ \
-	XOSHIRO
+	VADD    S00.S4, S30.S4, X0.S4                       /* s0 + s3, lanes 0-3 */ \
+	VADD    S01.S4, S31.S4, X1.S4                       /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, X2.S4                       /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, X3.S4                       /* lanes 12-15 */ \
+	VUSHR   $8, X0.S4, X0.S4                            /* u = (s0 + s3) >> 8 */ \
+	VUSHR   $8, X1.S4, X1.S4                            /* lanes 4-7 */ \
+	VUSHR   $8, X2.S4, X2.S4                            /* lanes 8-11 */ \
+	VUSHR   $8, X3.S4, X3.S4                            /* lanes 12-15 */ \
+	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* u[16 elements] */ \
+	XOSHIRO                                             /* next step */
 
 // func drawsNEON(st *lanes, u []uint32)
 //
 // 64 draws (four steps) per iteration.
 TEXT ·drawsNEON(SB), NOSPLIT, $0-32
-	MOVD st+0(FP), R0                       // R0 = st
-	MOVD u_base+8(FP), R1                   // R1 = &u[0]
-	MOVD u_len+16(FP), R3                   // R3 = draws left, a multiple of 64
-	CBZ R3, draws_done                      // nothing to do
-	LOAD_STATE(R7)                          // V0-V15 = *st
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    u_base+8(FP), R1                            // R1 = &u[0]
+	MOVD    u_len+16(FP), R3                            // R3 = draws left, a multiple of 64
+	CBZ     R3, draws_done                              // nothing to do
+	LOAD_STATE(R7)                                      // V0-V15 = *st
 
 draws_loop:
-	DRAW_STEP                               // u[0:16]
-	DRAW_STEP                               // u[16:32]
-	DRAW_STEP                               // u[32:48]
-	DRAW_STEP                               // u[48:64]
-	SUBS $64, R3, R3                        // 64 draws done
-	BNE draws_loop                          // more to do
+	DRAW_STEP                                           // u[0:16]
+	DRAW_STEP                                           // u[16:32]
+	DRAW_STEP                                           // u[32:48]
+	DRAW_STEP                                           // u[48:64]
+	SUBS    $64, R3, R3                                 // 64 draws done
+	BNE     draws_loop                                  // more to do
 
-	STORE_STATE(R7)                         // *st = V0-V15
+	STORE_STATE(R7)                                     // *st = V0-V15
 
 draws_done:
 	RET
 
 // func skipNEON(st *lanes, n int)
 TEXT ·skipNEON(SB), NOSPLIT, $0-16
-	MOVD st+0(FP), R0                       // R0 = st
-	MOVD n+8(FP), R3                        // R3 = steps left
-	CBZ R3, skip_done                       // nothing to do
-	LOAD_STATE(R7)                          // V0-V15 = *st
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    n+8(FP), R3                                 // R3 = steps left
+	CBZ     R3, skip_done                               // nothing to do
+	LOAD_STATE(R7)                                      // V0-V15 = *st
 
 skip_loop:
-	XOSHIRO                                 // one step of every lane
-	SUBS $1, R3, R3                         // a step done
-	BNE skip_loop                           // more to do
+	XOSHIRO                                             // one step of every lane
+	SUBS    $1, R3, R3                                  // a step done
+	BNE     skip_loop                                   // more to do
 
-	STORE_STATE(R7)                         // *st = V0-V15
+	STORE_STATE(R7)                                     // *st = V0-V15
 
 skip_done:
 	RET
@@ -301,50 +301,50 @@ skip_done:
 // BWD16 does 16 elements: lane j of vector q tests bit 4q+j of w in bits
 // (BLO or BHI) against m0-m3 (M0-M3 or M4-M7). 14 instructions.
 #define BWD16(w, m0, m1, m2, m3) \
-	VLD1.P 64(R2), [BD0.S4, BD1.S4, BD2.S4, BD3.S4]        /* dy[16 elements] */ \
-	VCMTST m0.S4, w.S4, BF0.S4               /* k = w & m != 0 ? ^0 : 0 */ \
-	VCMTST m1.S4, w.S4, BF1.S4               /* lanes 4-7 */ \
-	VCMTST m2.S4, w.S4, BF2.S4               /* lanes 8-11 */ \
-	VCMTST m3.S4, w.S4, BF3.S4               /* lanes 12-15 */ \
-	VAND BSB.B16, BF0.B16, BF0.B16            /* f = k & sb */ \
-	VAND BSB.B16, BF1.B16, BF1.B16            /* lanes 4-7 */ \
-	VAND BSB.B16, BF2.B16, BF2.B16            /* lanes 8-11 */ \
-	VAND BSB.B16, BF3.B16, BF3.B16            /* lanes 12-15 */ \
-	WORD $0x6e24dc00                        /* FMUL V0.4S, V0.4S, V4.4S: dx = dy * f */ \
-	WORD $0x6e25dc21                        /* FMUL V1.4S, V1.4S, V5.4S: lanes 4-7 */ \
-	WORD $0x6e26dc42                        /* FMUL V2.4S, V2.4S, V6.4S: lanes 8-11 */ \
-	WORD $0x6e27dc63                        /* FMUL V3.4S, V3.4S, V7.4S: lanes 12-15 */ \
-	VST1.P [BD0.S4, BD1.S4, BD2.S4, BD3.S4], 64(R1)        /* dx[16 elements] */
+	VLD1.P  64(R2), [BD0.S4, BD1.S4, BD2.S4, BD3.S4]    /* dy[16 elements] */ \
+	VCMTST  m0.S4, w.S4, BF0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
+	VCMTST  m1.S4, w.S4, BF1.S4                         /* lanes 4-7 */ \
+	VCMTST  m2.S4, w.S4, BF2.S4                         /* lanes 8-11 */ \
+	VCMTST  m3.S4, w.S4, BF3.S4                         /* lanes 12-15 */ \
+	VAND    BSB.B16, BF0.B16, BF0.B16                   /* f = k & sb */ \
+	VAND    BSB.B16, BF1.B16, BF1.B16                   /* lanes 4-7 */ \
+	VAND    BSB.B16, BF2.B16, BF2.B16                   /* lanes 8-11 */ \
+	VAND    BSB.B16, BF3.B16, BF3.B16                   /* lanes 12-15 */ \
+	WORD    $0x6e24dc00                                 /* FMUL V0.4S, V0.4S, V4.4S: dx = dy * f */ \
+	WORD    $0x6e25dc21                                 /* FMUL V1.4S, V1.4S, V5.4S: lanes 4-7 */ \
+	WORD    $0x6e26dc42                                 /* FMUL V2.4S, V2.4S, V6.4S: lanes 8-11 */ \
+	WORD    $0x6e27dc63                                 /* FMUL V3.4S, V3.4S, V7.4S: lanes 12-15 */ \
+	VST1.P  [BD0.S4, BD1.S4, BD2.S4, BD3.S4], 64(R1)    /* dx[16 elements] */
 
 // func bwdNEON(dx, dy []float32, words []uint64, sb uint32)
 //
 // 64 elements (one mask word) per iteration.
 TEXT ·bwdNEON(SB), NOSPLIT, $0-76
-	MOVD dx_base+0(FP), R1                  // R1 = &dx[0]
-	MOVD dy_base+24(FP), R2                 // R2 = &dy[0]
-	MOVD dy_len+32(FP), R3                  // R3 = elements left, a multiple of 64
-	MOVD words_base+48(FP), R4              // R4 = &words[0]
-	CBZ R3, bwd_done                        // nothing to do
-	MOVWU sb+72(FP), R6                     // R6 = sb
-	VDUP R6, BSB.S4                         // BSB = sb in every lane
-	VMOVQ $0x0000000200000001, $0x0000000800000004, M0 // M0 = 1, 2, 4, 8
-	VSHL $4, M0.S4, M1.S4                   // M1 = M0 << 4
-	VSHL $8, M0.S4, M2.S4                   // M2 = M0 << 8
-	VSHL $12, M0.S4, M3.S4                  // M3 = M0 << 12
-	VSHL $16, M0.S4, M4.S4                  // M4 = M0 << 16
-	VSHL $20, M0.S4, M5.S4                  // M5 = M0 << 20
-	VSHL $24, M0.S4, M6.S4                  // M6 = M0 << 24
-	VSHL $28, M0.S4, M7.S4                  // M7 = M0 << 28
+	MOVD    dx_base+0(FP), R1                           // R1 = &dx[0]
+	MOVD    dy_base+24(FP), R2                          // R2 = &dy[0]
+	MOVD    dy_len+32(FP), R3                           // R3 = elements left, a multiple of 64
+	MOVD    words_base+48(FP), R4                       // R4 = &words[0]
+	CBZ     R3, bwd_done                                // nothing to do
+	MOVWU   sb+72(FP), R6                               // R6 = sb
+	VDUP    R6, BSB.S4                                  // BSB = sb in every lane
+	VMOVQ   $0x0000000200000001, $0x0000000800000004, M0 // M0 = 1, 2, 4, 8
+	VSHL    $4, M0.S4, M1.S4                            // M1 = M0 << 4
+	VSHL    $8, M0.S4, M2.S4                            // M2 = M0 << 8
+	VSHL    $12, M0.S4, M3.S4                           // M3 = M0 << 12
+	VSHL    $16, M0.S4, M4.S4                           // M4 = M0 << 16
+	VSHL    $20, M0.S4, M5.S4                           // M5 = M0 << 20
+	VSHL    $24, M0.S4, M6.S4                           // M6 = M0 << 24
+	VSHL    $28, M0.S4, M7.S4                           // M7 = M0 << 28
 
 bwd_loop:
-	VLD1R.P 4(R4), [BLO.S4]                 // BLO = bits 0-31 of the word (little endian)
-	VLD1R.P 4(R4), [BHI.S4]                 // BHI = bits 32-63
-	BWD16(BLO, M0, M1, M2, M3)              // elements 0-15
-	BWD16(BLO, M4, M5, M6, M7)              // elements 16-31
-	BWD16(BHI, M0, M1, M2, M3)              // elements 32-47
-	BWD16(BHI, M4, M5, M6, M7)              // elements 48-63
-	SUBS $64, R3, R3                        // 64 elements done
-	BNE bwd_loop                            // more to do
+	VLD1R.P 4(R4), [BLO.S4]                             // BLO = bits 0-31 of the word (little endian)
+	VLD1R.P 4(R4), [BHI.S4]                             // BHI = bits 32-63
+	BWD16(BLO, M0, M1, M2, M3)                          // elements 0-15
+	BWD16(BLO, M4, M5, M6, M7)                          // elements 16-31
+	BWD16(BHI, M0, M1, M2, M3)                          // elements 32-47
+	BWD16(BHI, M4, M5, M6, M7)                          // elements 48-63
+	SUBS    $64, R3, R3                                 // 64 elements done
+	BNE     bwd_loop                                    // more to do
 
 bwd_done:
 	RET
@@ -353,41 +353,45 @@ bwd_done:
 //
 // 16 elements per iteration, then 4, then 1.
 TEXT ·scaleNEON(SB), NOSPLIT, $0-52
-	MOVD y_base+0(FP), R1                   // R1 = &y[0]
-	MOVD x_base+24(FP), R2                  // R2 = &x[0]
-	MOVD x_len+32(FP), R3                   // R3 = elements left
-	FMOVS a+48(FP), F4                      // F4 = a
-	VDUP V4.S[0], V4.S4                     // V4 = a in every lane
-	CMP $16, R3                             // a whole 16?
-	BLT scale_4                             // no
+	MOVD    y_base+0(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+24(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+32(FP), R3                            // R3 = n
+	FMOVS   a+48(FP), F4                                // F4 = a
+	VDUP    V4.S[0], V4.S4                              // V4 = a in every lane
+	SUBS    $16, R3, R3                                 // R3 = elements left - 16
+	BLT     scale_4                                     // fewer than 16
 
 scale_16:
-	VLD1.P 64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]        // x[16 elements]
-	WORD $0x6e24dc00                        // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	WORD $0x6e24dc21                        // FMUL V1.4S, V1.4S, V4.4S: elements 4-7
-	WORD $0x6e24dc42                        // FMUL V2.4S, V2.4S, V4.4S: elements 8-11
-	WORD $0x6e24dc63                        // FMUL V3.4S, V3.4S, V4.4S: elements 12-15
-	VST1.P [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)        // y[16 elements]
-	SUB $16, R3, R3                         // 16 done
-	CMP $16, R3                             // another 16?
-	BGE scale_16                            // yes
+	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]        // x[16 elements]
+	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
+	WORD    $0x6e24dc21                                 // FMUL V1.4S, V1.4S, V4.4S: elements 4-7
+	WORD    $0x6e24dc42                                 // FMUL V2.4S, V2.4S, V4.4S: elements 8-11
+	WORD    $0x6e24dc63                                 // FMUL V3.4S, V3.4S, V4.4S: elements 12-15
+	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)        // y[16 elements]
+	SUBS    $16, R3, R3                                 // 16 done
+	BGE     scale_16                                    // another 16
 
 scale_4:
-	CMP $4, R3                              // a whole 4?
-	BLT scale_1                             // no
-	VLD1.P 16(R2), [V0.S4]                  // x[4 elements]
-	WORD $0x6e24dc00                        // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	VST1.P [V0.S4], 16(R1)                  // y[4 elements]
-	SUB $4, R3, R3                          // 4 done
-	B scale_4                               // again
+	ADDS    $12, R3, R3                                 // R3 = elements left - 4
+	BLT     scale_1                                     // fewer than 4
+
+scale_4_loop:
+	VLD1.P  16(R2), [V0.S4]                             // x[4 elements]
+	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
+	VST1.P  [V0.S4], 16(R1)                             // y[4 elements]
+	SUBS    $4, R3, R3                                  // 4 done
+	BGE     scale_4_loop                                // another 4
 
 scale_1:
-	CBZ R3, scale_done                      // all done
-	FMOVS.P 4(R2), F0                       // F0 = x[i]
-	FMULS F4, F0, F0                        // F0 = x[i] * a
-	FMOVS.P F0, 4(R1)                       // y[i] = F0
-	SUB $1, R3, R3                          // 1 done
-	B scale_1                               // again
+	ADDS    $4, R3, R3                                  // R3 = elements left, 0 to 3
+	BEQ     scale_done                                  // none
+
+scale_1_loop:
+	FMOVS.P 4(R2), F0                                   // F0 = x[i]
+	FMULS   F4, F0, F0                                  // F0 = x[i] * a
+	FMOVS.P F0, 4(R1)                                   // y[i] = F0
+	SUBS    $1, R3, R3                                  // 1 done
+	BNE     scale_1_loop                                // another
 
 scale_done:
 	RET

@@ -61,7 +61,7 @@ func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts")
 	p := fs.Float64("p", 0.5, "drop probability")
-	reps := fs.Int("reps", 7, "interleaved repetitions per cell (the median is reported)")
+	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
 	threads := fs.Int("threads", 1, "threads of the multi-threaded peers (torch.set_num_threads, OMP/MKL/OpenBLAS) and GOMAXPROCS")
 	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")

@@ -20,9 +20,10 @@ import (
 
 const evidenceP = 0.25
 
-// gorgoniaRun builds x -> Dropout(x, p) -> Sum, with dCost/dx, runs it once
-// on a TapeMachine and returns y and dx. With cost = Sum(y), dy = 1.
-func gorgoniaRun(t *testing.T, x []float32, p float64) (y, dx []float32) {
+// gorgoniaRun builds x -> Dropout(x, p) -> Sum(y * w), with dCost/dx, runs
+// it once on a TapeMachine and returns y and dx. The gradient reaching the
+// dropout is dy = w (all ones when w is nil).
+func gorgoniaRun(t *testing.T, x []float32, p float64, w []float32) (y, dx []float32) {
 	t.Helper()
 	g := G.NewGraph()
 	xn := G.NewVector(g, tensor.Float32, G.WithShape(len(x)), G.WithName("x"),
@@ -31,7 +32,15 @@ func gorgoniaRun(t *testing.T, x []float32, p float64) (y, dx []float32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cost := G.Must(G.Sum(yn))
+	if w == nil {
+		w = make([]float32, len(x))
+		for i := range w {
+			w[i] = 1
+		}
+	}
+	wn := G.NewVector(g, tensor.Float32, G.WithShape(len(x)), G.WithName("w"),
+		G.WithValue(tensor.New(tensor.WithShape(len(x)), tensor.WithBacking(w))))
+	cost := G.Must(G.Sum(G.Must(G.HadamardProd(yn, wn))))
 	grads, err := G.Grad(cost, xn)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +62,7 @@ func TestGorgoniaDropoutScalesForwardBy1OverKeep(t *testing.T) {
 	for i := range x {
 		x[i] = 1 + float32(i%7)
 	}
-	y, _ := gorgoniaRun(t, x, evidenceP)
+	y, _ := gorgoniaRun(t, x, evidenceP, nil)
 	kept := 0
 	for i := range y {
 		switch {
@@ -77,21 +86,23 @@ func TestGorgoniaDropoutScalesForwardBy1OverKeep(t *testing.T) {
 func TestGorgoniaDropoutGradientDividesByP(t *testing.T) {
 	const n = 1000
 	x := make([]float32, n)
+	dy := make([]float32, n)
 	for i := range x {
 		x[i] = 1
+		dy[i] = float32(1 + i%3)
 	}
-	y, dx := gorgoniaRun(t, x, evidenceP)
+	y, dx := gorgoniaRun(t, x, evidenceP, dy)
 	for i := range y {
 		want := float32(0)
 		if y[i] != 0 {
-			want = 1 / evidenceP
+			want = dy[i] / evidenceP
 		}
-		if dx[i] != want {
-			t.Fatalf("i = %d: y = %v, dx = %v; gorgonia's documented behaviour here is dy/p = %v for kept elements", i, y[i], dx[i], want)
+		if !approx(dx[i], want) {
+			t.Fatalf("i = %d: y = %v, dy = %v, dx = %v; expected gorgonia's dy/p = %v for kept elements", i, y[i], dy[i], dx[i], want)
 		}
 	}
-	t.Logf("gorgonia, p = %v, dy = 1: y[:6] = %v (x/(1-p) = %.4f), dx[:6] = %v: dy/p = %v, the correct dy/(1-p) is %.4f",
-		evidenceP, y[:6], 1/(1-evidenceP), dx[:6], 1/evidenceP, 1/(1-evidenceP))
+	t.Logf("gorgonia, p = %v, x = 1: y[:6] = %v (x/(1-p) = %.4f); dy[:6] = %v, dx[:6] = %v = dy/p where kept; the correct dy/(1-p) would be %v",
+		evidenceP, y[:6], 1/(1-evidenceP), dy[:6], dx[:6], scaled(dy[:6], y[:6], 1/(1-evidenceP)))
 }
 
 // TestGorgoniaDropoutGradientInfersMaskFromOutput: the gradient takes the
@@ -104,7 +115,7 @@ func TestGorgoniaDropoutGradientInfersMaskFromOutput(t *testing.T) {
 	for i := 0; i < n; i += 2 {
 		x[i] = 1 // even elements 1, odd elements 0
 	}
-	_, dx := gorgoniaRun(t, x, evidenceP)
+	_, dx := gorgoniaRun(t, x, evidenceP, nil)
 	var nzEven, nzOdd int
 	for i := range dx {
 		if dx[i] != 0 {
@@ -204,6 +215,17 @@ func TestSpagoDropout(t *testing.T) {
 			t.Errorf("kept fraction %v, want about 1-p", float64(k)/(n/2))
 		}
 	}
+}
+
+// scaled returns v[i]*s where y[i] != 0 and 0 elsewhere.
+func scaled(v, y []float32, s float32) []float32 {
+	out := make([]float32, len(v))
+	for i := range v {
+		if y[i] != 0 {
+			out[i] = v[i] * s
+		}
+	}
+	return out
 }
 
 func approx(a, b float32) bool { return math.Abs(float64(a-b)) <= 1e-6*math.Abs(float64(b)) }

@@ -49,6 +49,7 @@ type Dropout struct {
 	thr   uint32 // T = floor(p * 2^24): kept iff u >= T
 	keepX uint32 // bits of the keep factor, XOR the bits of 1.0 (so zero value = 1.0)
 	infX  uint32 // bits of the Classic inference factor float32(1-p), XOR 1.0
+	par   int32  // Parallel: 0 serial, -1 GOMAXPROCS, else the worker count
 }
 
 const oneBits = 0x3f800000 // math.Float32bits(1)
@@ -100,7 +101,12 @@ func (d Dropout) InferScale() float32 {
 }
 
 // String describes the configuration, e.g. "Dropout(p=0.5, Inverted)".
-func (d Dropout) String() string { return fmt.Sprintf("Dropout(p=%v, %v)", d.p, d.mode) }
+func (d Dropout) String() string {
+	if d.par != 0 {
+		return fmt.Sprintf("Dropout(p=%v, %v, %d workers)", d.p, d.mode, d.Workers())
+	}
+	return fmt.Sprintf("Dropout(p=%v, %v)", d.p, d.mode)
+}
 
 // MaskLen returns the number of Mask words that n elements need: ceil(n/64).
 func MaskLen(n int) int {
@@ -126,7 +132,9 @@ func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
 	if mask != nil {
 		checkMask("Dropout.Forward", mask, len(x))
 	}
-	d.stream(y, x, nil, mask, key)
+	if !d.split(opForward, y, x, mask, key) {
+		d.stream(y, x, nil, mask, key)
+	}
 }
 
 // Backward is the gradient of Forward: dx[i] = dy[i] * factor_i, with the
@@ -136,6 +144,12 @@ func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
 func (d Dropout) Backward(dx, dy []float32, mask Mask) {
 	checkPair("Dropout.Backward", "dx", "dy", dx, dy)
 	checkMask("Dropout.Backward", mask, len(dy))
+	if !d.split(opBackward, dx, dy, mask, Key{}) {
+		d.backward(dx, dy, mask)
+	}
+}
+
+func (d Dropout) backward(dx, dy []float32, mask Mask) {
 	n := len(dy)
 	scale := d.Scale()
 	body := n &^ 63
@@ -156,7 +170,9 @@ func (d Dropout) Backward(dx, dy []float32, mask Mask) {
 // itself; it panics if len(dx) != len(dy) or if they partly overlap.
 func (d Dropout) BackwardKey(dx, dy []float32, key Key) {
 	checkPair("Dropout.BackwardKey", "dx", "dy", dx, dy)
-	d.stream(dx, dy, nil, nil, key)
+	if !d.split(opBackwardKey, dx, dy, nil, key) {
+		d.stream(dx, dy, nil, nil, key)
+	}
 }
 
 // Infer is the inference pass: y[i] = x[i] * float32(1-p) for Classic
@@ -165,6 +181,12 @@ func (d Dropout) BackwardKey(dx, dy []float32, key Key) {
 // partly overlap.
 func (d Dropout) Infer(y, x []float32) {
 	checkPair("Dropout.Infer", "y", "x", y, x)
+	if !d.split(opInfer, y, x, nil, Key{}) {
+		d.infer(y, x)
+	}
+}
+
+func (d Dropout) infer(y, x []float32) {
 	if d.mode == Inverted {
 		if len(x) > 0 && &y[0] != &x[0] {
 			copy(y, x)

@@ -149,6 +149,25 @@ func TestSmokeNoPython(t *testing.T) {
 	}
 }
 
+// TestSmokeGoOnly: a selection without the Python rows does not start the
+// worker and runs only what it names.
+func TestSmokeGoOnly(t *testing.T) {
+	cfg := smokeConfig(t)
+	cfg.sizes = []int{256}
+	cfg.peers = []string{"copy", "dropout"}
+	res := run(cfg)
+	want := []string{"copy"}
+	for _, k := range dropout.Kernels() {
+		want = append(want, "dropout/"+k)
+	}
+	if strings.Join(res.rows, ",") != strings.Join(want, ",") {
+		t.Errorf("rows %q, want %q", res.rows, want)
+	}
+	if res.env.python != "" {
+		t.Errorf("python %q: the worker started for a Go-only selection", res.env.python)
+	}
+}
+
 func TestFlags(t *testing.T) {
 	cfg, err := parseFlags(nil)
 	if err != nil {

@@ -144,7 +144,9 @@ func run(cfg config) *result {
 			env.python = "skipped: " + pyErr.Error()
 		}
 	}
-	rows = append(rows, pythonRows(cfg, w, pyErr)...)
+	if w != nil || pyErr != nil {
+		rows = append(rows, pythonRows(cfg, w, pyErr)...)
+	}
 	var sel []row
 	for _, r := range rows {
 		if cfg.want(r.name) {

@@ -20,6 +20,7 @@ func archKernels() []*kernels { return []*kernels{&neonKernels} }
 // (everything kept) and factor bits 0, which gives x * +0 as the generic
 // kernel does, and then clears the keep bits.
 func archFwd(_ int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, _ bool) {
+	neonWhole64(len(x))
 	y = y[:len(x)]
 	raceRead(x)
 	raceWrite(y)
@@ -41,11 +42,13 @@ func archFwd(_ int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale 
 }
 
 func archDraws(_ int, st *lanes, u []uint32) {
+	neonWhole64(len(u))
 	raceWrite(u)
 	drawsNEON(st, u)
 }
 
 func archBwd(_ int, dx, dy []float32, words []uint64, scale float32, _ bool) {
+	neonWhole64(len(dy))
 	dx, words = dx[:len(dy)], words[:len(dy)/64]
 	raceRead(dy)
 	raceRead(words)
@@ -63,6 +66,15 @@ func archScale(_ int, y, x []float32, a float32, _ bool) {
 func archSkip(_ int, st *lanes, n int) {
 	if n > 0 {
 		skipNEON(st, n)
+	}
+}
+
+// neonWhole64 panics unless n is a multiple of 64: the stream and backward
+// kernels count down whole 64-element groups and would run past the slices
+// otherwise.
+func neonWhole64(n int) {
+	if n%64 != 0 {
+		panic("dropout: internal error: NEON kernel called with a length that is not a multiple of 64")
 	}
 }
 

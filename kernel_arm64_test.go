@@ -24,6 +24,27 @@ func TestNEONIsAvailable(t *testing.T) {
 	}
 }
 
+// TestNEONWhole64 checks that the wrappers refuse lengths the assembly
+// cannot stop at, instead of running past the slices.
+func TestNEONWhole64(t *testing.T) {
+	var st lanes
+	x := make([]float32, 65)
+	for name, f := range map[string]func(){
+		"fwd":   func() { neonKernels.fwd(&st, x, x, nil, 0, 1, false) },
+		"draws": func() { neonKernels.draws(&st, make([]uint32, 80)) },
+		"bwd":   func() { neonKernels.bwd(x, x, make([]uint64, 2), 1, false) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s with 65 or 80 elements did not panic", name)
+				}
+			}()
+			f()
+		}()
+	}
+}
+
 // neonSpecials are the inputs that a multiply by a masked factor could get
 // wrong: NaNs (quiet, signaling, negative), infinities, signed zeros,
 // subnormals, values whose products overflow, and ordinary numbers.

@@ -64,7 +64,7 @@ func parseFlags(args []string) (config, error) {
 	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
 	threads := fs.Int("threads", 1, "threads of the multi-threaded peers (torch.set_num_threads, OMP/MKL/OpenBLAS) and GOMAXPROCS")
-	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")
+	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), parallel (with -threads > 1), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")
 	python := fs.String("python", "/usr/bin/python3", "Python interpreter of the numpy and torch rows")
 	plot := fs.String("plot", "throughput.png", "PNG plot of throughput vs size (\"\" for none); relative to the bench directory under go -C bench")
 	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 -reps 3 -mintime 2ms unless given")

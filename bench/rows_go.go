@@ -131,6 +131,52 @@ func goRows(cfg config) []row {
 		})
 	}
 
+	// With -threads > 1: the default path on that many goroutines
+	// (Dropout.Parallel), to set against torch with as many threads.
+	if cfg.threads > 1 {
+		path := dropout.Kernels()[0]
+		rows = append(rows, row{
+			name: fmt.Sprintf("parallel/%s", path),
+			prepare: func(n int) (*prepared, error) {
+				b := sharedBufs(n)
+				inv, err := dropout.New(p, dropout.Inverted)
+				if err != nil {
+					return nil, err
+				}
+				cls, err := dropout.New(p, dropout.Classic)
+				if err != nil {
+					return nil, err
+				}
+				inv, cls = inv.Parallel(cfg.threads), cls.Parallel(cfg.threads)
+				use := func() error { return dropout.UseKernel(path) }
+				return &prepared{cells: [numOps]cell{
+					func(k int) (time.Duration, error) {
+						if err := use(); err != nil {
+							return 0, err
+						}
+						return timed(k, func() {
+							b.seed++
+							inv.Forward(b.y, b.x, b.mask, dropout.Key{Seed: b.seed})
+						})
+					},
+					func(k int) (time.Duration, error) {
+						if err := use(); err != nil {
+							return 0, err
+						}
+						return timed(k, func() { inv.Backward(b.dx, b.dy, b.mask) })
+					},
+					func(k int) (time.Duration, error) {
+						if err := use(); err != nil {
+							return 0, err
+						}
+						return timed(k, func() { cls.Infer(b.y, b.x) })
+					},
+				}}, nil
+			},
+			release: releaseShared,
+		})
+	}
+
 	naive := func(name string, src func() rand.Source) row {
 		return row{
 			name: "naive/" + name,

@@ -22,6 +22,10 @@ type kernels struct {
 	// ntMin is the call length from which the non-temporal hint is set
 	// (the data cannot stay in cache anyway); 0 means never.
 	ntMin int
+	// fused: the architecture file implements archFwdAdd and archAdd;
+	// otherwise those two operations run the generic kernels (the same
+	// bits, only slower).
+	fused bool
 }
 
 // fwd: y[i] = x[i]*(u_i >= thr ? scale : 0), keep bits to bits unless nil;
@@ -32,6 +36,27 @@ func (k *kernels) fwd(st *lanes, y, x []float32, bits []uint64, thr uint32, scal
 		return
 	}
 	archFwd(k.id, st, y, x, bits, thr, scale, nt)
+}
+
+// fwdAdd: y[i] = res[i] + float32(x[i]*(u_i >= thr ? scale : 0)), the
+// product rounded to float32 before the add (never a fused multiply-add);
+// keep bits to bits unless nil; st advances len(x)/16 steps. y may be x or
+// res (exactly): the kernel must not read an element after writing it.
+func (k *kernels) fwdAdd(st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, nt bool) {
+	if k.id == 0 || !k.fused {
+		fwdAddGeneric(st, y, x, res, bits, thr, scale)
+		return
+	}
+	archFwdAdd(k.id, st, y, x, res, bits, thr, scale, nt)
+}
+
+// add: dst[i] = a[i] + b[i], any length; dst may be a or b.
+func (k *kernels) add(dst, a, b []float32) {
+	if k.id == 0 || !k.fused {
+		addGeneric(dst, a, b)
+		return
+	}
+	archAdd(k.id, dst, a, b)
 }
 
 // draws: u[i] = u_i; st advances len(u)/16 steps.

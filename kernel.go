@@ -132,8 +132,8 @@ func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
 	if mask != nil {
 		checkMask("Dropout.Forward", mask, len(x))
 	}
-	if !d.split(opForward, y, x, mask, key) {
-		d.stream(y, x, nil, mask, key)
+	if !d.split(opForward, y, x, nil, nil, mask, key) {
+		d.stream(operands{y: y, x: x, mask: mask}, key)
 	}
 }
 
@@ -144,7 +144,7 @@ func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
 func (d Dropout) Backward(dx, dy []float32, mask Mask) {
 	checkPair("Dropout.Backward", "dx", "dy", dx, dy)
 	checkMask("Dropout.Backward", mask, len(dy))
-	if !d.split(opBackward, dx, dy, mask, Key{}) {
+	if !d.split(opBackward, dx, dy, nil, nil, mask, Key{}) {
 		d.backward(dx, dy, mask)
 	}
 }
@@ -170,8 +170,8 @@ func (d Dropout) backward(dx, dy []float32, mask Mask) {
 // itself; it panics if len(dx) != len(dy) or if they partly overlap.
 func (d Dropout) BackwardKey(dx, dy []float32, key Key) {
 	checkPair("Dropout.BackwardKey", "dx", "dy", dx, dy)
-	if !d.split(opBackwardKey, dx, dy, nil, key) {
-		d.stream(dx, dy, nil, nil, key)
+	if !d.split(opBackwardKey, dx, dy, nil, nil, nil, key) {
+		d.stream(operands{y: dx, x: dy}, key)
 	}
 }
 
@@ -181,7 +181,7 @@ func (d Dropout) BackwardKey(dx, dy []float32, key Key) {
 // partly overlap.
 func (d Dropout) Infer(y, x []float32) {
 	checkPair("Dropout.Infer", "y", "x", y, x)
-	if !d.split(opInfer, y, x, nil, Key{}) {
+	if !d.split(opInfer, y, x, nil, nil, nil, Key{}) {
 		d.infer(y, x)
 	}
 }
@@ -201,32 +201,44 @@ func (d Dropout) infer(y, x []float32) {
 // key.Offset+i. Element i is kept by a Dropout with threshold T iff
 // u[i] >= T; the book's uniform variate is U_i = (u_i+1)/2^24 in (0, 1].
 func Draws(u []uint32, key Key) {
-	Dropout{}.stream(nil, nil, u, nil, key)
+	Dropout{}.stream(operands{u: u}, key)
 }
 
-// stream runs the stream kernels over a call: y = x*factor (with keep bits
-// to mask unless nil) when u is nil, draws to u otherwise. It cuts the call
+// operands are the slices of one stream call. u != nil: draws to u.
+// Otherwise y = x*factor, with keep bits to mask unless nil; with res,
+// y = res + float32(x*factor); with bias too, x[i] is replaced by
+// float32(x[i] + bias[(biasOff+i)%len(bias)]) first.
+type operands struct {
+	y, x    []float32
+	res     []float32
+	bias    []float32
+	biasOff int
+	u       []uint32
+	mask    Mask
+}
+
+// stream runs the stream kernels over a call (see operands). It cuts the call
 // at block boundaries, seeds each block, skips to the first position, does
 // the part before the first 64-aligned stream position and the part after
 // the last one element by element, and the rest with the active kernels.
-func (d Dropout) stream(y, x []float32, u []uint32, mask Mask, key Key) {
-	n := len(x)
-	if u != nil {
-		n = len(u)
+func (d Dropout) stream(o operands, key Key) {
+	n := len(o.x)
+	if o.u != nil {
+		n = len(o.u)
 	}
 	if n == 0 {
 		return
 	}
 	k := active.Load()
-	if mask != nil {
-		mask = mask[:MaskLen(n)]
+	if o.mask != nil {
+		o.mask = o.mask[:MaskLen(n)]
 		if key.Offset%64 != 0 {
-			clear(mask) // keep bits are ORed in at a shift
+			clear(o.mask) // keep bits are ORed in at a shift
 		} else {
-			mask[len(mask)-1] = 0 // only the last word can be partial
+			o.mask[len(o.mask)-1] = 0 // only the last word can be partial
 		}
 	}
-	e := elem{thr: d.thr, sb: d.keepX ^ oneBits, y: y, x: x, u: u, mask: mask, nt: useNT(k, n)}
+	e := elem{operands: o, thr: d.thr, sb: d.keepX ^ oneBits, nt: useNT(k, n)}
 	base := streamBase(key.Seed)
 	var st lanes
 	pos := key.Offset
@@ -252,12 +264,10 @@ func (d Dropout) stream(y, x []float32, u []uint32, mask Mask, key Key) {
 
 // elem holds one stream call's operands for the element-by-element parts.
 type elem struct {
-	thr  uint32
-	sb   uint32 // bits of the keep factor
-	y, x []float32
-	u    []uint32
-	mask Mask
-	nt   bool // non-temporal stores: the call is too big for the caches
+	operands
+	thr uint32
+	sb  uint32 // bits of the keep factor
+	nt  bool   // non-temporal stores: the call is too big for the caches
 }
 
 // run processes c elements from call index i, the first being lane l of
@@ -269,7 +279,15 @@ func (e *elem) run(st *lanes, l, i, c int) {
 			e.u[i] = v
 		} else {
 			keep := ^uint32(int32(v-e.thr) >> 31)
-			e.y[i] = e.x[i] * math.Float32frombits(keep&e.sb)
+			xv := e.x[i]
+			if e.bias != nil {
+				xv = float32(xv + e.bias[(e.biasOff+i)%len(e.bias)])
+			}
+			yv := float32(xv * math.Float32frombits(keep&e.sb)) // float32(): no fused multiply-add
+			if e.res != nil {
+				yv = e.res[i] + yv
+			}
+			e.y[i] = yv
 			if e.mask != nil {
 				e.mask[i>>6] |= uint64(keep&1) << uint(i&63)
 			}
@@ -289,19 +307,63 @@ func (e *elem) body(k *kernels, st *lanes, i, b int) {
 		k.draws(st, e.u[i:i+b])
 		return
 	}
-	y, x := e.y[i:i+b], e.x[i:i+b]
+	if e.bias == nil {
+		e.kernel(k, st, i, b, e.x[i:i+b])
+		return
+	}
+	// BiasDropoutAdd: t = x + bias in an L1-sized buffer, then the kernel
+	// on t; the same roundings as the unfused sequence.
+	var t [biasChunk]float32
+	for b > 0 {
+		c := min(b, biasChunk)
+		addBias(k, t[:c], e.x[i:i+c], e.bias, e.biasOff+i)
+		e.kernel(k, st, i, c, t[:c])
+		i += c
+		b -= c
+	}
+}
+
+const biasChunk = 1024
+
+// addBias sets t[k] = x[k] + bias[(i0+k)%len(bias)], in runs that do not
+// wrap around the bias.
+func addBias(k *kernels, t, x, bias []float32, i0 int) {
+	j := i0 % len(bias)
+	for len(t) > 0 {
+		r := min(len(t), len(bias)-j)
+		k.add(t[:r], x[:r], bias[j:j+r])
+		t, x = t[r:], x[r:]
+		j = 0
+	}
+}
+
+// kernel runs fwd or fwdAdd over b elements of x (the call's x or the
+// bias buffer) into y and the mask from call index i.
+func (e *elem) kernel(k *kernels, st *lanes, i, b int, x []float32) {
+	y := e.y[i : i+b]
+	var res []float32
+	if e.res != nil {
+		res = e.res[i : i+b]
+	}
 	scale := math.Float32frombits(e.sb)
+	run := func(bits []uint64) {
+		if res != nil {
+			k.fwdAdd(st, y, x, res, bits, e.thr, scale, e.nt)
+		} else {
+			k.fwd(st, y, x, bits, e.thr, scale, e.nt)
+		}
+	}
 	switch {
 	case e.mask == nil:
-		k.fwd(st, y, x, nil, e.thr, scale, e.nt)
+		run(nil)
 	case i%64 == 0:
-		k.fwd(st, y, x, e.mask[i/64:(i+b)/64], e.thr, scale, e.nt)
+		run(e.mask[i/64 : (i+b)/64])
 	default:
 		// The stream's 64-groups straddle mask words: take the bits to a
 		// buffer and OR them in at the shift (the words were cleared).
 		var buf [BlockSize / 64]uint64
 		w := buf[:b/64]
-		k.fwd(st, y, x, w, e.thr, scale, e.nt)
+		run(w)
 		q, sh := i/64, uint(i%64)
 		for _, v := range w {
 			e.mask[q] |= v << sh

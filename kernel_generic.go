@@ -116,6 +116,33 @@ func xoshiro(s0, s1, s2, s3 uint32) (u, n0, n1, n2, n3 uint32) {
 // u < thr.
 func keepMask(u, thr uint32) uint32 { return ^uint32(int32(u-thr) >> 31) }
 
+// fwdAddGeneric is the reference fused dropout-add kernel:
+// y[i] = res[i] + float32(x[i]*factor_i), in chunks that stay in L1: the
+// Forward kernel writes the products to a buffer, then the add (the same
+// roundings as a fused loop, since each product is rounded to float32
+// first). y may be x or res.
+func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32) {
+	var t [chunkSteps * Lanes]float32
+	for len(x) > 0 {
+		n := min(len(x), len(t))
+		var w []uint64
+		if bits != nil {
+			w, bits = bits[:n/64], bits[n/64:]
+		}
+		fwdGeneric(st, t[:n], x[:n], w, thr, scale)
+		addGeneric(y[:n], res[:n], t[:n])
+		x, y, res = x[n:], y[n:], res[n:]
+	}
+}
+
+// addGeneric is dst[i] = a[i] + b[i].
+func addGeneric(dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	for i, v := range a {
+		dst[i] = v + b[i]
+	}
+}
+
 // drawsGeneric writes the raw 24-bit draws: u[i] = u_i for i in
 // [0, len(u)), len(u) a multiple of 64; st advances by len(u)/16 steps.
 func drawsGeneric(st *lanes, u []uint32) {

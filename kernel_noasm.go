@@ -18,3 +18,7 @@ func archScale(id int, y, x []float32, a float32, nt bool) {
 	panic("dropout: no assembly path in this build")
 }
 func archSkip(id int, st *lanes, n int) { panic("dropout: no assembly path in this build") }
+func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, nt bool) {
+	panic("dropout: no assembly path in this build")
+}
+func archAdd(id int, dst, a, b []float32) { panic("dropout: no assembly path in this build") }

@@ -60,28 +60,27 @@ const (
 	opBackward
 	opBackwardKey
 	opInfer
+	opDropoutAdd
+	opBiasDropoutAdd
 )
 
 // task is one chunk of a call, run by a worker.
 type task struct {
-	op      opKind
-	d       Dropout // serial
-	out, in []float32
-	mask    Mask
-	key     Key
-	done    chan struct{} // receives one value when the chunk is done
+	op   opKind
+	d    Dropout // serial
+	o    operands
+	key  Key
+	done chan struct{} // receives one value when the chunk is done
 }
 
 func (t *task) run() {
 	switch t.op {
-	case opForward:
-		t.d.stream(t.out, t.in, nil, t.mask, t.key)
+	case opForward, opBackwardKey, opDropoutAdd, opBiasDropoutAdd:
+		t.d.stream(t.o, t.key)
 	case opBackward:
-		t.d.backward(t.out, t.in, t.mask)
-	case opBackwardKey:
-		t.d.stream(t.out, t.in, nil, nil, t.key)
+		t.d.backward(t.o.y, t.o.x, t.o.mask)
 	case opInfer:
-		t.d.infer(t.out, t.in)
+		t.d.infer(t.o.y, t.o.x)
 	}
 }
 
@@ -114,8 +113,8 @@ func ensureWorkers(k int) {
 
 // split runs op over n elements, in chunks on several goroutines when d is
 // Parallel and n is large enough, and reports whether it did; otherwise the
-// caller runs the call itself.
-func (d Dropout) split(op opKind, out, in []float32, mask Mask, key Key) bool {
+// caller runs the call itself. out is y or dx, in is x or dy.
+func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key Key) bool {
 	n := len(in)
 	if d.par == 0 || n < parMin {
 		return false
@@ -134,20 +133,27 @@ func (d Dropout) split(op opKind, out, in []float32, mask Mask, key Key) bool {
 	default:
 		done = make(chan struct{}, maxWorkers)
 	}
+	// part is the chunk [lo, hi) as a task.
+	part := func(lo, hi int) task {
+		t := task{op: op, d: serial, key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, done: done}
+		t.o = operands{y: out[lo:hi], x: in[lo:hi], bias: bias}
+		if res != nil {
+			t.o.res = res[lo:hi]
+		}
+		if bias != nil {
+			t.o.biasOff = lo % len(bias)
+		}
+		if mask != nil {
+			t.o.mask = mask[lo/64 : MaskLen(hi)]
+		}
+		return t
+	}
 	sent := 0
 	for lo := chunk; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		t := task{op: op, d: serial, out: out[lo:hi], in: in[lo:hi], key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, done: done}
-		if mask != nil {
-			t.mask = mask[lo/64 : MaskLen(hi)]
-		}
-		workQueue <- t
+		workQueue <- part(lo, min(lo+chunk, n))
 		sent++
 	}
-	first := task{op: op, d: serial, out: out[:chunk], in: in[:chunk], key: key}
-	if mask != nil {
-		first.mask = mask[:chunk/64]
-	}
+	first := part(0, chunk)
 	first.run()
 	for ; sent > 0; sent-- {
 		<-done

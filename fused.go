@@ -1,0 +1,111 @@
+package dropout
+
+import "fmt"
+
+// Fused residual operations: the transformer hot path, where dropout's output
+// is added to a residual stream, optionally after a bias. One pass over
+// memory instead of three, with exactly the roundings of the unfused
+// sequence of float32 operations.
+
+// DropoutAdd is y = residual + dropout(x) in one pass (PyTorch's
+// dropout_add): y[i] = residual[i] + float32(x[i]*factor_i), the product
+// rounded to float32 before the add, never a fused multiply-add. Keep bits
+// go to mask unless it is nil, exactly as Forward writes them for the same
+// key. In NumPy: y = residual + x * mask (times s for Inverted).
+//
+// The gradient needs no new kernel: dx = Backward(dy, mask) or
+// BackwardKey(dy, key), and the residual's gradient is dy itself.
+//
+// y may be x or residual itself. It panics if the lengths differ, if mask
+// is not nil and shorter than MaskLen(len(x)), or if y partly overlaps x or
+// residual.
+func (d Dropout) DropoutAdd(y, x, residual []float32, mask Mask, key Key) {
+	const fn = "Dropout.DropoutAdd"
+	checkPair(fn, "y", "x", y, x)
+	checkPair(fn, "y", "residual", y, residual)
+	if mask != nil {
+		checkMask(fn, mask, len(x))
+	}
+	if !d.split(opDropoutAdd, y, x, residual, nil, mask, key) {
+		d.stream(operands{y: y, x: x, res: residual, mask: mask}, key)
+	}
+}
+
+// BiasDropoutAdd is y = residual + dropout(x + bias) in one pass
+// (Megatron-LM's bias_dropout_add), with x and residual laid out as rows of
+// len(bias) elements and bias broadcast over the rows:
+//
+//	t_i = float32(x[i] + bias[i % len(bias)])
+//	y[i] = residual[i] + float32(t_i * factor_i)
+//
+// bit for bit the unfused sequence of float32 operations. Keep bits go to
+// mask unless it is nil. In NumPy: y = residual + (x + bias) * mask.
+// The gradient is BiasDropoutAddBackward (or ...BackwardKey).
+//
+// y may be x or residual itself. It panics if bias is empty, if len(x) is
+// not a multiple of len(bias), if the lengths of y, x and residual differ,
+// if mask is not nil and shorter than MaskLen(len(x)), or if y partly
+// overlaps x or residual.
+func (d Dropout) BiasDropoutAdd(y, x, bias, residual []float32, mask Mask, key Key) {
+	const fn = "Dropout.BiasDropoutAdd"
+	checkPair(fn, "y", "x", y, x)
+	checkPair(fn, "y", "residual", y, residual)
+	checkBias(fn, "x", len(x), "bias", bias)
+	if mask != nil {
+		checkMask(fn, mask, len(x))
+	}
+	if !d.split(opBiasDropoutAdd, y, x, residual, bias, mask, key) {
+		d.stream(operands{y: y, x: x, res: residual, bias: bias, mask: mask}, key)
+	}
+}
+
+// BiasDropoutAddBackward is the gradient of BiasDropoutAdd with the mask
+// it wrote: dx[i] = dy[i] * factor_i (as Backward), and
+//
+//	dbias[j] = dx[j] + dx[nb+j] + dx[2nb+j] + ...   (nb = len(dbias))
+//
+// summed in float32 in row order, left to right, starting from the first
+// row (+0 when there are no rows): the same bits on every path and worker
+// count. The residual's gradient is dy itself. dx may be dy itself. It
+// panics if len(dx) != len(dy), if dbias is empty or len(dy) is not a
+// multiple of it, if mask is shorter than MaskLen(len(dy)), or if dx and dy
+// partly overlap.
+func (d Dropout) BiasDropoutAddBackward(dx, dbias, dy []float32, mask Mask) {
+	const fn = "Dropout.BiasDropoutAddBackward"
+	checkPair(fn, "dx", "dy", dx, dy)
+	checkBias(fn, "dy", len(dy), "dbias", dbias)
+	checkMask(fn, mask, len(dy))
+	d.Backward(dx, dy, mask)
+	columnSums(dbias, dx)
+}
+
+// BiasDropoutAddBackwardKey is BiasDropoutAddBackward with the keep bits
+// regenerated from the key of the BiasDropoutAdd call: no mask memory.
+func (d Dropout) BiasDropoutAddBackwardKey(dx, dbias, dy []float32, key Key) {
+	const fn = "Dropout.BiasDropoutAddBackwardKey"
+	checkPair(fn, "dx", "dy", dx, dy)
+	checkBias(fn, "dy", len(dy), "dbias", dbias)
+	d.BackwardKey(dx, dy, key)
+	columnSums(dbias, dx)
+}
+
+// columnSums sets sum[j] to the float32 sum of the column j of rows (rows of
+// len(sum) elements), row by row: the first row, then + each later row.
+func columnSums(sum, rows []float32) {
+	nb := len(sum)
+	if len(rows) == 0 {
+		clear(sum)
+		return
+	}
+	copy(sum, rows[:nb])
+	k := active.Load()
+	for r := nb; r < len(rows); r += nb {
+		k.add(sum, sum, rows[r:r+nb])
+	}
+}
+
+func checkBias(fn, xName string, n int, biasName string, bias []float32) {
+	if len(bias) == 0 || n%len(bias) != 0 {
+		panic(fmt.Sprintf("dropout: %s: len(%s) = %d is not a whole number of rows of len(%s) = %d", fn, xName, n, biasName, len(bias)))
+	}
+}

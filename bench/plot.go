@@ -72,7 +72,11 @@ func (res *result) writePlot(path string) error {
 	var panels []*plot.Plot
 	for o := range numOps {
 		p := plot.New()
-		p.Title.Text = fmt.Sprintf("%s (p = %v, 1 core)", o, res.cfg.p)
+		threads := "1 core"
+		if res.cfg.threads > 1 {
+			threads = fmt.Sprintf("%d threads", res.cfg.threads)
+		}
+		p.Title.Text = fmt.Sprintf("%s (p = %v, %s)", o, res.cfg.p, threads)
 		p.Title.TextStyle.Font.Size = vg.Points(15)
 		p.X.Label.Text = "elements"
 		p.Y.Label.Text = "elements / s"

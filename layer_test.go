@@ -1,6 +1,7 @@
 package dropout
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -95,6 +96,38 @@ func TestMaskHelpers(t *testing.T) {
 		}
 		if m.Count(n) != count {
 			t.Fatalf("n=%d: Count = %d, want %d", n, m.Count(n), count)
+		}
+	}
+	// SetBytes and SetFloat32s: any nonzero value is kept.
+	for _, n := range []int{0, 5, 8, 64, 77, 300} {
+		by := make([]uint8, n)
+		fs := make([]float32, n)
+		want := make([]bool, n)
+		for i := range by {
+			switch r.IntN(4) {
+			case 0:
+				by[i] = uint8(r.IntN(255) + 1)
+				fs[i] = float32(r.NormFloat64())
+				want[i] = fs[i] != 0
+			case 1:
+				by[i] = 0x80
+				fs[i] = float32(math.NaN())
+				want[i] = true
+			}
+			if by[i] == 0 && want[i] {
+				t.Fatal("bad test input")
+			}
+		}
+		m1, m2 := filled(MaskLen(n), ^uint64(0)), filled(MaskLen(n), ^uint64(0))
+		m1.SetBytes(by)
+		m2.SetFloat32s(fs)
+		for i := range by {
+			if m1.Kept(i) != (by[i] != 0) || m2.Kept(i) != want[i] {
+				t.Fatalf("n=%d i=%d: SetBytes %v (byte %d), SetFloat32s %v (%v)", n, i, m1.Kept(i), by[i], m2.Kept(i), fs[i])
+			}
+		}
+		if n%64 != 0 && (m1[n/64]>>uint(n%64) != 0 || m2[n/64]>>uint(n%64) != 0) {
+			t.Fatalf("n=%d: bits past n", n)
 		}
 	}
 	// Count ignores bits past n.

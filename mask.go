@@ -1,8 +1,10 @@
 package dropout
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"unsafe"
 )
 
 // Mask holds packed keep bits: element i is bit i%64 of word i/64, 1 for
@@ -35,18 +37,39 @@ func (m Mask) Count(n int) int {
 // NumPy's boolean mask (U > ratio) and PyTorch's bool tensors.
 func (m Mask) Bools(dst []bool) {
 	checkMask("Mask.Bools", m, len(dst))
-	for i := range dst {
-		dst[i] = m[i>>6]>>uint(i&63)&1 != 0
+	if len(dst) > 0 {
+		// A Go bool is one byte holding 0 or 1.
+		m.expand(unsafe.Slice((*uint8)(unsafe.Pointer(&dst[0])), len(dst)))
 	}
 }
 
 // Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask).
 func (m Mask) Bytes(dst []uint8) {
 	checkMask("Mask.Bytes", m, len(dst))
-	for i := range dst {
+	m.expand(dst)
+}
+
+// expand writes bit i as byte 0 or 1, eight at a time from a table.
+func (m Mask) expand(dst []uint8) {
+	i := 0
+	for ; i+8 <= len(dst); i += 8 {
+		b := uint8(m[i>>6] >> uint(i&63))
+		binary.LittleEndian.PutUint64(dst[i:], spread[b])
+	}
+	for ; i < len(dst); i++ {
 		dst[i] = uint8(m[i>>6] >> uint(i&63) & 1)
 	}
 }
+
+// spread[b] holds bit k of b in byte k, little-endian.
+var spread = func() (t [256]uint64) {
+	for b := range t {
+		for k := 0; k < 8; k++ {
+			t[b] |= uint64(b>>k&1) << (8 * k)
+		}
+	}
+	return t
+}()
 
 // Float32s expands the first len(dst) bits to 0 and 1: the book's
 // self.mask as a float array.
@@ -62,10 +85,51 @@ func (m Mask) Float32s(dst []float32) {
 // MaskLen(len(src)).
 func (m Mask) SetBools(src []bool) {
 	checkMask("Mask.SetBools", m, len(src))
+	if len(src) == 0 {
+		return
+	}
+	m.pack(unsafe.Slice((*uint8)(unsafe.Pointer(&src[0])), len(src)))
+}
+
+// SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
+// oneDNN's u8 mask), and the bits past len(src) in the last word are
+// cleared.
+func (m Mask) SetBytes(src []uint8) {
+	checkMask("Mask.SetBytes", m, len(src))
+	m.pack(src)
+}
+
+// SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
+// float mask; NaN counts as nonzero), and the bits past len(src) in the last
+// word are cleared.
+func (m Mask) SetFloat32s(src []float32) {
+	checkMask("Mask.SetFloat32s", m, len(src))
 	words := m[:MaskLen(len(src))]
 	clear(words)
-	for i, b := range src {
-		if b {
+	for i, v := range src {
+		if v != 0 {
+			words[i>>6] |= 1 << uint(i&63)
+		}
+	}
+}
+
+// pack sets bit i iff src[i] != 0, eight bytes at a time: each byte is
+// folded onto its lowest bit, and one multiply gathers the eight low bits.
+func (m Mask) pack(src []uint8) {
+	words := m[:MaskLen(len(src))]
+	clear(words)
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		v := binary.LittleEndian.Uint64(src[i:])
+		v |= v >> 4 // bit 0..3 of each byte: OR with bits 4..7 of the same byte
+		v |= v >> 2
+		v |= v >> 1
+		v &= 0x0101010101010101
+		b := v * 0x0102040810204080 >> 56 // byte k's bit to bit k
+		words[i>>6] |= b << uint(i&63)
+	}
+	for ; i < len(src); i++ {
+		if src[i] != 0 {
 			words[i>>6] |= 1 << uint(i&63)
 		}
 	}

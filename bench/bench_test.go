@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -190,5 +191,43 @@ func TestFlags(t *testing.T) {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
+	}
+}
+
+// TestMeasureStatuses: a row that fails, one that is skipped and an op that
+// does not exist are reported as such, next to a measured row.
+func TestMeasureStatuses(t *testing.T) {
+	cfg := smokeConfig(t)
+	cfg.sizes = []int{64}
+	ok := func(k int) (time.Duration, error) { return time.Duration(k) * time.Microsecond, nil }
+	rows := []row{
+		{name: "copy", prepare: func(int) (*prepared, error) {
+			return &prepared{cells: [numOps]cell{ok, ok, ok}}, nil
+		}},
+		{name: "fails", prepare: func(int) (*prepared, error) {
+			return &prepared{
+				cells: [numOps]cell{ok, func(int) (time.Duration, error) { return 0, errors.New("boom") }},
+				na:    [numOps]string{opInfer: "nothing to infer"},
+			}, nil
+		}},
+		{name: "absent", skip: "not installed"},
+	}
+	res := measure(cfg, rows)
+	var out bytes.Buffer
+	res.writeTable(&out)
+	sec := tableRows(out.String())
+	for _, c := range []struct{ op, row, want string }{
+		{"Forward", "fails", "1.00"},
+		{"Backward", "fails", "error: boom"},
+		{"Infer", "fails", "n/a: nothing to infer"},
+		{"Forward", "absent", "skipped: not installed"},
+		{"Infer", "absent", "skipped: not installed"},
+	} {
+		if got := sec[c.op][c.row]; !strings.Contains(got, c.want) {
+			t.Errorf("%s/%s = %q, want it to contain %q", c.op, c.row, got, c.want)
+		}
+	}
+	if got := res.ns[opForward][0][0]; got != 1e3/64 {
+		t.Errorf("copy: %v ns/element, want %v (1 µs per call of 64 elements)", got, 1e3/64)
 	}
 }

@@ -174,6 +174,9 @@ func measure(cfg config, rows []row) *result {
 				if j == 0 {
 					cfg.status(true, "bench: n=%d: repetition %d/%d", n, rep+1, cfg.reps)
 				}
+				if res.status[c.op][c.row][si] != "" {
+					continue // failed in an earlier repetition
+				}
 				cfg.status(false, "bench: n=%d: repetition %d/%d: %s/%s", n, rep+1, cfg.reps, rows[c.row].name, c.op)
 				runtime.GC() // garbage of the allocating rows is not charged to the next cell
 				t, err := c.c(c.k)

@@ -231,3 +231,30 @@ func TestMeasureStatuses(t *testing.T) {
 		t.Errorf("copy: %v ns/element, want %v (1 µs per call of 64 elements)", got, 1e3/64)
 	}
 }
+
+// TestSmokeNoModules: an interpreter without numpy and torch (python3 -S:
+// no site-packages) gives "skipped: numpy does not import: ...".
+func TestSmokeNoModules(t *testing.T) {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
+		t.Skip("no /usr/bin/python3")
+	}
+	wrapper := filepath.Join(t.TempDir(), "python3-nosite")
+	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := smokeConfig(t)
+	cfg.sizes = []int{256}
+	cfg.python = wrapper
+	cfg.peers = []string{"copy", "numpy", "torch"}
+	res := run(cfg)
+	var out bytes.Buffer
+	res.writeTable(&out)
+	sections := tableRows(out.String())
+	for _, o := range opNames {
+		for _, name := range []string{"numpy", "torch"} {
+			if rest := sections[o][name]; !strings.Contains(rest, "skipped: "+name+" does not import: No module named") {
+				t.Errorf("%s/%s = %q, want skipped because it does not import", o, name, rest)
+			}
+		}
+	}
+}

@@ -81,6 +81,17 @@
 	DECQ CX       \ // one group done
 	JNZ  label      // more groups
 
+// PREFETCH4 asks for the four cache lines of x (SI) PFDIST bytes ahead,
+// into L2. Only the non-temporal loops, which stream from DRAM, prefetch:
+// there it measured 10-20% faster than the hardware prefetcher alone
+// (PREFETCHNTA, or distances of 1 or 2 KiB, measured slower).
+#define PFDIST 4096
+#define PREFETCH4 \
+	PREFETCHT1 PFDIST(SI)     \ // line 0
+	PREFETCHT1 PFDIST+64(SI)  \ // line 1
+	PREFETCHT1 PFDIST+128(SI) \ // line 2
+	PREFETCHT1 PFDIST+192(SI)   // line 3
+
 // LOAD512 and SAVE512 move the lane state between *st (DI) and S0..S3.
 #define LOAD512 \
 	VMOVDQU32 0(DI), S0   \ // s0 of the 16 lanes
@@ -129,14 +140,18 @@ fwd512nt:
 	JZ    fwd512ntnobits  // no
 
 fwd512ntbits:
+	PREFETCH4              // x ahead
 	FWD512_GROUP           // 64 products, keep bits in K1..K4
 	FWD512_STORE(VMOVNTPS) // store y, non-temporal
-	FWD512_BITS            // store the mask word
+	FWD512_BITS            // store the mask word (normal store: 8-byte
+	                       // MOVNTI measured twice as slow, the partial
+	                       // write-combining lines being flushed early)
 	FWD512_NEXT(fwd512ntbits) // loop
 	SFENCE                 // order the non-temporal stores
 	JMP fwd512done         // finish
 
 fwd512ntnobits:
+	PREFETCH4              // x ahead
 	FWD512_GROUP           // 64 products
 	FWD512_STORE(VMOVNTPS) // store y, non-temporal
 	FWD512_NEXT(fwd512ntnobits) // loop
@@ -230,6 +245,7 @@ bwd512loop:
 	RET                       // done
 
 bwd512nt:
+	PREFETCH4                 // dy ahead
 	KMOVQ    (DX), K1         // k1 = words[g]
 	KSHIFTRQ $16, K1, K2      // k2 = bits 16..31 in its low 16 bits
 	KSHIFTRQ $32, K1, K3      // k3 = bits 32..47
@@ -284,6 +300,7 @@ scale512one:
 scale512nt:
 	CMPQ     CX, $4             // four vectors left?
 	JB       scale512ntone      // no: one at a time
+	PREFETCH4                   // x ahead
 	VMULPS   0(SI), SCALE, U0   // x[0:16] * a
 	VMULPS   64(SI), SCALE, U1  // x[16:32] * a
 	VMULPS   128(SI), SCALE, U2 // x[32:48] * a
@@ -459,12 +476,14 @@ fwd2nt:
 	JZ    fwd2ntnobits // no
 
 fwd2ntbits:
+	PREFETCH4                // x ahead
 	FWD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
 	FWD512_NEXT(fwd2ntbits)  // loop
 	SFENCE                   // order the non-temporal stores
 	JMP fwd2done             // finish
 
 fwd2ntnobits:
+	PREFETCH4                 // x ahead
 	FWD2_GROUP(VMOVNTPS)      // 64 elements, non-temporal
 	FWD512_NEXT(fwd2ntnobits) // loop
 	SFENCE                    // order the non-temporal stores
@@ -612,6 +631,7 @@ bwd2loop:
 	RET                         // done
 
 bwd2nt:
+	PREFETCH4                   // dy ahead
 	BWD2_HALF(0, 0, VMOVNTPS)   // elements 0..31, non-temporal
 	BWD2_HALF(4, 128, VMOVNTPS) // elements 32..63, non-temporal
 	ADDQ $8, DX                 // next word
@@ -662,6 +682,7 @@ scale2one:
 scale2nt:
 	CMPQ     CX, $4            // four vectors left?
 	JB       scale2ntone       // no: one at a time
+	PREFETCH4                  // x ahead (half of it twice: harmless)
 	VMULPS   0(SI), SCALE, F0  // x[0:8] * a
 	VMULPS   32(SI), SCALE, F1 // x[8:16] * a
 	VMULPS   64(SI), SCALE, F2 // x[16:24] * a

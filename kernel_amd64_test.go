@@ -5,6 +5,7 @@ package dropout
 import (
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"unsafe"
 )
@@ -338,6 +339,106 @@ func TestAsmNoAllocs(t *testing.T) {
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per call", k.name, allocs)
+		}
+	}
+}
+
+// BenchmarkAsmKernels times the raw kernels, without the driver's seeding
+// and checks, to separate kernel throughput from per-call overhead.
+func BenchmarkAsmKernels(b *testing.B) {
+	for _, k := range archKernels() {
+		for _, n := range []int{64, 1024, 4096, 8192} {
+			x := make([]float32, n)
+			y := make([]float32, n)
+			bits := make([]uint64, n/64)
+			var st lanes
+			st.seedBlock(1, 0)
+			b.Run(k.name+"/fwd/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					k.fwd(&st, y, x, bits, 1<<23, 2, false)
+				}
+			})
+			b.Run(k.name+"/fwdnomask/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					k.fwd(&st, y, x, nil, 1<<23, 2, false)
+				}
+			})
+			b.Run(k.name+"/bwd/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					k.bwd(y, x, bits, 2, false)
+				}
+			})
+		}
+	}
+	for _, k := range archKernels() {
+		for _, n := range []int{4096, 16384, 65536, 262144} {
+			x := make([]float32, n)
+			y := make([]float32, n)
+			b.Run(k.name+"/scale/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(8 * n))
+				for b.Loop() {
+					k.scale(y, x, 0.5, false)
+				}
+			})
+		}
+	}
+	var st lanes
+	b.Run("seedBlock", func(b *testing.B) {
+		for b.Loop() {
+			st.seedBlock(1, 3)
+		}
+	})
+}
+
+// BenchmarkAsmNT compares each path with non-temporal stores forced on and
+// off, beside copy(), to choose ntMin.
+func BenchmarkAsmNT(b *testing.B) {
+	d, _ := New(0.5, Inverted)
+	c, _ := New(0.5, Classic)
+	for _, n := range []int{262144, 1 << 19} {
+		bf := bufs(n)
+		b.Run("copy/n="+strconv.Itoa(n), func(b *testing.B) {
+			b.SetBytes(int64(8 * n))
+			for b.Loop() {
+				copy(bf.y, bf.x)
+			}
+		})
+		for _, k := range archKernels() {
+			for _, nt := range []bool{false, true} {
+				kk := *k
+				kk.ntMin = 1 << 62
+				if nt {
+					kk.ntMin = 1
+				}
+				name := k.name + "/nt=" + strconv.FormatBool(nt) + "/n=" + strconv.Itoa(n)
+				b.Run("fwd/"+name, func(b *testing.B) {
+					withPath(&kk, func() {
+						b.SetBytes(int64(8 * n))
+						for b.Loop() {
+							d.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1})
+						}
+					})
+				})
+				b.Run("bwd/"+name, func(b *testing.B) {
+					withPath(&kk, func() {
+						b.SetBytes(int64(8 * n))
+						for b.Loop() {
+							d.Backward(bf.y, bf.x, bf.mask)
+						}
+					})
+				})
+				b.Run("infer/"+name, func(b *testing.B) {
+					withPath(&kk, func() {
+						b.SetBytes(int64(8 * n))
+						for b.Loop() {
+							c.Infer(bf.y, bf.x)
+						}
+					})
+				})
+			}
 		}
 	}
 }

@@ -8,9 +8,10 @@ import "math"
 // the arm64 baseline, so the path is always available (DROPOUT_DISABLE=neon
 // turns it off). The stream kernels keep the 16 lanes' state in V0-V15 (four
 // 128-bit vectors per state word) for the whole call and store it back at
-// the end. The non-temporal hint is ignored (ntMin 0).
+// the end. The non-temporal hint is ignored (ntMin 0). The path implements
+// the fused dropout-add kernels (fused: true).
 
-var neonKernels = kernels{name: "neon", id: 1}
+var neonKernels = kernels{name: "neon", id: 1, fused: true}
 
 func archKernels() []*kernels { return []*kernels{&neonKernels} }
 
@@ -39,6 +40,40 @@ func archFwd(_ int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale 
 	bits = bits[:len(x)/64]
 	raceWrite(bits)
 	fwdMaskNEON(st, y, x, bits, thr<<8, sb)
+}
+
+// archFwdAdd runs fwdAddMaskNEON or fwdAddNEON, handling thr = 1<<24 as
+// archFwd does (lim 0 and factor bits 0: y = res + x * +0, as the generic
+// kernel computes it).
+func archFwdAdd(_ int, st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, _ bool) {
+	neonWhole64(len(x))
+	y, res = y[:len(x)], res[:len(x)]
+	raceRead(x)
+	raceRead(res)
+	raceWrite(y)
+	sb := math.Float32bits(scale)
+	if thr >= 1<<24 { // u < 1<<24 <= thr: nothing is kept
+		fwdAddNEON(st, y, x, res, 0, 0)
+		if bits != nil {
+			clear(bits[:len(x)/64])
+		}
+		return
+	}
+	if bits == nil {
+		fwdAddNEON(st, y, x, res, thr<<8, sb)
+		return
+	}
+	bits = bits[:len(x)/64]
+	raceWrite(bits)
+	fwdAddMaskNEON(st, y, x, res, bits, thr<<8, sb)
+}
+
+func archAdd(_ int, dst, a, b []float32) {
+	dst, b = dst[:len(a)], b[:len(a)]
+	raceRead(a)
+	raceRead(b)
+	raceWrite(dst)
+	addNEON(dst, a, b)
 }
 
 func archDraws(_ int, st *lanes, u []uint32) {
@@ -105,6 +140,48 @@ func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
 //
 //go:noescape
 func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
+
+// fwdAddMaskNEON is fwdAddGeneric with keep bits: fwdMaskNEON with the
+// residual added to each product, which is rounded to float32 first (a
+// multiply, then an add: never a fused multiply-add). len(x) is a multiple
+// of 64, len(y) == len(res) == len(x), len(bits) == len(x)/64 and
+// lim = thr<<8 with thr < 1<<24; y may be x or res (exactly). In Go:
+//
+//	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
+//		keep := st.s[0][i%16]+st.s[3][i%16] >= lim
+//		f := uint32(0)
+//		if keep {
+//			f = sb
+//			bits[i/64] |= 1 << (i % 64)
+//		}
+//		p := x[i] * math.Float32frombits(f) // rounded to float32
+//		y[i] = res[i] + p
+//		if i%16 == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+// bits[i/64] is written whole, not ORed into.
+//
+//go:noescape
+func fwdAddMaskNEON(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32)
+
+// fwdAddNEON is fwdAddMaskNEON without keep bits: y[i] = res[i] + p with
+// p = x[i] * (keep ? sb : 0 as float32 bits) rounded to float32, st
+// advancing len(x)/16 steps. len(x) is a multiple of 64.
+//
+//go:noescape
+func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
+
+// addNEON is addGeneric for any length, len(dst) == len(b) == len(a); dst
+// may be a or b (exactly):
+//
+//	for i := range a {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func addNEON(dst, a, b []float32)
 
 // drawsNEON is drawsGeneric, len(u) a multiple of 64:
 //

@@ -22,6 +22,9 @@ func TestNEONIsAvailable(t *testing.T) {
 	if len(ks) != 1 || ks[0] != &neonKernels || neonKernels.name != "neon" || neonKernels.id == 0 {
 		t.Fatalf("archKernels() = %v, want [&neonKernels] with a nonzero id", ks)
 	}
+	if !neonKernels.fused {
+		t.Fatal("neonKernels.fused is false: fwdAdd and add would run the generic kernels")
+	}
 }
 
 // TestNEONWhole64 checks that the wrappers refuse lengths the assembly
@@ -30,9 +33,10 @@ func TestNEONWhole64(t *testing.T) {
 	var st lanes
 	x := make([]float32, 65)
 	for name, f := range map[string]func(){
-		"fwd":   func() { neonKernels.fwd(&st, x, x, nil, 0, 1, false) },
-		"draws": func() { neonKernels.draws(&st, make([]uint32, 80)) },
-		"bwd":   func() { neonKernels.bwd(x, x, make([]uint64, 2), 1, false) },
+		"fwd":    func() { neonKernels.fwd(&st, x, x, nil, 0, 1, false) },
+		"draws":  func() { neonKernels.draws(&st, make([]uint32, 80)) },
+		"bwd":    func() { neonKernels.bwd(x, x, make([]uint64, 2), 1, false) },
+		"fwdAdd": func() { neonKernels.fwdAdd(&st, x, x, x, nil, 0, 1, false) },
 	} {
 		func() {
 			defer func() {
@@ -179,6 +183,168 @@ func TestNEONForward(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// neonAliases are the ways y of fwdAdd may share memory with its inputs.
+var neonAliases = []string{"none", "y=x", "y=res", "y=x=res"}
+
+// TestNEONForwardAdd checks fwdAdd (fwdAddMaskNEON and fwdAddNEON through
+// archFwdAdd) against fwdAddGeneric: special values in x and in res, every
+// threshold edge, with and without keep bits, y apart or the same slice as
+// an input.
+func TestNEONForwardAdd(t *testing.T) {
+	if !neonKernels.fused {
+		t.Fatal("neonKernels.fused is false: this would test the generic kernel against itself")
+	}
+	r := rand.New(rand.NewPCG(13, 14))
+	const canaryF, canaryW = float32(-7.5), uint64(0x5555aaaa5555aaaa)
+	for n := 0; n <= neonMaxLen; n += 64 {
+		x0, r0 := neonInput(r, n), neonInput(r, n)
+		st0 := randomLanes(r)
+		off := n / 64 % 4 // element offset: unaligned vectors too
+		for _, thr := range neonThresholds(r) {
+			for _, scale := range neonScales {
+				for _, alias := range neonAliases {
+					xIn, resIn := x0, r0
+					if alias == "y=x=res" {
+						resIn = x0
+					}
+					want := make([]float32, n)
+					wantBits := make([]uint64, n/64)
+					wantSt := st0
+					genericKernels.fwdAdd(&wantSt, want, xIn, resIn, wantBits, thr, scale, false)
+					for _, mask := range []bool{true, false} {
+						x, checkX := guarded(n, off, canaryF, xIn)
+						res, checkRes := guarded(n, (off+1)%4, canaryF, resIn)
+						var y []float32
+						checkY := func(*testing.T, string) {}
+						switch alias {
+						case "none":
+							y, checkY = guarded(n, 3-off, canaryF, nil)
+						case "y=x":
+							y = x
+						case "y=res":
+							y = res
+						case "y=x=res":
+							res, checkRes = x, checkX
+							y = x
+						}
+						var bits []uint64
+						checkBits := func(*testing.T, string) {}
+						if mask {
+							garbage := make([]uint64, n/64)
+							for i := range garbage {
+								garbage[i] = r.Uint64()
+							}
+							bits, checkBits = guarded(n/64, 0, canaryW, garbage)
+						}
+						st := st0
+						neonKernels.fwdAdd(&st, y, x, res, bits, thr, scale, false)
+						what := func() string {
+							return fmt.Sprintf("n=%d thr=%#x scale=%v mask=%v alias=%s", n, thr, scale, mask, alias)
+						}
+						if i := sameFloats(y, want); i >= 0 {
+							t.Fatalf("%s: y[%d] = %#08x, want %#08x (x = %#08x, res = %#08x)", what(), i,
+								math.Float32bits(y[i]), math.Float32bits(want[i]), math.Float32bits(xIn[i]), math.Float32bits(resIn[i]))
+						}
+						if mask && !slices.Equal(bits, wantBits) {
+							i := 0
+							for bits[i] == wantBits[i] {
+								i++
+							}
+							t.Fatalf("%s: bits[%d] = %#016x, want %#016x", what(), i, bits[i], wantBits[i])
+						}
+						if st != wantSt {
+							t.Fatalf("%s: lane state differs after the call", what())
+						}
+						if alias != "y=x" && alias != "y=x=res" && sameFloats(x, xIn) >= 0 {
+							t.Fatalf("%s: x was modified", what())
+						}
+						if alias != "y=res" && alias != "y=x=res" && sameFloats(res, resIn) >= 0 {
+							t.Fatalf("%s: res was modified", what())
+						}
+						checkX(t, what()+": x")
+						checkRes(t, what()+": res")
+						checkY(t, what()+": y")
+						checkBits(t, what()+": bits")
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestNEONForwardAddRounding checks that the product is rounded to float32
+// before the add: with x = 1+2^-23, scale = 1+2^-23 and res = -(1+2^-22),
+// the unfused sum is 0 but a fused multiply-add gives 2^-46.
+func TestNEONForwardAddRounding(t *testing.T) {
+	const n = 128
+	one := math.Float32frombits(0x3f800001) // 1 + 2^-23
+	x, res, y := make([]float32, n), make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i], res[i] = one, -math.Float32frombits(0x3f800002)
+	}
+	for _, mask := range [][]uint64{nil, make([]uint64, n/64)} {
+		var st lanes
+		neonKernels.fwdAdd(&st, y, x, res, mask, 0, one, false)
+		for i, v := range y {
+			if v != 0 {
+				t.Fatalf("mask=%v: y[%d] = %g, want 0 (the product rounded before the add)", mask != nil, i, v)
+			}
+		}
+	}
+}
+
+// TestNEONAdd checks add (addNEON through archAdd) against addGeneric at
+// every length up to 300 and some large ones, dst apart or the same slice
+// as a, b or both.
+func TestNEONAdd(t *testing.T) {
+	if !neonKernels.fused {
+		t.Fatal("neonKernels.fused is false: this would test the generic kernel against itself")
+	}
+	r := rand.New(rand.NewPCG(15, 16))
+	lengths := []int{1000, 1023, 1024, 4096, 4099, 100003}
+	for n := 0; n <= 300; n++ {
+		lengths = append(lengths, n)
+	}
+	for _, n := range lengths {
+		a0, b0 := neonInput(r, n), neonInput(r, n)
+		for _, alias := range []string{"none", "dst=a", "dst=b", "dst=a=b"} {
+			aIn, bIn := a0, b0
+			if alias == "dst=a=b" {
+				bIn = a0
+			}
+			want := make([]float32, n)
+			genericKernels.add(want, aIn, bIn)
+			a, checkA := guarded(n, n%4, float32(-7.5), aIn)
+			b, checkB := guarded(n, (n+1)%4, float32(-7.5), bIn)
+			var dst []float32
+			checkDst := func(*testing.T, string) {}
+			switch alias {
+			case "none":
+				dst, checkDst = guarded(n, (n+2)%4, float32(-7.5), nil)
+			case "dst=a":
+				dst = a
+			case "dst=b":
+				dst = b
+			case "dst=a=b":
+				b, checkB = a, checkA
+				dst = a
+			}
+			neonKernels.add(dst, a, b)
+			what := fmt.Sprintf("n=%d alias=%s", n, alias)
+			if i := sameFloats(dst, want); i >= 0 {
+				t.Fatalf("%s: dst[%d] = %#08x, want %#08x (a = %#08x, b = %#08x)", what, i,
+					math.Float32bits(dst[i]), math.Float32bits(want[i]), math.Float32bits(aIn[i]), math.Float32bits(bIn[i]))
+			}
+			if alias == "none" && (sameFloats(a, aIn) >= 0 || sameFloats(b, bIn) >= 0) {
+				t.Fatalf("%s: an input was modified", what)
+			}
+			checkA(t, what+": a")
+			checkB(t, what+": b")
+			checkDst(t, what+": dst")
 		}
 	}
 }

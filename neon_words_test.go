@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// kernel_arm64.s spells the instructions the Go assembler lacks (vector FMUL
-// and CMHS, golang/go#41092) as WORDs with the instruction, in Arm syntax, at
-// the start of the line's comment:
+// kernel_arm64.s spells the instructions the Go assembler lacks (vector FMUL,
+// FADD and CMHS, golang/go#41092) as WORDs with the instruction, in Arm
+// syntax, at the start of the line's comment:
 //
 //	WORD $0x6e34de10 // FMUL V16.4S, V16.4S, V20.4S: what it is for
 //	WORD $0x6ebc3e94 /* CMHS V20.4S, V20.4S, V28.4S: inside a #define */
@@ -36,6 +36,7 @@ type simdThreeSame struct {
 
 var threeSame = map[string]simdThreeSame{
 	"FMUL": {u: 1, opcode: 0b11011, float: true},
+	"FADD": {u: 0, opcode: 0b11010, float: true},
 	"CMHS": {u: 1, opcode: 0b00111},
 	"CMHI": {u: 1, opcode: 0b00110},
 }
@@ -121,6 +122,9 @@ func TestEncodeNEON(t *testing.T) {
 		{"CMHS V31.2D, V0.2D, V17.2D", 0x6ef13c1f},
 		{"CMHS V2.8B, V3.8B, V4.8B", 0x2e243c62},
 		{"CMHI V5.4S, V6.4S, V7.4S", 0x6ea734c5},
+		{"FADD V0.4S, V1.4S, V2.4S", 0x4e22d420},
+		{"FADD V31.2D, V30.2D, V29.2D", 0x4e7dd7df},
+		{"FADD V3.2S, V4.2S, V5.2S", 0x0e25d483},
 	} {
 		got, err := encodeNEON(c.inst)
 		if err != nil || got != c.want {
@@ -132,6 +136,7 @@ func TestEncodeNEON(t *testing.T) {
 		"FMUL V0.4S, V1.4S, V2.2S",
 		"FMUL V0.16B, V1.16B, V2.16B",
 		"FMLA V0.4S, V1.4S, V2.4S",
+		"FADD V0.16B, V1.16B, V2.16B",
 		"CMHS V32.4S, V1.4S, V2.4S",
 	} {
 		if got, err := encodeNEON(bad); err == nil {
@@ -176,4 +181,31 @@ func TestNEONWords(t *testing.T) {
 		t.Error("no WORD found in kernel_arm64.s")
 	}
 	t.Logf("%d WORDs checked", checked)
+}
+
+// fmaRE matches the Go assembler's fused multiply-add mnemonics, vector and
+// scalar. WORDs cannot hide one: TestNEONWords re-encodes each from its
+// comment, and encodeNEON knows no fused instruction.
+var fmaRE = regexp.MustCompile(`\b(VFMLA|VFMLS|FN?M(ADD|SUB)[SD])\b`)
+
+// TestNEONNoFusedMultiplyAdd checks that kernel_arm64.s has no fused
+// multiply-add: the dropout-add kernels must round each product to float32
+// before adding the residual, as the generic kernels do.
+func TestNEONNoFusedMultiplyAdd(t *testing.T) {
+	src, err := os.ReadFile("kernel_arm64.s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(string(src), "\n") {
+		code, _, _ := strings.Cut(line, "//")
+		code, _, _ = strings.Cut(code, "/*")
+		if m := fmaRE.FindString(code); m != "" {
+			t.Errorf("kernel_arm64.s:%d: %s is a fused multiply-add: %s", i+1, m, strings.TrimSpace(line))
+		}
+	}
+	for _, s := range []string{"VFMLA V1.S4, V2.S4, V3.S4", "FMADDS F1, F2, F3, F4", "FNMSUBD F1, F2, F3, F4"} {
+		if !fmaRE.MatchString(s) {
+			t.Errorf("fmaRE does not match %q", s)
+		}
+	}
 }

@@ -29,14 +29,15 @@ const chunkSteps = 64 // steps per lane pass: 1024 elements, 16 mask words
 // keep words stay in L1 meanwhile.
 func fwdGeneric(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32) {
 	sb := math.Float32bits(scale)
-	// u >= thr  <=>  s0+s3 >= thr<<8, as 64-bit numbers (thr<<8 may be 2^32).
-	thr8 := uint64(thr) << 8
+	// u >= thr  <=>  s0+s3 >= thr<<8  <=>  s0+s3 > thr<<8 - 1, as 64-bit
+	// numbers (thr<<8 may be 2^32; thr<<8 - 1 wraps to 2^64-1 for thr = 0).
+	thr8m1 := uint64(thr)<<8 - 1
 	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
 		n := min(len(x), chunkSteps*Lanes)
 		w = [chunkSteps / 4]uint64{}
 		for l := range Lanes {
-			fwdLane(st, l, y[:n], x[:n], &w, thr8, sb)
+			fwdLane(st, l, y[:n], x[:n], &w, thr8m1, sb)
 		}
 		if bits != nil {
 			copy(bits, w[:n/64])
@@ -54,7 +55,7 @@ func fwdGeneric(st *lanes, y, x []float32, bits []uint64, thr uint32, scale floa
 // their headers in this loop and ran 40% slower. The bounds are checked
 // once, here: len(y) == len(x), len(x) a multiple of 64, l < 16, so the
 // last access, element len(x)-64+48+15, is inside both slices.
-func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8 uint64, sb uint32) {
+func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1 uint64, sb uint32) {
 	groups := len(x) / 64
 	if len(y) != len(x) || len(x)%64 != 0 || groups > len(w) || uint(l) >= Lanes {
 		panic("dropout: fwdLane: bad arguments")
@@ -64,25 +65,32 @@ func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8 u
 	}
 	s0, s1, s2, s3 := st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l]
 	px, py := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l])
-	for g := range groups {
-		// d is 1 if dropped; d-1 is all ones if kept.
-		d0 := (uint64(s0+s3) - thr8) >> 63
+	pw := unsafe.Pointer(&w[0])
+	shift := uint(l)
+	for g := groups; ; {
+		// k is 1 if kept (s0+s3 > thr8-1, wrapping to keep all when
+		// thr8 = 0), 0 if dropped; -k is the all-ones factor mask.
+		k := (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(py) = *(*float32)(px) * math.Float32frombits(uint32(d0-1)&sb)
-		d1 := (uint64(s0+s3) - thr8) >> 63
+		*(*float32)(py) = *(*float32)(px) * math.Float32frombits(uint32(-k)&sb)
+		kept := k
+		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 64)) = *(*float32)(unsafe.Add(px, 64)) * math.Float32frombits(uint32(d1-1)&sb)
-		d2 := (uint64(s0+s3) - thr8) >> 63
+		*(*float32)(unsafe.Add(py, 64)) = *(*float32)(unsafe.Add(px, 64)) * math.Float32frombits(uint32(-k)&sb)
+		kept |= k << 16
+		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 128)) = *(*float32)(unsafe.Add(px, 128)) * math.Float32frombits(uint32(d2-1)&sb)
-		d3 := (uint64(s0+s3) - thr8) >> 63
+		*(*float32)(unsafe.Add(py, 128)) = *(*float32)(unsafe.Add(px, 128)) * math.Float32frombits(uint32(-k)&sb)
+		kept |= k << 32
+		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 192)) = *(*float32)(unsafe.Add(px, 192)) * math.Float32frombits(uint32(d3-1)&sb)
-		kept := (d0 | d1<<16 | d2<<32 | d3<<48) ^ 0x0001_0001_0001_0001
-		w[g&(chunkSteps/4-1)] |= kept << uint(l)
-		if g+1 < groups { // never form a pointer past the slices
-			px, py = unsafe.Add(px, 256), unsafe.Add(py, 256)
+		*(*float32)(unsafe.Add(py, 192)) = *(*float32)(unsafe.Add(px, 192)) * math.Float32frombits(uint32(-k)&sb)
+		kept |= k << 48
+		*(*uint64)(pw) |= kept << shift
+		if g--; g == 0 { // never form a pointer past the slices
+			break
 		}
+		px, py, pw = unsafe.Add(px, 256), unsafe.Add(py, 256), unsafe.Add(pw, 8)
 	}
 	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }

@@ -501,3 +501,61 @@ func TestNEONStreamEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestNEONFusedStreamEdges runs whole DropoutAdd, BiasDropoutAdd and
+// BiasDropoutAddBackward calls on the neon path against the generic one at
+// block boundaries and odd offsets: the fused kernels inside the driver,
+// the bias adds (runs that wrap around the bias) and the dbias column sums.
+func TestNEONFusedStreamEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	for _, p := range []float64{0, 0.1, 0.5, 1} {
+		d, err := New(p, Inverted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, off := range []uint64{0, 1, 63, 64, 8191 - 100, 8192 - 64, 1<<64 - 300} {
+			for _, n := range []int{0, 1, 64, 65, 200, 1000, 8192 + 129} {
+				for _, nb := range []int{1, 5, 100, 1031, n} {
+					if nb == 0 || n%nb != 0 {
+						continue
+					}
+					key := Key{Seed: r.Uint64(), Offset: off}
+					x, res, bias := neonInput(r, n), neonInput(r, n), neonInput(r, nb)
+					type out struct {
+						add, biasAdd, dx, dbias []float32
+						m, bm                   Mask
+					}
+					var o [2]out
+					for j, k := range []*kernels{&genericKernels, &neonKernels} {
+						o[j] = out{
+							add: make([]float32, n), biasAdd: make([]float32, n), dx: make([]float32, n), dbias: make([]float32, nb),
+							m: make(Mask, MaskLen(n)), bm: make(Mask, MaskLen(n)),
+						}
+						withPath(k, func() {
+							d.DropoutAdd(o[j].add, x, res, o[j].m, key)
+							d.BiasDropoutAdd(o[j].biasAdd, x, bias, res, o[j].bm, key)
+							d.BiasDropoutAddBackward(o[j].dx, o[j].dbias, res, o[j].bm)
+						})
+					}
+					what := fmt.Sprintf("p=%v n=%d nb=%d offset=%d", p, n, nb, off)
+					for _, c := range []struct {
+						name      string
+						got, want []float32
+					}{
+						{"DropoutAdd", o[1].add, o[0].add},
+						{"BiasDropoutAdd", o[1].biasAdd, o[0].biasAdd},
+						{"BiasDropoutAddBackward dx", o[1].dx, o[0].dx},
+						{"BiasDropoutAddBackward dbias", o[1].dbias, o[0].dbias},
+					} {
+						if i := sameFloats(c.got, c.want); i >= 0 {
+							t.Fatalf("%s: %s[%d] = %#08x, want %#08x", what, c.name, i, math.Float32bits(c.got[i]), math.Float32bits(c.want[i]))
+						}
+					}
+					if !slices.Equal(o[1].m, o[0].m) || !slices.Equal(o[1].bm, o[0].bm) {
+						t.Fatalf("%s: masks differ", what)
+					}
+				}
+			}
+		}
+	}
+}

@@ -87,6 +87,7 @@ func TestGuardPages(t *testing.T) {
 		maxN = max(maxN, n)
 	}
 	gx, gy, gm := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
+	gr, gb := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN)
 	classic, _ := New(0.3, Classic)
 	inverted, _ := New(0.7, Inverted)
 	forEachPath(t, func(_ testing.TB, k *kernels) {
@@ -94,6 +95,12 @@ func TestGuardPages(t *testing.T) {
 			for _, end := range []bool{true, false} {
 				x, y, m := f32At(gx, n, end), f32At(gy, n, end), maskAt(gm, n, end)
 				u := u32At(gy, n, end)
+				res := f32At(gr, n, end)
+				nb := max(1, n/3) // rows of nb elements when that divides n
+				if n%nb != 0 {
+					nb = n
+				}
+				bias := f32At(gb, max(nb, 1), end)
 				for _, off := range []uint64{0, 5, 64 - 3, BlockSize - 40} {
 					key := Key{Seed: uint64(n), Offset: off}
 					for _, d := range []Dropout{classic, inverted} {
@@ -105,6 +112,16 @@ func TestGuardPages(t *testing.T) {
 						d.BackwardKey(y, x, key)
 						d.Infer(y, x)
 						d.Infer(x, x)
+						d.DropoutAdd(y, x, res, m, key)
+						d.DropoutAdd(res, x, res, nil, key)
+						d.ForwardChannels(y, x, 1, maskAt(gm, n, end), key)
+						d.BackwardChannelsKey(y, x, 1, key)
+						if n > 0 {
+							d.BiasDropoutAdd(y, x, bias, res, m, key)
+							d.BiasDropoutAdd(x, x, bias, res, nil, key)
+							d.BiasDropoutAddBackward(y, bias, x, m)
+							d.BiasDropoutAddBackwardKey(x, bias, x, key)
+						}
 					}
 					Draws(u, key)
 				}

@@ -57,14 +57,16 @@ func streamBase(seed uint64) uint64 { return mix64(seed) }
 // Because mix64 is a bijection and a, b come from distinct inputs, they are
 // never both zero: no lane can be in xoshiro's all-zero fixed point.
 func (st *lanes) seedBlock(base, blk uint64) {
-	c := base + blk*(2*Lanes)*golden
-	for l := 0; l < Lanes; l++ {
-		a := mix64(c + uint64(2*l+1)*golden)
-		b := mix64(c + uint64(2*l+2)*golden)
-		st.s[0][l] = uint32(a)
-		st.s[1][l] = uint32(a >> 32)
-		st.s[2][l] = uint32(b)
-		st.s[3][l] = uint32(b >> 32)
+	c := base + blk*(2*Lanes)*golden + golden // input of z_{32blk}
+	g := uint64(golden)
+	for l := 0; l < Lanes; l += 2 { // two lanes a round: more independent multiplies in flight
+		a0, b0 := mix64(c), mix64(c+g)
+		a1, b1 := mix64(c+2*g), mix64(c+3*g)
+		c += 4 * g
+		st.s[0][l], st.s[0][l+1] = uint32(a0), uint32(a1)
+		st.s[1][l], st.s[1][l+1] = uint32(a0>>32), uint32(a1>>32)
+		st.s[2][l], st.s[2][l+1] = uint32(b0), uint32(b1)
+		st.s[3][l], st.s[3][l+1] = uint32(b0>>32), uint32(b1>>32)
 	}
 }
 

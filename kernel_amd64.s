@@ -230,10 +230,10 @@ TEXT ·bwdAVX512(SB), NOSPLIT, $0-37
 	JNE          bwd512nt          // yes
 
 bwd512loop:
-	KMOVQ    (DX), K1         // k1 = words[g]
-	KSHIFTRQ $16, K1, K2      // k2 = bits 16..31 in its low 16 bits
-	KSHIFTRQ $32, K1, K3      // k3 = bits 32..47
-	KSHIFTRQ $48, K1, K4      // k4 = bits 48..63
+	KMOVW    0(DX), K1        // k1 = bits 0..15 of words[g] (a load, no ALU uop)
+	KMOVW    2(DX), K2        // k2 = bits 16..31
+	KMOVW    4(DX), K3        // k3 = bits 32..47
+	KMOVW    6(DX), K4        // k4 = bits 48..63
 	BWD512_STEP(0, U0, K1)    // elements 0..15
 	BWD512_STEP(64, U1, K2)   // elements 16..31
 	BWD512_STEP(128, U2, K3)  // elements 32..47
@@ -246,10 +246,10 @@ bwd512loop:
 
 bwd512nt:
 	PREFETCH4                 // dy ahead
-	KMOVQ    (DX), K1         // k1 = words[g]
-	KSHIFTRQ $16, K1, K2      // k2 = bits 16..31 in its low 16 bits
-	KSHIFTRQ $32, K1, K3      // k3 = bits 32..47
-	KSHIFTRQ $48, K1, K4      // k4 = bits 48..63
+	KMOVW    0(DX), K1        // k1 = bits 0..15 of words[g] (a load, no ALU uop)
+	KMOVW    2(DX), K2        // k2 = bits 16..31
+	KMOVW    4(DX), K3        // k3 = bits 32..47
+	KMOVW    6(DX), K4        // k4 = bits 48..63
 	BWD512_STEP(0, U0, K1)    // elements 0..15
 	BWD512_STEP(64, U1, K2)   // elements 16..31
 	BWD512_STEP(128, U2, K3)  // elements 32..47

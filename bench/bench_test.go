@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,10 +43,9 @@ func tableRows(table string) map[string]map[string]string {
 	sections := map[string]map[string]string{}
 	var cur map[string]string
 	for _, line := range strings.Split(table, "\n") {
-		switch strings.TrimSpace(line) {
-		case "Forward", "Backward", "Infer":
+		if t := strings.TrimSpace(line); slices.Contains(opNames[:], t) {
 			cur = map[string]string{}
-			sections[strings.TrimSpace(line)] = cur
+			sections[t] = cur
 			continue
 		}
 		if cur == nil || !strings.Contains(line, "|") {
@@ -76,7 +78,7 @@ func TestSmoke(t *testing.T) {
 	}
 	number := regexp.MustCompile(`^\s*[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`)
 	sections := tableRows(table)
-	for _, o := range opNames {
+	for _, o := range opNames[:len(classicOps)] {
 		sec := sections[o]
 		if sec == nil {
 			t.Fatalf("no %s section", o)
@@ -116,7 +118,7 @@ func TestSmoke(t *testing.T) {
 			t.Errorf("Forward/%s is n/a", name)
 		}
 	}
-	if err := res.writePlot(cfg.plot); err != nil {
+	if err := res.part("classic").writePlot(cfg.plot); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(cfg.plot); err != nil || fi.Size() < 1000 {
@@ -138,7 +140,7 @@ func TestSmokeNoPython(t *testing.T) {
 	var out bytes.Buffer
 	res.writeTable(&out)
 	sections := tableRows(out.String())
-	for _, o := range opNames {
+	for _, o := range opNames[:len(classicOps)] {
 		for _, name := range []string{"numpy", "torch"} {
 			if rest := sections[o][name]; !strings.Contains(rest, "skipped: no Python interpreter") {
 				t.Errorf("%s/%s = %q, want skipped with the reason", o, name, rest)
@@ -156,7 +158,8 @@ func TestSmokeGoOnly(t *testing.T) {
 	cfg := smokeConfig(t)
 	cfg.sizes = []int{256}
 	cfg.peers = []string{"copy", "dropout"}
-	res := run(cfg)
+	rep := run(cfg)
+	res := rep.part("classic")
 	want := []string{"copy"}
 	for _, k := range dropout.Kernels() {
 		want = append(want, "dropout/"+k)
@@ -164,7 +167,10 @@ func TestSmokeGoOnly(t *testing.T) {
 	if strings.Join(res.rows, ",") != strings.Join(want, ",") {
 		t.Errorf("rows %q, want %q", res.rows, want)
 	}
-	if res.env.python != "" {
+	if len(rep.parts) != 1 {
+		t.Errorf("%d op groups ran, want the classic one", len(rep.parts))
+	}
+	if rep.env.python != "" {
 		t.Errorf("python %q: the worker started for a Go-only selection", res.env.python)
 	}
 }
@@ -212,7 +218,7 @@ func TestMeasureStatuses(t *testing.T) {
 		}},
 		{name: "absent", skip: "not installed"},
 	}
-	res := measure(cfg, rows)
+	res := measure(cfg, classicOps, cfg.sizes, rows)
 	var out bytes.Buffer
 	res.writeTable(&out)
 	sec := tableRows(out.String())
@@ -250,11 +256,203 @@ func TestSmokeNoModules(t *testing.T) {
 	var out bytes.Buffer
 	res.writeTable(&out)
 	sections := tableRows(out.String())
-	for _, o := range opNames {
+	for _, o := range opNames[:len(classicOps)] {
 		for _, name := range []string{"numpy", "torch"} {
 			if rest := sections[o][name]; !strings.Contains(rest, "skipped: "+name+" does not import: No module named") {
 				t.Errorf("%s/%s = %q, want skipped because it does not import", o, name, rest)
 			}
+		}
+	}
+}
+
+// TestSmokeGroups runs the -ops groups other than the classic one at tiny
+// sizes: every row of every table is there, with numbers, skipped (Python
+// rows only, and torch/fused when torch has no such operator) or n/a.
+func TestSmokeGroups(t *testing.T) {
+	cfg := smokeConfig(t)
+	cfg.sizes = []int{100, 2048}
+	cfg.parSizes = []int{65536} // Parallel splits calls from 32768 elements
+	var err error
+	if cfg.ops, err = parseOps("fused,channels,mask,parallel"); err != nil {
+		t.Fatal(err)
+	}
+	procs := runtime.GOMAXPROCS(0)
+	rep := run(cfg)
+	if got := runtime.GOMAXPROCS(0); got != procs {
+		t.Errorf("GOMAXPROCS = %d after the run, want %d", got, procs)
+	}
+	var out bytes.Buffer
+	rep.writeTable(&out)
+	table := out.String()
+	t.Logf("\n%s", table)
+	if rep.part("classic") != nil {
+		t.Errorf("-ops fused,channels,mask,parallel ran the classic ops")
+	}
+	if p := rep.part("parallel"); p == nil || p.procs != max(1, runtime.NumCPU()) {
+		t.Errorf("parallel group: %+v, want GOMAXPROCS = NumCPU = %d", p, runtime.NumCPU())
+	}
+	var paths []string
+	for _, k := range dropout.Kernels() {
+		paths = append(paths, k)
+	}
+	withPaths := func(prefixes ...string) []string {
+		var rows []string
+		for _, p := range prefixes {
+			for _, k := range paths {
+				rows = append(rows, p+"/"+k)
+			}
+		}
+		return rows
+	}
+	expect := map[string][]string{
+		"BiasDropoutAdd":     append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
+		"ForwardChannels":    append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
+		"Mask unpack":        {"copy", "mask/bytes", "loop/bytes", "mask/bools", "loop/bools", "mask/float32s", "loop/float32s", "numpy/bytes", "numpy/bools", "numpy/float32s"},
+		"Mask pack":          {"copy", "mask/bytes", "loop/bytes", "mask/bools", "loop/bools", "mask/float32s", "loop/float32s", "numpy/bytes", "numpy/bools", "numpy/float32s"},
+		"Forward, Parallel":  append([]string{"copy"}, withPaths("dropout", "parallel")...),
+		"Backward, Parallel": append([]string{"copy"}, withPaths("dropout", "parallel")...),
+	}
+	number := regexp.MustCompile(`^\s*[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`)
+	sections := tableRows(table)
+	for sec, rows := range expect {
+		got := sections[sec]
+		if got == nil {
+			t.Errorf("no %s section", sec)
+			continue
+		}
+		if len(got) != len(rows) {
+			t.Errorf("%s: %d rows, want %d (%q)", sec, len(got), len(rows), rows)
+		}
+		for _, name := range rows {
+			rest, ok := got[name]
+			if !ok {
+				t.Errorf("%s: no row %q", sec, name)
+				continue
+			}
+			for i, c := range strings.Split(rest, "|") {
+				c = strings.TrimSpace(c)
+				if j := strings.Index(c, "  ("); j >= 0 {
+					c = c[:j]
+				}
+				py := strings.HasPrefix(name, "numpy") || strings.HasPrefix(name, "torch")
+				switch {
+				case number.MatchString(c):
+				case strings.HasPrefix(c, "skipped") && py:
+				case strings.HasPrefix(c, "n/a") && i == 0 && (sec == "BiasDropoutAdd" || sec == "ForwardChannels") && name != "copy" && name != "torch/fused":
+					// n = 100 is not a whole number of rows of 1024.
+				default:
+					t.Errorf("%s/%s: cell %d %q is not a measurement", sec, name, i, c)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"time / time of unfused/", "time / time of the plain Go loop", "speed-up of Parallel(0)", "n = 2048 (C = 2)", "(GOMAXPROCS="} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q", want)
+		}
+	}
+	if got := dropout.Kernel(); got != dropout.Kernels()[0] {
+		t.Errorf("the run left path %q in use, want the default %q", got, dropout.Kernels()[0])
+	}
+}
+
+// TestUnfusedMatchesFused: the unfused row computes exactly what
+// BiasDropoutAdd computes (same y bits, same mask), on every path.
+func TestUnfusedMatchesFused(t *testing.T) {
+	defer restorePath(dropout.Kernel())
+	const n = 3 * rowLen
+	b, e := extraFor(n)
+	defer releaseExtra()
+	d, err := dropout.New(0.3, dropout.Inverted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range dropout.Kernels() {
+		if err := dropout.UseKernel(path); err != nil {
+			t.Fatal(err)
+		}
+		key := dropout.Key{Seed: 7, Offset: 64}
+		y1, y2 := make([]float32, n), make([]float32, n)
+		m1, m2 := make(dropout.Mask, dropout.MaskLen(n)), make(dropout.Mask, dropout.MaskLen(n))
+		d.BiasDropoutAdd(y1, b.x, e.bias, b.dy, m1, key)
+		unfusedBiasDropoutAdd(d, y2, b.x, e.bias, b.dy, m2, key)
+		if !slices.Equal(m1, m2) {
+			t.Errorf("%s: masks differ", path)
+		}
+		for i := range y1 {
+			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
+				t.Errorf("%s: y[%d] = %v fused, %v unfused", path, i, y1[i], y2[i])
+				break
+			}
+		}
+	}
+}
+
+// TestMaskLoops: the plain loops of the mask rows give what the Mask
+// methods give.
+func TestMaskLoops(t *testing.T) {
+	const n = 1000
+	b, e := extraFor(n)
+	defer releaseExtra()
+	u1, u2 := make([]uint8, n), make([]uint8, n)
+	b.mask.Bytes(u1)
+	loopUnpackBytes(u2, b.mask)
+	bo1, bo2 := make([]bool, n), make([]bool, n)
+	b.mask.Bools(bo1)
+	loopUnpackBools(bo2, b.mask)
+	f1, f2 := make([]float32, n), make([]float32, n)
+	b.mask.Float32s(f1)
+	loopUnpackFloat32s(f2, b.mask)
+	if !slices.Equal(u1, u2) || !slices.Equal(bo1, bo2) || !slices.Equal(f1, f2) || !slices.Equal(bo1, b.boolMask) {
+		t.Fatal("unpack loops differ from Mask.Bytes/Bools/Float32s")
+	}
+	m1, m2 := make(dropout.Mask, dropout.MaskLen(n)), make(dropout.Mask, dropout.MaskLen(n))
+	for _, c := range []struct {
+		name      string
+		lib, loop func(m dropout.Mask)
+	}{
+		{"bytes", func(m dropout.Mask) { m.SetBytes(e.bytes) }, func(m dropout.Mask) { loopPackBytes(m, e.bytes) }},
+		{"bools", func(m dropout.Mask) { m.SetBools(b.boolMask) }, func(m dropout.Mask) { loopPackBools(m, b.boolMask) }},
+		{"float32s", func(m dropout.Mask) { m.SetFloat32s(e.f32) }, func(m dropout.Mask) { loopPackFloat32s(m, e.f32) }},
+	} {
+		for i := range m1 {
+			m1[i], m2[i] = ^uint64(0), ^uint64(0) // the packers must clear
+		}
+		c.lib(m1)
+		c.loop(m2)
+		if !slices.Equal(m1, m2) || !slices.Equal(m1, b.mask) {
+			t.Errorf("%s: pack loop and Mask method differ", c.name)
+		}
+	}
+}
+
+func TestOpsFlag(t *testing.T) {
+	cfg, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.ops, classicOps) {
+		t.Errorf("default -ops = %v, want the classic three", cfg.ops)
+	}
+	if !slices.Equal(cfg.parSizes, []int{262144, 16777216}) {
+		t.Errorf("default parallel sizes %v", cfg.parSizes)
+	}
+	cfg, err = parseFlags([]string{"-ops", "fused, mask,forward", "-sizes", "2048"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []op{opForward, opBiasDropoutAdd, opMaskUnpack, opMaskPack}; !slices.Equal(cfg.ops, want) {
+		t.Errorf("-ops fused,mask,forward = %v, want %v", cfg.ops, want)
+	}
+	if cfg.parSizes != nil {
+		t.Errorf("-sizes given: parallel sizes %v, want -sizes", cfg.parSizes)
+	}
+	if cfg, _ = parseFlags([]string{"-ops", "all"}); len(cfg.ops) != int(numOps) {
+		t.Errorf("-ops all = %v", cfg.ops)
+	}
+	for _, bad := range []string{"fwd", ","} {
+		if _, err := parseFlags([]string{"-ops", bad}); err == nil {
+			t.Errorf("-ops %q accepted", bad)
 		}
 	}
 }

@@ -11,17 +11,43 @@ import (
 	"time"
 )
 
-// op is one of the three passes every row is measured on.
+// op is one measured operation: a table of the output. The first three
+// are the classic passes every row of the default run is measured on; the
+// others belong to the op groups selected with -ops (see groups.go).
 type op int
 
 const (
 	opForward op = iota
 	opBackward
 	opInfer
+	opBiasDropoutAdd // -ops fused
+	opChannels       // -ops channels
+	opMaskUnpack     // -ops mask
+	opMaskPack       // -ops mask
+	opParForward     // -ops parallel
+	opParBackward    // -ops parallel
 	numOps
 )
 
-var opNames = [numOps]string{"Forward", "Backward", "Infer"}
+var opNames = [numOps]string{
+	"Forward", "Backward", "Infer",
+	"BiasDropoutAdd", "ForwardChannels", "Mask unpack", "Mask pack",
+	"Forward, Parallel", "Backward, Parallel",
+}
+
+// opBytes is what a row is charged per element in the GB/s column of an op,
+// the same for every row of the op; opBytesDoc says what it counts.
+var (
+	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 1, 1, 8, 8}
+	opBytesDoc = [numOps]string{
+		opBiasDropoutAdd: "12 bytes per element (read x and residual, write y; bias and mask bits not counted)",
+		opMaskUnpack:     "1 byte per element (the unpacked byte or bool written; the float32 rows write 4)",
+		opMaskPack:       "1 byte per element (the unpacked byte or bool read; the float32 rows read 4)",
+	}
+)
+
+// classicOps are the passes of the default run.
+var classicOps = []op{opForward, opBackward, opInfer}
 
 func (o op) String() string { return opNames[o] }
 
@@ -40,6 +66,8 @@ type prepared struct {
 // row is one line of the tables.
 type row struct {
 	name string
+	// ops are the ops the row has a line in; nil: the classic three.
+	ops []op
 	// skip is non-empty when the whole row cannot run here ("numpy does
 	// not import: ..."); it is printed as "skipped: <skip>".
 	skip string
@@ -51,7 +79,11 @@ type row struct {
 
 // config is what the flags set.
 type config struct {
-	sizes   []int
+	sizes []int
+	// parSizes are the sizes of the parallel group (nil: sizes).
+	parSizes []int
+	// ops are the selected ops (nil: the classic three).
+	ops     []op
 	p       float64
 	reps    int
 	minTime time.Duration // time one repetition of a cell runs at least
@@ -63,15 +95,48 @@ type config struct {
 	progress io.Writer
 }
 
-// result holds the medians: ns per element of each op, row and size.
+// result holds the medians of one op group: ns per element of each op,
+// row and size.
 type result struct {
-	cfg  config
-	rows []string
+	cfg   config
+	group string
+	ops   []op  // the ops measured, one table each
+	sizes []int // the sizes measured
+	procs int   // GOMAXPROCS during the measurements
+	rows  []string
+	// rowOps[row] are the ops the row has a line in.
+	rowOps [][]op
 	// ns[op][row][size]; NaN when status is set.
 	ns     [numOps][][]float64
 	status [numOps][][]string // "", "skipped: ...", "n/a: ...", "error: ..."
-	env    envInfo
-	wall   time.Duration
+	// notes are printed after the tables (ratios between rows).
+	notes []string
+	env   envInfo
+	wall  time.Duration
+}
+
+// report is a whole run: the header and one result per op group.
+type report struct {
+	cfg   config
+	env   envInfo
+	parts []*result
+	wall  time.Duration
+}
+
+// rowHas reports whether row r has a line in op o.
+func rowHas(ops []op, o op) bool {
+	if ops == nil {
+		ops = classicOps
+	}
+	return slices.Contains(ops, o)
+}
+
+// wantOp reports whether -ops selects o.
+func (c *config) wantOp(o op) bool {
+	if c.ops == nil {
+		return slices.Contains(classicOps, o)
+	}
+	return slices.Contains(c.ops, o)
 }
 
 // want reports whether the -peers selection includes the row name.
@@ -96,18 +161,21 @@ func (c *config) want(name string) bool {
 // garbage collection runs (untimed) before every cell, so that the garbage
 // of the rows that allocate (gorgonia, spago) is collected in their own
 // time or not at all, never in another row's.
-func measure(cfg config, rows []row) *result {
-	res := &result{cfg: cfg}
+//
+// Only the ops in ops are measured, at the given sizes.
+func measure(cfg config, ops []op, sizes []int, rows []row) *result {
+	res := &result{cfg: cfg, ops: ops, sizes: sizes, procs: runtime.GOMAXPROCS(0)}
 	for _, r := range rows {
 		res.rows = append(res.rows, r.name)
+		res.rowOps = append(res.rowOps, r.ops)
 	}
 	for o := range numOps {
 		res.ns[o] = make([][]float64, len(rows))
 		res.status[o] = make([][]string, len(rows))
 		for i := range rows {
-			res.ns[o][i] = make([]float64, len(cfg.sizes))
-			res.status[o][i] = make([]string, len(cfg.sizes))
-			for s := range cfg.sizes {
+			res.ns[o][i] = make([]float64, len(sizes))
+			res.status[o][i] = make([]string, len(sizes))
+			for s := range sizes {
 				res.ns[o][i][s] = math.NaN()
 			}
 		}
@@ -119,13 +187,16 @@ func measure(cfg config, rows []row) *result {
 		k   int
 		ns  []float64
 	}
-	for si, n := range cfg.sizes {
+	measured := func(r row, o op) bool { return slices.Contains(ops, o) && rowHas(r.ops, o) }
+	for si, n := range sizes {
 		var cells []*runCell
 		cfg.status(true, "bench: n=%d: preparing %d rows", n, len(rows))
 		for ri, r := range rows {
 			if r.skip != "" {
 				for o := range numOps {
-					res.status[o][ri][si] = "skipped: " + r.skip
+					if measured(r, o) {
+						res.status[o][ri][si] = "skipped: " + r.skip
+					}
 				}
 				continue
 			}
@@ -133,11 +204,16 @@ func measure(cfg config, rows []row) *result {
 			pr, err := r.prepare(n)
 			if err != nil {
 				for o := range numOps {
-					res.status[o][ri][si] = "error: " + err.Error()
+					if measured(r, o) {
+						res.status[o][ri][si] = "error: " + err.Error()
+					}
 				}
 				continue
 			}
 			for o := range numOps {
+				if !measured(r, o) {
+					continue
+				}
 				switch {
 				case pr.na[o] != "":
 					res.status[o][ri][si] = "n/a: " + pr.na[o]
@@ -231,13 +307,10 @@ func median(v []float64) float64 {
 	return (s[m-1] + s[m]) / 2
 }
 
-// bytesPerElement is what every row is charged for: read x, write y.
-const bytesPerElement = 8
-
-// writeTable prints the header and one table per op.
-func (res *result) writeTable(w io.Writer) {
-	cfg := res.cfg
-	e := res.env
+// writeTable prints the header and the tables of every op group.
+func (rep *report) writeTable(w io.Writer) {
+	cfg := rep.cfg
+	e := rep.env
 	fmt.Fprintf(w, "CPU:     %s\n", e.cpu)
 	fmt.Fprintf(w, "Go:      %s %s/%s, GOMAXPROCS=%d\n", e.goVersion, e.goos, e.goarch, e.gomaxprocs)
 	if e.load != "" {
@@ -249,29 +322,46 @@ func (res *result) writeTable(w io.Writer) {
 	}
 	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads)
 	fmt.Fprintf(w, "ns/el: nanoseconds per element; GB/s: 8 bytes per element (read x, write y) / time; xcopy: time / time of copy() at the same size\n")
+	for _, res := range rep.parts {
+		res.writeTable(w)
+	}
+	fmt.Fprintf(w, "\nwall time of the measurements: %.1fs\n", rep.wall.Seconds())
+}
+
+// writeTable prints one table per op of the group, then its notes.
+func (res *result) writeTable(w io.Writer) {
 	nameW := len("row")
 	for _, r := range res.rows {
 		nameW = max(nameW, len(r))
 	}
 	const colW = 25
-	for o := range numOps {
+	copyRow := slices.Index(res.rows, "copy")
+	for _, o := range res.ops {
 		fmt.Fprintf(w, "\n%s\n", o)
+		if res.procs != res.cfg.threads {
+			fmt.Fprintf(w, "(GOMAXPROCS=%d for this table)\n", res.procs)
+		}
+		if d := opBytesDoc[o]; d != "" {
+			fmt.Fprintf(w, "(GB/s: %s)\n", d)
+		}
 		fmt.Fprintf(w, "%-*s", nameW, "row")
-		for _, n := range cfg.sizes {
+		for _, n := range res.sizes {
 			fmt.Fprintf(w, " | %-*s", colW, fmt.Sprintf("n = %d", n))
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "%-*s", nameW, "")
-		for range cfg.sizes {
+		for range res.sizes {
 			fmt.Fprintf(w, " | %8s %7s %8s", "ns/el", "GB/s", "xcopy")
 		}
 		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.Repeat("-", nameW+len(cfg.sizes)*(colW+3)))
-		copyRow := slices.Index(res.rows, "copy")
+		fmt.Fprintln(w, strings.Repeat("-", nameW+len(res.sizes)*(colW+3)))
 		for ri, name := range res.rows {
+			if !rowHas(res.rowOps[ri], o) {
+				continue
+			}
 			fmt.Fprintf(w, "%-*s", nameW, name)
 			var notes []string
-			for si := range cfg.sizes {
+			for si := range res.sizes {
 				if st := res.status[o][ri][si]; st != "" {
 					short := st
 					if i := strings.Index(st, ":"); i >= 0 {
@@ -288,7 +378,7 @@ func (res *result) writeTable(w io.Writer) {
 				if copyRow >= 0 && !math.IsNaN(res.ns[o][copyRow][si]) {
 					ratio = fmt.Sprintf("%.2f", ns/res.ns[o][copyRow][si])
 				}
-				fmt.Fprintf(w, " | %8.3f %7.2f %8s", ns, bytesPerElement/ns, ratio)
+				fmt.Fprintf(w, " | %8.3f %7.2f %8s", ns, opBytes[o]/ns, ratio)
 			}
 			if len(notes) > 0 {
 				fmt.Fprintf(w, "  (%s)", strings.Join(notes, "; "))
@@ -296,5 +386,20 @@ func (res *result) writeTable(w io.Writer) {
 			fmt.Fprintln(w)
 		}
 	}
-	fmt.Fprintf(w, "\nwall time of the measurements: %.1fs\n", res.wall.Seconds())
+	if len(res.notes) > 0 {
+		fmt.Fprintln(w)
+		for _, n := range res.notes {
+			fmt.Fprintln(w, n)
+		}
+	}
+}
+
+// median ns per element of the named row in op o at size index si; NaN
+// when there is none.
+func (res *result) get(o op, name string, si int) float64 {
+	ri := slices.Index(res.rows, name)
+	if ri < 0 || res.status[o][ri][si] != "" {
+		return math.NaN()
+	}
+	return res.ns[o][ri][si]
 }

@@ -46,9 +46,14 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: set %s=%s for gorgonia's go4.org/unsafe/assume-no-moving-gc\n", gcenv.Var, gcenv.Want)
 	}
 	cfg.progress = os.Stderr
-	res := run(cfg)
-	res.writeTable(os.Stdout)
+	rep := run(cfg)
+	rep.writeTable(os.Stdout)
 	if cfg.plot != "" {
+		res := rep.part("classic")
+		if res == nil {
+			fmt.Printf("plot: none (only the Forward, Backward and Infer tables are plotted)\n")
+			return
+		}
 		if err := res.writePlot(cfg.plot); err != nil {
 			fmt.Fprintln(os.Stderr, "bench: plot:", err)
 			os.Exit(1)
@@ -59,7 +64,8 @@ func main() {
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts")
+	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts (the parallel group: 262144,16777216 unless given)")
+	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, fused, channels, mask, parallel, all")
 	p := fs.Float64("p", 0.5, "drop probability")
 	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
@@ -67,7 +73,7 @@ func parseFlags(args []string) (config, error) {
 	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), parallel (with -threads > 1), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")
 	python := fs.String("python", "/usr/bin/python3", "Python interpreter of the numpy and torch rows")
 	plot := fs.String("plot", "throughput.png", "PNG plot of throughput vs size (\"\" for none); relative to the bench directory under go -C bench")
-	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 -reps 3 -mintime 2ms unless given")
+	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 (parallel group: 262144) -reps 3 -mintime 2ms unless given")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -95,6 +101,16 @@ func parseFlags(args []string) (config, error) {
 		}
 		cfg.sizes = append(cfg.sizes, n)
 	}
+	if !set["sizes"] {
+		cfg.parSizes = []int{262144, 16777216}
+		if *quick {
+			cfg.parSizes = []int{262144}
+		}
+	}
+	var err error
+	if cfg.ops, err = parseOps(*ops); err != nil {
+		return config{}, err
+	}
 	if _, err := dropout.New(cfg.p, dropout.Inverted); err != nil || cfg.p >= 1 {
 		return config{}, fmt.Errorf("-p %v: need a probability in [0, 1)", cfg.p)
 	}
@@ -109,10 +125,11 @@ func parseFlags(args []string) (config, error) {
 	return cfg, nil
 }
 
-// run measures the rows the config selects.
-func run(cfg config) *result {
+// run measures the rows the config selects, op group after op group.
+func run(cfg config) *report {
 	start := time.Now()
-	runtime.GOMAXPROCS(cfg.threads)
+	prevProcs := runtime.GOMAXPROCS(cfg.threads)
+	defer runtime.GOMAXPROCS(prevProcs)
 	defaultPath := dropout.Kernel()
 	defer restorePath(defaultPath)
 
@@ -130,12 +147,18 @@ func run(cfg config) *result {
 			env.load = strings.Join(f[:3], " ")
 		}
 	}
-	var rows []row
-	rows = append(rows, goRows(cfg)...)
-	rows = append(rows, gorgoniaRow(cfg), spagoRow(cfg))
+	rep := &report{cfg: cfg}
+	var groups []group
+	pyRows := false
+	for _, g := range allGroups() {
+		if ops := g.selected(&cfg); len(ops) > 0 {
+			groups = append(groups, g)
+			pyRows = pyRows || g.python
+		}
+	}
 	var w *pyWorker
 	var pyErr error
-	if cfg.want("numpy") || cfg.want("torch") {
+	if pyRows && (cfg.want("numpy") || cfg.want("torch")) {
 		w, pyErr = startPython(cfg.python, cfg.p, cfg.threads)
 		if w != nil {
 			defer w.close()
@@ -144,19 +167,90 @@ func run(cfg config) *result {
 			env.python = "skipped: " + pyErr.Error()
 		}
 	}
-	if w != nil || pyErr != nil {
-		rows = append(rows, pythonRows(cfg, w, pyErr)...)
+	for _, g := range groups {
+		var sel []row
+		for _, r := range g.rows(cfg, w, pyErr) {
+			if cfg.want(r.name) {
+				sel = append(sel, r)
+			}
+		}
+		if len(sel) == 0 {
+			continue
+		}
+		sizes := cfg.sizes
+		if g.sizes != nil {
+			sizes = g.sizes(cfg)
+		}
+		runtime.GOMAXPROCS(cfg.threads)
+		if g.procs != nil {
+			runtime.GOMAXPROCS(g.procs(cfg))
+		}
+		res := measure(cfg, g.selected(&cfg), sizes, sel)
+		runtime.GOMAXPROCS(cfg.threads)
+		res.group = g.name
+		if g.notes != nil {
+			res.notes = g.notes(res)
+		}
+		res.env = env
+		rep.parts = append(rep.parts, res)
 	}
-	var sel []row
-	for _, r := range rows {
-		if cfg.want(r.name) {
-			sel = append(sel, r)
+	rep.env = env
+	rep.wall = time.Since(start)
+	for _, res := range rep.parts {
+		res.wall = rep.wall
+	}
+	return rep
+}
+
+// part returns the result of the named op group, nil when it did not run.
+func (rep *report) part(group string) *result {
+	for _, res := range rep.parts {
+		if res.group == group {
+			return res
 		}
 	}
-	res := measure(cfg, sel)
-	res.env = env
-	res.wall = time.Since(start)
-	return res
+	return nil
+}
+
+// parseOps turns the -ops list into ops, in the order of the op list.
+func parseOps(list string) ([]op, error) {
+	groups := map[string][]op{
+		"forward":  {opForward},
+		"backward": {opBackward},
+		"infer":    {opInfer},
+		"classic":  classicOps,
+		"fused":    {opBiasDropoutAdd},
+		"channels": {opChannels},
+		"mask":     {opMaskUnpack, opMaskPack},
+		"parallel": {opParForward, opParBackward},
+	}
+	sel := map[op]bool{}
+	for _, s := range strings.Split(list, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		switch {
+		case s == "":
+		case s == "all":
+			for o := range numOps {
+				sel[o] = true
+			}
+		case groups[s] != nil:
+			for _, o := range groups[s] {
+				sel[o] = true
+			}
+		default:
+			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, fused, channels, mask, parallel, all)", s)
+		}
+	}
+	if len(sel) == 0 {
+		return nil, fmt.Errorf("-ops: no op selected")
+	}
+	var ops []op
+	for o := range numOps {
+		if sel[o] {
+			ops = append(ops, o)
+		}
+	}
+	return ops, nil
 }
 
 // cpuName is the CPU model with its family/model numbers and core count

@@ -70,7 +70,7 @@ func (res *result) writePlot(path string) error {
 	inLegend := map[int]bool{}
 
 	var panels []*plot.Plot
-	for o := range numOps {
+	for _, o := range res.ops {
 		p := plot.New()
 		threads := "1 core"
 		if res.cfg.threads > 1 {
@@ -81,7 +81,7 @@ func (res *result) writePlot(path string) error {
 		p.X.Label.Text = "elements"
 		p.Y.Label.Text = "elements / s"
 		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker = sizeTicks(res.cfg.sizes)
+		p.X.Tick.Marker = sizeTicks(res.sizes)
 		p.Y.Tick.Marker = siTicks{}
 		p.Add(plotter.NewGrid())
 		drawn := false
@@ -99,7 +99,7 @@ func (res *result) writePlot(path string) error {
 		}
 		for _, i := range order {
 			var pts plotter.XYs
-			for si, n := range res.cfg.sizes {
+			for si, n := range res.sizes {
 				ns := res.ns[o][i][si]
 				if math.IsNaN(ns) || ns <= 0 {
 					continue

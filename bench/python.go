@@ -31,6 +31,11 @@ type pyLib struct {
 	Version string `json:"version"`
 	Reason  string `json:"reason"`
 	Threads int    `json:"threads"`
+	// torch only: the name of a fused dropout-add operator in
+	// torch.ops.aten ("" when there is none) and the dropout operators
+	// torch.ops.aten has.
+	FusedAdd    string   `json:"fused_add"`
+	AtenDropout []string `json:"aten_dropout"`
 }
 
 // startPython starts the worker with interpreter python; on failure the
@@ -118,38 +123,49 @@ func (w *pyWorker) call(cmd map[string]any) (float64, error) {
 	return *r.T, nil
 }
 
-// pythonRows are the numpy and torch rows: skipped (with the reason) when
-// the worker does not start or the library does not import.
+// pythonRows are the numpy and torch rows of the classic ops: skipped (with
+// the reason) when the worker does not start or the library does not
+// import.
 func pythonRows(cfg config, w *pyWorker, startErr error) []row {
-	var rows []row
-	for _, lib := range []string{"numpy", "torch"} {
-		r := row{name: lib}
-		switch {
-		case startErr != nil:
-			r.skip = startErr.Error()
-		case !w.libs[lib].OK:
-			r.skip = w.libs[lib].Reason
-			if r.skip == "" {
-				r.skip = lib + " does not import"
-			}
-		default:
-			r.prepare = func(n int) (*prepared, error) {
-				c := func(o op) cell {
-					return func(k int) (time.Duration, error) {
-						s, err := w.call(map[string]any{"lib": lib, "op": o.String(), "n": n, "k": k})
-						return time.Duration(s * 1e9), err
-					}
-				}
-				pr := &prepared{cells: [numOps]cell{c(opForward), c(opBackward), c(opInfer)}}
-				if lib == "torch" {
-					pr.cells[opInfer] = nil
-					pr.na[opInfer] = "identity: F.dropout(x, training=False) returns x itself"
-				}
-				return pr, nil
-			}
-			r.release = func() { w.call(map[string]any{"free": true}) }
-		}
-		rows = append(rows, r)
+	return []row{
+		pyRow(w, startErr, "numpy", "numpy", "", classicOps, nil),
+		pyRow(w, startErr, "torch", "torch", "", classicOps, map[op]string{
+			opInfer: "identity: F.dropout(x, training=False) returns x itself",
+		}),
 	}
-	return rows
+}
+
+// pyRow is a row timed by the Python worker: library lib ("numpy" or
+// "torch"), the worker's code for each op of ops (by the op's name) and
+// variant (a form of the op, "" for the only one); na are the ops the row
+// has a line in but no code for. The row is skipped, with the reason, when
+// the worker does not start or lib does not import.
+func pyRow(w *pyWorker, startErr error, name, lib, variant string, ops []op, na map[op]string) row {
+	r := row{name: name, ops: ops}
+	switch {
+	case startErr != nil:
+		r.skip = startErr.Error()
+	case !w.libs[lib].OK:
+		r.skip = w.libs[lib].Reason
+		if r.skip == "" {
+			r.skip = lib + " does not import"
+		}
+	default:
+		r.prepare = func(n int) (*prepared, error) {
+			pr := &prepared{}
+			for _, o := range ops {
+				if na[o] != "" {
+					pr.na[o] = na[o]
+					continue
+				}
+				pr.cells[o] = func(k int) (time.Duration, error) {
+					s, err := w.call(map[string]any{"lib": lib, "op": o.String(), "variant": variant, "n": n, "k": k})
+					return time.Duration(s * 1e9), err
+				}
+			}
+			return pr, nil
+		}
+		r.release = func() { w.call(map[string]any{"free": true}) }
+	}
+	return r
 }

@@ -3,7 +3,9 @@
 # Started once by the Go harness as `python3 pyworker.py P THREADS`; it times
 # itself with time.perf_counter and talks JSON, one object per line:
 #   first line out: {"numpy": {"ok": true, "version": ...} | {"ok": false, "reason": ...}, "torch": {...}}
-#   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer", "n": N, "k": K}
+#   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
+#        (the ops of the -ops groups: "BiasDropoutAdd", "ForwardChannels",
+#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s")
 #   out: {"t": seconds spent in the K calls} or {"err": "..."}
 #   in:  {"free": true}  (drop the arrays of the previous size)
 # so that the harness can interleave these rows with its own, repetition by
@@ -33,6 +35,11 @@ try:
     torch.set_num_threads(threads)
     libs["torch"] = torch
     status["torch"] = {"ok": True, "version": torch.__version__, "threads": torch.get_num_threads()}
+    # A fused dropout-add operator, if this torch has one (hasattr is False
+    # for an operator torch.ops.aten does not know).
+    fused_add = [f for f in ("dropout_add", "native_dropout_add", "fused_dropout_add", "bias_dropout_add") if hasattr(torch.ops.aten, f)]
+    status["torch"]["fused_add"] = fused_add[0] if fused_add else ""
+    status["torch"]["aten_dropout"] = sorted(f for f in dir(torch.ops.aten) if "dropout" in f.lower())
 except Exception as e:  # noqa: BLE001
     status["torch"] = {"ok": False, "reason": "torch does not import: %s" % (str(e).splitlines() or [type(e).__name__])[0]}
 
@@ -60,7 +67,101 @@ def arrays(lib, n):
     return d
 
 
-def run(lib, op, n, k):
+ROW = 1024  # row length of the fused ops (bias length) and channel size
+
+
+def extra(lib, n):
+    """Operands of the -ops groups, made on first use at size n."""
+    d = arrays(lib, n)
+    if "res" in d:
+        return d
+    if lib == "numpy":
+        rng = np.random.default_rng(n + 1)
+        d["res"] = rng.uniform(-1, 1, n).astype(np.float32)
+        d["bias"] = rng.uniform(-1, 1, ROW).astype(np.float32)
+        bits = rng.random(n) > p
+        d["packed"] = np.packbits(bits, bitorder="little")
+        d["bools"] = bits
+        d["bytes"] = bits.astype(np.uint8)
+        d["float32s"] = bits.astype(np.float32)
+    else:
+        g = torch.Generator().manual_seed(n + 1)
+        d["res"] = torch.rand(n, generator=g) * 2 - 1
+        d["bias"] = (torch.rand(ROW, generator=g) * 2 - 1).requires_grad_(True)
+    return d
+
+
+def run_extra(lib, op, variant, n, k):
+    pc = time.perf_counter
+    if op in ("BiasDropoutAdd", "ForwardChannels") and n % ROW:
+        raise ValueError("n = %d is not a multiple of %d" % (n, ROW))
+    d = extra(lib, n)
+    if lib == "numpy":
+        if op == "BiasDropoutAdd":  # the book's style: mask drawn per call, no scale
+            x, bias, res = d["x"].reshape(-1, ROW), d["bias"], d["res"].reshape(-1, ROW)
+            t0 = pc()
+            for _ in range(k):
+                mask = np.random.rand(*x.shape) > p
+                y = res + (x + bias) * mask
+            return pc() - t0
+        if op == "ForwardChannels":  # one uniform per channel of ROW elements
+            x = d["x"].reshape(-1, ROW)
+            t0 = pc()
+            for _ in range(k):
+                u = np.random.rand(x.shape[0])
+                y = x * (u[:, None] > p)
+            return pc() - t0
+        if op == "Mask unpack":
+            packed = d["packed"]
+            t0 = pc()
+            if variant == "bytes":
+                for _ in range(k):
+                    m = np.unpackbits(packed, count=n, bitorder="little")
+            elif variant == "bools":
+                for _ in range(k):
+                    m = np.unpackbits(packed, count=n, bitorder="little").view(np.bool_)
+            elif variant == "float32s":
+                for _ in range(k):
+                    m = np.unpackbits(packed, count=n, bitorder="little").astype(np.float32)
+            else:
+                raise ValueError("no variant %r" % variant)
+            return pc() - t0
+        if op == "Mask pack":
+            src = d[variant]
+            t0 = pc()
+            if variant == "float32s":
+                for _ in range(k):
+                    m = np.packbits(src != 0, bitorder="little")
+            else:
+                for _ in range(k):
+                    m = np.packbits(src, bitorder="little")
+            return pc() - t0
+    else:
+        if op == "BiasDropoutAdd":
+            x = d["x"].view(-1, ROW)
+            bias, res = d["bias"], d["res"].view(-1, ROW)
+            if variant == "fused":  # the aten operator found at start-up
+                f = getattr(torch.ops.aten, status["torch"]["fused_add"])
+                t0 = pc()
+                for _ in range(k):
+                    y = f(x + bias, res, p, True)
+                return pc() - t0
+            t0 = pc()
+            for _ in range(k):
+                y = res + F.dropout(x + bias, p, training=True)
+            return pc() - t0
+        if op == "ForwardChannels":  # Dropout2d on (1, C, 32, 32)
+            x = d["x"].view(1, -1, 32, 32)
+            t0 = pc()
+            for _ in range(k):
+                y = F.dropout2d(x, p, training=True)
+            return pc() - t0
+    raise ValueError("no %s for %s" % (op, lib))
+
+
+def run(lib, op, n, k, variant=""):
+    if op not in ("Forward", "Backward", "Infer"):
+        return run_extra(lib, op, variant, n, k)
     d = arrays(lib, n)
     pc = time.perf_counter
     if lib == "numpy":
@@ -111,7 +212,7 @@ for line in sys.stdin:
             data.clear()
             print(json.dumps({"t": 0}), flush=True)
             continue
-        t = run(cmd["lib"], cmd["op"], int(cmd["n"]), int(cmd["k"]))
+        t = run(cmd["lib"], cmd["op"], int(cmd["n"]), int(cmd["k"]), cmd.get("variant", ""))
         print(json.dumps({"t": t}), flush=True)
     except Exception as e:  # noqa: BLE001 - reported to the harness as the cell's error
         print(json.dumps({"err": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()}), flush=True)

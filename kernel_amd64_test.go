@@ -398,7 +398,7 @@ func BenchmarkAsmKernels(b *testing.B) {
 func BenchmarkAsmNT(b *testing.B) {
 	d, _ := New(0.5, Inverted)
 	c, _ := New(0.5, Classic)
-	for _, n := range []int{262144, 1 << 19} {
+	for _, n := range []int{262144, 1 << 19, 1 << 20, 1 << 24} {
 		bf := bufs(n)
 		b.Run("copy/n="+strconv.Itoa(n), func(b *testing.B) {
 			b.SetBytes(int64(8 * n))

@@ -111,8 +111,11 @@ type result struct {
 	status [numOps][][]string // "", "skipped: ...", "n/a: ...", "error: ..."
 	// notes are printed after the tables (ratios between rows).
 	notes []string
-	env   envInfo
-	wall  time.Duration
+	// otherCores is the average number of cores that other processes kept
+	// busy during the measurements (NaN: not measured).
+	otherCores float64
+	env        envInfo
+	wall       time.Duration
 }
 
 // report is a whole run: the header and one result per op group.
@@ -164,7 +167,7 @@ func (c *config) want(name string) bool {
 //
 // Only the ops in ops are measured, at the given sizes.
 func measure(cfg config, ops []op, sizes []int, rows []row) *result {
-	res := &result{cfg: cfg, ops: ops, sizes: sizes, procs: runtime.GOMAXPROCS(0)}
+	res := &result{cfg: cfg, ops: ops, sizes: sizes, procs: runtime.GOMAXPROCS(0), otherCores: math.NaN()}
 	for _, r := range rows {
 		res.rows = append(res.rows, r.name)
 		res.rowOps = append(res.rowOps, r.ops)
@@ -386,10 +389,13 @@ func (res *result) writeTable(w io.Writer) {
 			fmt.Fprintln(w)
 		}
 	}
-	if len(res.notes) > 0 {
+	if len(res.notes) > 0 || !math.IsNaN(res.otherCores) {
 		fmt.Fprintln(w)
 		for _, n := range res.notes {
 			fmt.Fprintln(w, n)
+		}
+		if !math.IsNaN(res.otherCores) {
+			fmt.Fprintf(w, "other processes kept %.2f of the %d logical CPUs busy on average during these tables (/proc/stat minus this process)\n", res.otherCores, runtime.NumCPU())
 		}
 	}
 }

@@ -185,7 +185,11 @@ func run(cfg config) *report {
 		if g.procs != nil {
 			runtime.GOMAXPROCS(g.procs(cfg))
 		}
+		load := startLoad()
 		res := measure(cfg, g.selected(&cfg), sizes, sel)
+		if g.otherLoad {
+			res.otherCores = load.others()
+		}
 		runtime.GOMAXPROCS(cfg.threads)
 		res.group = g.name
 		if g.notes != nil {

@@ -3,6 +3,7 @@ package dropout
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/bits"
 	"unsafe"
 )
@@ -75,8 +76,13 @@ var spread = func() (t [256]uint64) {
 // self.mask as a float array.
 func (m Mask) Float32s(dst []float32) {
 	checkMask("Mask.Float32s", m, len(dst))
-	for i := range dst {
-		dst[i] = float32(m[i>>6] >> uint(i&63) & 1)
+	for q := 0; q < len(dst); q += 64 {
+		w := m[q/64]
+		chunk := dst[q:min(q+64, len(dst))]
+		for i := range chunk {
+			chunk[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000) // 1.0 or +0, no conversion
+			w >>= 1
+		}
 	}
 }
 
@@ -105,12 +111,21 @@ func (m Mask) SetBytes(src []uint8) {
 func (m Mask) SetFloat32s(src []float32) {
 	checkMask("Mask.SetFloat32s", m, len(src))
 	words := m[:MaskLen(len(src))]
-	clear(words)
-	for i, v := range src {
-		if v != 0 {
-			words[i>>6] |= 1 << uint(i&63)
+	for q := range words {
+		chunk := src[64*q : min(64*q+64, len(src))]
+		var w uint64
+		for _, v := range chunk {
+			w = w>>1 | uint64(b2u(v != 0))<<63 // no branch on the data
 		}
+		words[q] = w >> uint(64-len(chunk))
 	}
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // pack sets bit i iff src[i] != 0, eight bytes at a time: each byte is

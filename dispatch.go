@@ -59,6 +59,15 @@ func (k *kernels) add(dst, a, b []float32) {
 	archAdd(k.id, dst, a, b)
 }
 
+// fence orders the non-temporal stores that the fwd and fwdAdd kernels of
+// one stream call left unfenced (one SFENCE per call on amd64, not one per
+// block); stream calls it at the end of every call made with nt set.
+func (k *kernels) fence() {
+	if k.id != 0 {
+		archFence(k.id)
+	}
+}
+
 // draws: u[i] = u_i; st advances len(u)/16 steps.
 func (k *kernels) draws(st *lanes, u []uint32) {
 	if k.id == 0 {

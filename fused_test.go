@@ -107,7 +107,7 @@ func sameMask(t testing.TB, where string, got, want Mask) {
 func TestFusedParallel(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, nb := range []int{1000, 4096, 77} {
-		n := nb * (3*parMin/nb + 3)
+		n := nb * (parMinAsm/nb + 3)
 		x, res, bias := specialInputs(r, n), specialInputs(r, n), specialInputs(r, nb)
 		d, _ := New(0.2, Inverted)
 		key := Key{Seed: 3, Offset: 1000}

@@ -260,6 +260,9 @@ func (d Dropout) stream(o operands, key Key) {
 		i += seg
 		pos += uint64(seg)
 	}
+	if e.nt {
+		k.fence()
+	}
 }
 
 // elem holds one stream call's operands for the element-by-element parts.

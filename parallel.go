@@ -12,18 +12,38 @@ import (
 // the same output and mask bits as one call: chunks start at multiples of 64
 // elements, so no two goroutines write the same mask word.
 
-// parMin is the call length from which a Parallel Dropout splits a call: below
-// it, handing chunks to other goroutines costs more than it saves. Measured
-// on the 2-core x86-64 VM of bench/README.md with the AVX-512 kernels: a
-// 32768-element Forward takes ~6 µs on one core; waking a parked worker and
-// waiting for it costs a few µs.
-const parMin = 1 << 15
+// Calls shorter than the active path's parMin are never split: below it,
+// handing chunks to other goroutines costs more than it saves. Measured on
+// the 2-vCPU x86-64 VM of bench/README.md (Forward with a mask, one worker
+// against two):
+//
+//	n         generic          avx512
+//	131072    225 → 165 µs     20 → 34 µs
+//	262144    454 → 283 µs     52 → 87 µs
+//	524288    954 → 530 µs     133 → 143 µs
+//	1048576   1882 → 1012 µs   295 → 181 µs
+//
+// Scalar work scales; vector work does not until the data leaves the caches.
+// Two goroutines doing independent AVX-512 work in L1 there take twice as
+// long as one: the two vCPUs share one core's vector units. So the
+// assembly paths split from 1M elements, the generic one from 32768.
+const (
+	parMinGeneric = 1 << 15
+	parMinAsm     = 1 << 20
+)
 
-// Parallel returns a copy of d whose calls of at least 32768 elements are cut
-// into chunks run on up to workers goroutines (0 means GOMAXPROCS at the time
-// of the call; 1 means no splitting). The results are bit-identical to
-// d's for every worker count. The calling goroutine runs one chunk itself;
-// the others go to a set of worker goroutines started on first use and
+func parMin(k *kernels) int {
+	if k.id == 0 {
+		return parMinGeneric
+	}
+	return parMinAsm
+}
+
+// Parallel returns a copy of d whose large calls (from 32768 elements on the
+// generic path, 1M on the assembly paths) are cut into chunks run on up to
+// workers goroutines: 0 means GOMAXPROCS at the time of the call, 1 means no
+// splitting. The results are bit-identical to d's for every worker count.
+// The chunks go to a set of worker goroutines started on first use and
 // reused by every later call, so a call allocates nothing.
 func (d Dropout) Parallel(workers int) Dropout {
 	switch {
@@ -116,17 +136,21 @@ func ensureWorkers(k int) {
 // caller runs the call itself. out is y or dx, in is x or dy.
 func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key Key) bool {
 	n := len(in)
-	if d.par == 0 || n < parMin {
+	if d.par == 0 {
 		return false
 	}
-	w := min(d.Workers(), n/(parMin/2))
+	pm := parMin(active.Load())
+	if n < pm {
+		return false
+	}
+	w := min(d.Workers(), n/(pm/2))
 	if w < 2 {
 		return false
 	}
 	chunk := ((n+w-1)/w + 63) &^ 63
 	serial := d
 	serial.par = 0
-	ensureWorkers(w - 1)
+	ensureWorkers(w)
 	var done chan struct{}
 	select {
 	case done = <-doneChans:
@@ -148,13 +172,15 @@ func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key K
 		}
 		return t
 	}
+	// Every chunk goes to a worker and the caller blocks at once. A woken
+	// worker waits in the run-next slot of the caller's P, so a caller that
+	// kept computing chunk 0 delayed it (measured: generic 262144 took 1.2x
+	// less time on two workers that way, 1.6x less this way).
 	sent := 0
-	for lo := chunk; lo < n; lo += chunk {
+	for lo := 0; lo < n; lo += chunk {
 		workQueue <- part(lo, min(lo+chunk, n))
 		sent++
 	}
-	first := part(0, chunk)
-	first.run()
 	for ; sent > 0; sent-- {
 		<-done
 	}

@@ -12,9 +12,9 @@ import (
 // serial bits for every operation, on every path.
 func TestParallelSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	sizes := []int{parMin - 1, parMin, parMin + 1, 100000 + 17, 15*BlockSize + 13, 262144 + 5}
+	sizes := []int{parMinGeneric - 1, parMinGeneric, parMinGeneric + 1, 100000 + 17, 15*BlockSize + 13, parMinAsm - 1, parMinAsm + 77}
 	if testing.Short() {
-		sizes = sizes[:4]
+		sizes = []int{parMinGeneric + 1, 100000 + 17, parMinAsm + 77}
 	}
 	forEachPath(t, func(_ testing.TB, k *kernels) {
 		for _, n := range sizes {
@@ -67,7 +67,10 @@ func TestParallelAPI(t *testing.T) {
 		t.Fatal(d.Parallel(3).String())
 	}
 	mustPanic(t, []string{"Dropout.Parallel", "-2"}, func() { d.Parallel(-2) })
-	n := 1 << 18
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	n := parMinAsm + 100
 	x, y, m := make([]float32, n), make([]float32, n), make(Mask, MaskLen(n))
 	pd := d.Parallel(4)
 	pd.Forward(y, x, m, Key{}) // start the workers

@@ -352,6 +352,9 @@ func TestBadInputPanics(t *testing.T) {
 // TestNoAllocs: no call allocates, including the unaligned-offset mask
 // path and every path.
 func TestNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
 	d, _ := New(0.4, Inverted)
 	n := 3*BlockSize + 100
 	x, y := make([]float32, n), make([]float32, n)

@@ -26,6 +26,18 @@ type kernels struct {
 	// otherwise those two operations run the generic kernels (the same
 	// bits, only slower).
 	fused bool
+	// vseed: the architecture file implements archSeed (seedBlock in
+	// vector registers); otherwise the Go seedBlock runs.
+	vseed bool
+}
+
+// seed sets st to block blk's lanes at step 0, as lanes.seedBlock.
+func (k *kernels) seed(st *lanes, base, blk uint64) {
+	if k.id == 0 || !k.vseed {
+		st.seedBlock(base, blk)
+		return
+	}
+	archSeed(k.id, st, base, blk)
 }
 
 // fwd: y[i] = x[i]*(u_i >= thr ? scale : 0), keep bits to bits unless nil;

@@ -245,7 +245,7 @@ func (d Dropout) stream(o operands, key Key) {
 	for i := 0; i < n; {
 		j := int(pos % BlockSize) // position inside the block
 		seg := min(n-i, BlockSize-j)
-		st.seedBlock(base, pos/BlockSize)
+		k.seed(&st, base, pos/BlockSize)
 		k.skip(&st, j/Lanes)
 		// Head: element by element up to the next 64-aligned position.
 		h := min(seg, (64-j%64)%64)

@@ -225,3 +225,6 @@ func skipNEON(st *lanes, n int)
 
 // archFence: the NEON kernels make no non-temporal stores.
 func archFence(int) {}
+
+// archSeed: the neon path seeds in Go (vseed is false); never called.
+func archSeed(int, *lanes, uint64, uint64) { panic("dropout: archSeed is not implemented on neon") }

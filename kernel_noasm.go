@@ -23,3 +23,4 @@ func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint3
 }
 func archAdd(id int, dst, a, b []float32) { panic("dropout: no assembly path in this build") }
 func archFence(id int)                    {}
+func archSeed(id int, st *lanes, base, blk uint64) { panic("dropout: no assembly path in this build") }

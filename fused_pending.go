@@ -11,4 +11,6 @@ func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint3
 
 func archAdd(id int, dst, a, b []float32) { panic("dropout: archAdd is not implemented on this path") }
 
-func archSeed(id int, st *lanes, base, blk uint64) { panic("dropout: archSeed is not implemented on this path") }
+func archSeed(id int, st *lanes, base, blk uint64) {
+	panic("dropout: archSeed is not implemented on this path")
+}

@@ -21,6 +21,6 @@ func archSkip(id int, st *lanes, n int) { panic("dropout: no assembly path in th
 func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, nt bool) {
 	panic("dropout: no assembly path in this build")
 }
-func archAdd(id int, dst, a, b []float32) { panic("dropout: no assembly path in this build") }
-func archFence(id int)                    {}
+func archAdd(id int, dst, a, b []float32)          { panic("dropout: no assembly path in this build") }
+func archFence(id int)                             {}
 func archSeed(id int, st *lanes, base, blk uint64) { panic("dropout: no assembly path in this build") }

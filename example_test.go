@@ -77,3 +77,73 @@ func ExampleMask_Bools() {
 	fmt.Println(keep, mask.Count(4))
 	// Output: [true true false true] 3
 }
+
+// Parallel cuts large calls over goroutines; the bits do not depend on the
+// worker count.
+func ExampleDropout_Parallel() {
+	d, _ := dropout.New(0.5, dropout.Inverted)
+	x := make([]float32, 1<<21)
+	for i := range x {
+		x[i] = 1
+	}
+	y1, y4 := make([]float32, len(x)), make([]float32, len(x))
+	key := dropout.Key{Seed: 42}
+	d.Forward(y1, x, nil, key)
+	d.Parallel(4).Forward(y4, x, nil, key)
+	same := true
+	for i := range y1 {
+		same = same && y1[i] == y4[i]
+	}
+	fmt.Println(same)
+	// Output: true
+}
+
+// BiasDropoutAdd is the transformer's residual step, y = residual +
+// dropout(x + bias), fused; its backward also sums dbias over the rows.
+func ExampleDropout_BiasDropoutAdd() {
+	d, _ := dropout.New(0.5, dropout.Classic)
+	key := dropout.Key{Seed: 3}
+	x := []float32{1, 2, 3, 4, 5, 6} // two rows of three
+	bias := []float32{10, 20, 30}
+	residual := []float32{100, 100, 100, 100, 100, 100}
+	y := make([]float32, len(x))
+	mask := make(dropout.Mask, dropout.MaskLen(len(x)))
+	d.BiasDropoutAdd(y, x, bias, residual, mask, key)
+	fmt.Println(y)
+
+	dx, dbias := make([]float32, len(x)), make([]float32, len(bias))
+	d.BiasDropoutAddBackward(dx, dbias, []float32{1, 1, 1, 1, 1, 1}, mask)
+	fmt.Println(dx, dbias)
+	// Output:
+	// [100 100 133 114 125 136]
+	// [0 0 1 1 1 1] [1 1 2]
+}
+
+// ForwardChannels drops whole channels (Dropout2d): one draw per run of
+// size elements.
+func ExampleDropout_ForwardChannels() {
+	d, _ := dropout.New(0.5, dropout.Classic)
+	x := []float32{1, 1, 2, 2, 3, 3, 4, 4} // four channels of two
+	y := make([]float32, len(x))
+	mask := make(dropout.Mask, dropout.MaskLen(4))
+	d.ForwardChannels(y, x, 2, mask, dropout.Key{Seed: 9})
+	fmt.Println(y)
+	fmt.Printf("%04b\n", mask[0])
+	// Output:
+	// [0 0 0 0 3 3 4 4]
+	// 1100
+}
+
+// Masks convert to and from PyTorch's bool / oneDNN's u8 layout.
+func ExampleMask_SetBytes() {
+	u8 := []uint8{1, 0, 0, 1, 1}
+	mask := make(dropout.Mask, dropout.MaskLen(len(u8)))
+	mask.SetBytes(u8)
+	fmt.Printf("%05b %d\n", mask[0], mask.Count(len(u8)))
+	back := make([]uint8, len(u8))
+	mask.Bytes(back)
+	fmt.Println(back)
+	// Output:
+	// 11001 3
+	// [1 0 0 1 1]
+}

@@ -9,9 +9,11 @@ bench:
 test:
 	./scripts/test.sh
 
-# go test -bench for every path and size, with copy() beside.
+# go test -bench for every path and size, with copy() beside, as the README
+# table (medians of 5 runs, ratio to copy of the same n).
 gobench:
-	go test -run '^$$' -bench . -benchtime 200ms .
+	go test -run '^$$' -bench 'Forward/|ForwardNoMask/|Backward/|BackwardKey/|Infer/|Copy/' -count 5 . | tee bench.out
+	python3 scripts/benchtable.py bench.out
 
 fuzz:
 	go test -run '^$$' -fuzz FuzzForward -fuzztime 5m .

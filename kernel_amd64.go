@@ -9,7 +9,8 @@ import (
 )
 
 // The amd64 paths: "avx512" (AVX512F, AVX512BW, AVX512VL: zmm registers and
-// 64-bit K-register moves) and "avx2". Both keep the 16 lanes in registers
+// 64-bit K-register moves; with AVX512DQ too, VPMULLQ seeds the blocks in
+// vector registers) and "avx2". Both keep the 16 lanes in registers
 // for a whole call and do 64 elements, one mask word, per loop iteration;
 // kernel_amd64.s holds the loops and kernel_generic.go the reference they
 // reproduce bit for bit.
@@ -22,6 +23,9 @@ const (
 var (
 	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
 	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2)
+	// hasAVX512DQ: the avx512 path also seeds blocks with seedAVX512
+	// (VPMULLQ); without it, that path runs the Go seedBlock.
+	hasAVX512DQ = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512DQ)
 )
 
 // ntMinAMD64 is the call length (elements) from which y is stored with
@@ -42,10 +46,10 @@ func archKernels() []*kernels {
 	nt := ntMinAMD64()
 	var ks []*kernels
 	if hasAVX512 {
-		ks = append(ks, &kernels{name: "avx512", id: idAVX512, ntMin: nt})
+		ks = append(ks, &kernels{name: "avx512", id: idAVX512, ntMin: nt, fused: true, vseed: hasAVX512DQ})
 	}
 	if hasAVX2 {
-		ks = append(ks, &kernels{name: "avx2", id: idAVX2, ntMin: nt})
+		ks = append(ks, &kernels{name: "avx2", id: idAVX2, ntMin: nt, fused: true})
 	}
 	return ks
 }
@@ -82,6 +86,71 @@ func archFwd(id int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale
 	}
 	fwdAVX2(st, &y[0], &x[0], pb, n/64, thr-1, scale, nt && aligned(&y[0], 32))
 }
+
+// archFwdAdd is archFwd with the residual added (fwdAddGeneric), the
+// same thr >= 1<<24 handling: factor +0 everywhere gives res + x*(+0),
+// which is what the generic kernel computes for a dropped element.
+func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, nt bool) {
+	n := len(x)
+	if n == 0 {
+		return
+	}
+	y, res = y[:n], res[:n]
+	var pb *uint64
+	if bits != nil {
+		bits = bits[:n/64]
+		pb = &bits[0]
+		raceWrite(bits)
+	}
+	raceRead(x)
+	raceRead(res)
+	raceWrite(y)
+	if id == idAVX512 {
+		nt = nt && aligned(&y[0], 64)
+		if thr >= 1<<24 {
+			fwdAddAVX512(st, &y[0], &x[0], &res[0], nil, n/64, 0, 0, nt)
+			clear(bits)
+			return
+		}
+		fwdAddAVX512(st, &y[0], &x[0], &res[0], pb, n/64, thr<<8, scale, nt)
+		return
+	}
+	fwdAddAVX2(st, &y[0], &x[0], &res[0], pb, n/64, thr-1, scale, nt && aligned(&y[0], 32))
+}
+
+// archAdd is addGeneric: AVX-512 does any length in assembly (a masked
+// tail); AVX2 does the multiple of 8 and the rest here.
+func archAdd(id int, dst, a, b []float32) {
+	n := len(a)
+	if n == 0 {
+		return
+	}
+	dst, b = dst[:n], b[:n]
+	raceRead(a)
+	raceRead(b)
+	raceWrite(dst)
+	if id == idAVX512 {
+		addAVX512(&dst[0], &a[0], &b[0], n)
+		return
+	}
+	body := n &^ 7
+	if body > 0 {
+		addAVX2(&dst[0], &a[0], &b[0], body)
+	}
+	for i := body; i < n; i++ {
+		dst[i] = a[i] + b[i]
+	}
+}
+
+// archSeed is st.seedBlock(base, blk) by seedAVX512; only the avx512 path
+// with AVX512DQ sets vseed.
+func archSeed(_ int, st *lanes, base, blk uint64) {
+	seedAVX512(st, base+blk*(2*Lanes)*golden+golden)
+}
+
+// archFence orders the non-temporal stores that the fwd and fwdAdd
+// kernels of a stream call left unfenced: one SFENCE per call.
+func archFence(int) { fenceAMD64() }
 
 func archDraws(id int, st *lanes, u []uint32) {
 	if len(u) == 0 {
@@ -172,14 +241,15 @@ func archSkip(id int, st *lanes, n int) {
 //		}
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with VMOVNTPS.
+// With nt (y 64-byte aligned), y is stored with VMOVNTPS and not fenced:
+// the caller runs fenceAMD64 once after its last kernel call.
 //
 //go:noescape
 func fwdAVX512(st *lanes, y, x *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
 
 // fwdAVX2 is fwdAVX512 for AVX2, with thrm1 = thr-1 (wrapping to
 // 0xffffffff for thr = 0), compared as int32: keep = int32(u) > int32(thrm1)
-// with u = (s0+s3)>>8. With nt, y is 32-byte aligned.
+// with u = (s0+s3)>>8. With nt, y is 32-byte aligned (and not fenced).
 //
 //go:noescape
 func fwdAVX2(st *lanes, y, x *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
@@ -263,5 +333,69 @@ func skipAVX512(st *lanes, n int)
 //go:noescape
 func skipAVX2(st *lanes, n int)
 
-// archFence: the fwd kernels still fence their own non-temporal stores.
-func archFence(int) {}
+// fwdAddAVX512 is fwdAVX512 with the residual added, each product rounded
+// to float32 before the add (VMULPS, then VADDPS: never a fused
+// multiply-add); y may be x or res (exactly):
+//
+//	for i := 0; i < groups*64; i++ {
+//		l := i % 16
+//		keep := st.s[0][l]+st.s[3][l] >= thr8 // (s0+s3)>>8 >= thr
+//		f := float32(0)
+//		if keep {
+//			f = scale
+//		}
+//		p := x[i] * f // rounded to float32
+//		y[i] = res[i] + p
+//		if bits != nil && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			st.skip(1)
+//		}
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with VMOVNTPS and not fenced:
+// the caller runs fenceAMD64 once after its last kernel call.
+//
+//go:noescape
+func fwdAddAVX512(st *lanes, y, x, res *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
+
+// fwdAddAVX2 is fwdAddAVX512 for AVX2, with thrm1 = thr-1 compared as
+// int32 as in fwdAVX2. With nt, y is 32-byte aligned (and not fenced).
+//
+//go:noescape
+func fwdAddAVX2(st *lanes, y, x, res *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
+
+// addAVX512 is addGeneric over n elements, any n >= 0 (the last n%16 with
+// masked loads and stores, touching nothing past the slices); dst may be a
+// or b (exactly):
+//
+//	for i := 0; i < n; i++ {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func addAVX512(dst, a, b *float32, n int)
+
+// addAVX2 is addAVX512 for AVX2 with n a multiple of 8.
+//
+//go:noescape
+func addAVX2(dst, a, b *float32, n int)
+
+// seedAVX512 is st.seedBlock(base, blk) given c = base + blk*32*golden +
+// golden (mod 2^64), the SplitMix64 input of the block's first word; it
+// needs AVX512DQ (VPMULLQ):
+//
+//	for l := 0; l < 16; l++ {
+//		a, b := mix64(c+uint64(2*l)*golden), mix64(c+uint64(2*l+1)*golden)
+//		st.s[0][l], st.s[1][l] = uint32(a), uint32(a>>32)
+//		st.s[2][l], st.s[3][l] = uint32(b), uint32(b>>32)
+//	}
+//
+//go:noescape
+func seedAVX512(st *lanes, c uint64)
+
+// fenceAMD64 is SFENCE: it orders the non-temporal stores issued before it
+// (by fwdAVX512, fwdAVX2, fwdAddAVX512 and fwdAddAVX2 with nt, which do not
+// fence) before every later store.
+func fenceAMD64()

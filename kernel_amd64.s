@@ -158,15 +158,13 @@ fwd512ntbits:
 	                       // MOVNTI measured twice as slow, the partial
 	                       // write-combining lines being flushed early)
 	NEXT64(fwd512ntbits) // loop
-	SFENCE                 // order the non-temporal stores
-	JMP fwd512done         // finish
+	JMP fwd512done         // finish, unfenced: see fenceAMD64
 
 fwd512ntnobits:
 	PREFETCH4              // x ahead
 	FWD512_GROUP           // 64 products
 	STORE4_512(VMOVNTPS) // store y, non-temporal
-	NEXT64(fwd512ntnobits) // loop
-	SFENCE                 // order the non-temporal stores
+	NEXT64(fwd512ntnobits) // loop; unfenced: see fenceAMD64
 
 fwd512done:
 	SAVE512     // lane state back to *st
@@ -341,6 +339,273 @@ scale512done:
 scale512ret:
 	RET // done
 
+// ---------------------------------------------------------------------------
+// AVX-512 fused dropout-add: y = res + float32(x * factor). R10 = res.
+// ---------------------------------------------------------------------------
+
+// FWDADD512_STEP is FWD512_STEP followed by the residual add: VMULPS rounds
+// the product to float32, then VADDPS adds res[off] (never a fused
+// multiply-add, whose single rounding would differ from the unfused
+// sequence). x and res are loaded here, y stored after the four steps.
+#define FWDADD512_STEP(off, U, KR) \
+	FWD512_STEP(off, U, KR) \ // u = x * factor, rounded to float32
+	VADDPS off(R10), U, U     // u = res + u, rounded
+
+// FWDADD512_GROUP does 64 elements: four steps, keep bits in K1..K4.
+#define FWDADD512_GROUP \
+	FWDADD512_STEP(0, U0, K1)   \ // elements 0..15
+	FWDADD512_STEP(64, U1, K2)  \ // elements 16..31
+	FWDADD512_STEP(128, U2, K3) \ // elements 32..47
+	FWDADD512_STEP(192, U3, K4)   // elements 48..63
+
+// NEXT64R is NEXT64 that also advances res (R10) by 64 elements.
+#define NEXT64R(label) \
+	ADDQ $256, R10 \ // res += 64 elements
+	NEXT64(label)    // x, y += 64 elements; loop while groups remain
+
+// PREFETCH4R is PREFETCH4 for res (R10).
+#define PREFETCH4R \
+	PREFETCHT1 PFDIST(R10)     \ // line 0
+	PREFETCHT1 PFDIST+64(R10)  \ // line 1
+	PREFETCHT1 PFDIST+128(R10) \ // line 2
+	PREFETCHT1 PFDIST+192(R10)   // line 3
+
+// func fwdAddAVX512(st *lanes, y, x, res *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
+TEXT ·fwdAddAVX512(SB), NOSPLIT, $0-57
+	MOVQ         st+0(FP), DI     // DI = st
+	MOVQ         y+8(FP), R8      // R8 = y
+	MOVQ         x+16(FP), SI     // SI = x
+	MOVQ         res+24(FP), R10  // R10 = res
+	MOVQ         bits+32(FP), DX  // DX = bits (nil: no mask)
+	MOVQ         groups+40(FP), CX // CX = groups of 64 elements
+	TESTQ        CX, CX           // nothing to do?
+	JZ           fwdadd512ret     // then return
+	VBROADCASTSS thr8+48(FP), THR8 // THR8 = thr<<8 in every lane (bit copy)
+	VBROADCASTSS scale+52(FP), SCALE // SCALE = scale in every lane
+	LOAD512                       // lane state to S0..S3
+	CMPB         nt+56(FP), $0    // non-temporal stores?
+	JNE          fwdadd512nt      // yes
+	TESTQ        DX, DX           // keep bits wanted?
+	JZ           fwdadd512nobits  // no
+
+fwdadd512bits:
+	FWDADD512_GROUP        // 64 sums, keep bits in K1..K4
+	STORE4_512(VMOVUPS)  // store y
+	FWD512_BITS            // store the mask word
+	NEXT64R(fwdadd512bits) // loop
+	JMP fwdadd512done      // finish
+
+fwdadd512nobits:
+	FWDADD512_GROUP          // 64 sums
+	STORE4_512(VMOVUPS)    // store y
+	NEXT64R(fwdadd512nobits) // loop
+	JMP fwdadd512done        // finish
+
+fwdadd512nt:
+	TESTQ DX, DX           // keep bits wanted?
+	JZ    fwdadd512ntnobits // no
+
+fwdadd512ntbits:
+	PREFETCH4                // x ahead
+	PREFETCH4R               // res ahead
+	FWDADD512_GROUP          // 64 sums, keep bits in K1..K4
+	STORE4_512(VMOVNTPS)   // store y, non-temporal
+	FWD512_BITS              // store the mask word (normal store)
+	NEXT64R(fwdadd512ntbits) // loop
+	JMP fwdadd512done        // finish, unfenced: see fenceAMD64
+
+fwdadd512ntnobits:
+	PREFETCH4                  // x ahead
+	PREFETCH4R                 // res ahead
+	FWDADD512_GROUP            // 64 sums
+	STORE4_512(VMOVNTPS)     // store y, non-temporal
+	NEXT64R(fwdadd512ntnobits) // loop; unfenced: see fenceAMD64
+
+fwdadd512done:
+	SAVE512     // lane state back to *st
+	VZEROUPPER  // leave the upper registers clean for SSE code
+
+fwdadd512ret:
+	RET // done
+
+// func addAVX512(dst, a, b *float32, n int)
+TEXT ·addAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), R8 // R8 = dst
+	MOVQ a+8(FP), SI   // SI = a
+	MOVQ b+16(FP), R10 // R10 = b
+	MOVQ n+24(FP), CX  // CX = elements left
+
+add512four:
+	CMPQ    CX, $64           // 64 elements left?
+	JB      add512one         // no: 16 at a time
+	VMOVUPS 0(SI), U0         // a[0:16]
+	VMOVUPS 64(SI), U1        // a[16:32]
+	VMOVUPS 128(SI), U2       // a[32:48]
+	VMOVUPS 192(SI), U3       // a[48:64]
+	VADDPS  0(R10), U0, U0    // a[0:16] + b[0:16]
+	VADDPS  64(R10), U1, U1   // a[16:32] + b[16:32]
+	VADDPS  128(R10), U2, U2  // a[32:48] + b[32:48]
+	VADDPS  192(R10), U3, U3  // a[48:64] + b[48:64]
+	STORE4_512(VMOVUPS)     // store dst[0:64] (after every load: dst may be a or b)
+	ADDQ    $256, SI          // a += 64
+	ADDQ    $256, R10         // b += 64
+	ADDQ    $256, R8          // dst += 64
+	SUBQ    $64, CX           // 64 elements done
+	JMP     add512four        // loop
+
+add512one:
+	CMPQ    CX, $16        // 16 elements left?
+	JB      add512tail     // no: the masked tail
+	VMOVUPS 0(SI), U0      // a[0:16]
+	VADDPS  0(R10), U0, U0 // + b[0:16]
+	VMOVUPS U0, 0(R8)      // store dst[0:16]
+	ADDQ    $64, SI        // a += 16
+	ADDQ    $64, R10       // b += 16
+	ADDQ    $64, R8        // dst += 16
+	SUBQ    $16, CX        // 16 elements done
+	JMP     add512one      // loop
+
+add512tail:
+	TESTQ     CX, CX            // elements left (fewer than 16)?
+	JZ        add512done        // no
+	MOVL      $1, AX            // ax = 1
+	SHLL      CX, AX            // ax = 1 << left
+	DECL      AX                // ax = (1 << left) - 1: one bit per element left
+	KMOVW     AX, K1            // k1 = those elements
+	VMOVUPS.Z 0(SI), K1, U0     // a[0:left], masked: no access past the slices
+	VMOVUPS.Z 0(R10), K1, U1    // b[0:left], masked
+	VADDPS    U1, U0, U0        // a + b
+	VMOVUPS   U0, K1, 0(R8)     // store dst[0:left], masked
+
+add512done:
+	VZEROUPPER // clean upper registers
+	RET        // done
+
+// ---------------------------------------------------------------------------
+// AVX-512 seeding (AVX512DQ for VPMULLQ): lanes.seedBlock in registers.
+// ---------------------------------------------------------------------------
+
+// seedEven<> is k*golden mod 2^64 for k = 0, 2, ..., 14: the offsets of the
+// SplitMix64 inputs of the a words of lanes 0..7 from the block's first.
+DATA seedEven<>+0(SB)/8, $0x0000000000000000
+DATA seedEven<>+8(SB)/8, $0x3c6ef372fe94f82a
+DATA seedEven<>+16(SB)/8, $0x78dde6e5fd29f054
+DATA seedEven<>+24(SB)/8, $0xb54cda58fbbee87e
+DATA seedEven<>+32(SB)/8, $0xf1bbcdcbfa53e0a8
+DATA seedEven<>+40(SB)/8, $0x2e2ac13ef8e8d8d2
+DATA seedEven<>+48(SB)/8, $0x6a99b4b1f77dd0fc
+DATA seedEven<>+56(SB)/8, $0xa708a824f612c926
+GLOBL seedEven<>(SB), RODATA|NOPTR, $64
+
+// seedConst<>: golden, 16*golden mod 2^64, and mix64's two multipliers.
+DATA seedConst<>+0(SB)/8, $0x9e3779b97f4a7c15
+DATA seedConst<>+8(SB)/8, $0xe3779b97f4a7c150
+DATA seedConst<>+16(SB)/8, $0xbf58476d1ce4e5b9
+DATA seedConst<>+24(SB)/8, $0x94d049bb133111eb
+GLOBL seedConst<>(SB), RODATA|NOPTR, $32
+
+// seedLo<> and seedHi<> are VPERMI2D indices picking the low (even) and
+// high (odd) dwords of 16 qwords: lanes 0..7 from the first table, 8..15
+// from the second.
+DATA seedLo<>+0(SB)/8, $0x0000000200000000
+DATA seedLo<>+8(SB)/8, $0x0000000600000004
+DATA seedLo<>+16(SB)/8, $0x0000000a00000008
+DATA seedLo<>+24(SB)/8, $0x0000000e0000000c
+DATA seedLo<>+32(SB)/8, $0x0000001200000010
+DATA seedLo<>+40(SB)/8, $0x0000001600000014
+DATA seedLo<>+48(SB)/8, $0x0000001a00000018
+DATA seedLo<>+56(SB)/8, $0x0000001e0000001c
+GLOBL seedLo<>(SB), RODATA|NOPTR, $64
+DATA seedHi<>+0(SB)/8, $0x0000000300000001
+DATA seedHi<>+8(SB)/8, $0x0000000700000005
+DATA seedHi<>+16(SB)/8, $0x0000000b00000009
+DATA seedHi<>+24(SB)/8, $0x0000000f0000000d
+DATA seedHi<>+32(SB)/8, $0x0000001300000011
+DATA seedHi<>+40(SB)/8, $0x0000001700000015
+DATA seedHi<>+48(SB)/8, $0x0000001b00000019
+DATA seedHi<>+56(SB)/8, $0x0000001f0000001d
+GLOBL seedHi<>(SB), RODATA|NOPTR, $64
+
+#define ZA0 Z0   // a words of lanes 0..7 (SplitMix64 inputs, then outputs)
+#define ZA1 Z1   // a words of lanes 8..15
+#define ZB0 Z2   // b words of lanes 0..7
+#define ZB1 Z3   // b words of lanes 8..15
+#define TA0 Z4   // mix64 temporaries, one per word vector
+#define TA1 Z5
+#define TB0 Z6
+#define TB1 Z7
+#define MUL1 Z8  // 0xbf58476d1ce4e5b9 in every qword
+#define MUL2 Z9  // 0x94d049bb133111eb in every qword
+#define GOLD Z10 // golden in every qword
+#define GOLD16 Z11 // 16*golden in every qword
+#define PERM Z12 // VPERMI2D indices, then a state word
+
+// MIX64STEP is z = (z ^ z>>sh) * mul on the four word vectors,
+// interleaved so that the four multiplies overlap.
+#define MIX64STEP(sh, mul) \
+	VPSRLQ  $sh, ZA0, TA0 \ // ta0 = za0 >> sh
+	VPSRLQ  $sh, ZA1, TA1 \ // ta1 = za1 >> sh
+	VPSRLQ  $sh, ZB0, TB0 \ // tb0 = zb0 >> sh
+	VPSRLQ  $sh, ZB1, TB1 \ // tb1 = zb1 >> sh
+	VPXORQ  TA0, ZA0, ZA0 \ // za0 ^= ta0
+	VPXORQ  TA1, ZA1, ZA1 \ // za1 ^= ta1
+	VPXORQ  TB0, ZB0, ZB0 \ // zb0 ^= tb0
+	VPXORQ  TB1, ZB1, ZB1 \ // zb1 ^= tb1
+	VPMULLQ mul, ZA0, ZA0 \ // za0 *= mul (mod 2^64)
+	VPMULLQ mul, ZA1, ZA1 \ // za1 *= mul
+	VPMULLQ mul, ZB0, ZB0 \ // zb0 *= mul
+	VPMULLQ mul, ZB1, ZB1   // zb1 *= mul
+
+// SEEDWORD stores state word k (byte offset off in *st) from the dwords
+// that the index table idx picks out of t0 (lanes 0..7) and t1 (8..15).
+#define SEEDWORD(idx, t0, t1, off) \
+	VMOVDQU32 idx<>(SB), PERM \ // indices
+	VPERMI2D  t1, t0, PERM    \ // perm = the picked dwords, lanes 0..15
+	VMOVDQU32 PERM, off(DI)     // st.s[k] = perm
+
+// func seedAVX512(st *lanes, c uint64)
+TEXT ·seedAVX512(SB), NOSPLIT, $0-16
+	MOVQ         st+0(FP), DI          // DI = st
+	VPBROADCASTQ c+8(FP), ZA0          // za0 = c, the input of z_{32blk}, in every qword
+	VPBROADCASTQ seedConst<>+0(SB), GOLD    // GOLD = golden
+	VPBROADCASTQ seedConst<>+8(SB), GOLD16  // GOLD16 = 16*golden
+	VPBROADCASTQ seedConst<>+16(SB), MUL1   // MUL1 = first mix64 multiplier
+	VPBROADCASTQ seedConst<>+24(SB), MUL2   // MUL2 = second mix64 multiplier
+	VPADDQ       seedEven<>(SB), ZA0, ZA0  // za0[j] = c + 2j*golden: input of a, lane j
+	VPADDQ       GOLD, ZA0, ZB0        // zb0[j] = c + (2j+1)*golden: input of b, lane j
+	VPADDQ       GOLD16, ZA0, ZA1      // za1[j] = c + (16+2j)*golden: a, lane 8+j
+	VPADDQ       GOLD16, ZB0, ZB1      // zb1[j] = c + (17+2j)*golden: b, lane 8+j
+	MIX64STEP(30, MUL1)                // z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	MIX64STEP(27, MUL2)                // z = (z ^ z>>27) * 0x94d049bb133111eb
+	VPSRLQ       $31, ZA0, TA0         // ta0 = za0 >> 31
+	VPSRLQ       $31, ZA1, TA1         // ta1 = za1 >> 31
+	VPSRLQ       $31, ZB0, TB0         // tb0 = zb0 >> 31
+	VPSRLQ       $31, ZB1, TB1         // tb1 = zb1 >> 31
+	VPXORQ       TA0, ZA0, ZA0         // za0 = mix64(input): the a words, lanes 0..7
+	VPXORQ       TA1, ZA1, ZA1         // za1: a words, lanes 8..15
+	VPXORQ       TB0, ZB0, ZB0         // zb0: b words, lanes 0..7
+	VPXORQ       TB1, ZB1, ZB1         // zb1: b words, lanes 8..15
+	SEEDWORD(seedLo, ZA0, ZA1, 0)      // s0 = uint32(a)
+	SEEDWORD(seedHi, ZA0, ZA1, 64)     // s1 = uint32(a>>32)
+	SEEDWORD(seedLo, ZB0, ZB1, 128)    // s2 = uint32(b)
+	SEEDWORD(seedHi, ZB0, ZB1, 192)    // s3 = uint32(b>>32)
+	VZEROUPPER                         // clean upper registers
+	RET                                // done
+
+#undef ZA0
+#undef ZA1
+#undef ZB0
+#undef ZB1
+#undef TA0
+#undef TA1
+#undef TB0
+#undef TB1
+#undef MUL1
+#undef MUL2
+#undef GOLD
+#undef GOLD16
+#undef PERM
+
 #undef S0
 #undef S1
 #undef S2
@@ -490,20 +755,162 @@ fwd2ntbits:
 	PREFETCH4                // x ahead
 	FWD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
 	NEXT64(fwd2ntbits)  // loop
-	SFENCE                   // order the non-temporal stores
-	JMP fwd2done             // finish
+	JMP fwd2done             // finish, unfenced: see fenceAMD64
 
 fwd2ntnobits:
 	PREFETCH4                 // x ahead
 	FWD2_GROUP(VMOVNTPS)      // 64 elements, non-temporal
-	NEXT64(fwd2ntnobits) // loop
-	SFENCE                    // order the non-temporal stores
+	NEXT64(fwd2ntnobits) // loop; unfenced: see fenceAMD64
 
 fwd2done:
 	SAVE2      // lane state back to *st
 	VZEROUPPER // clean upper registers
 
 fwd2ret:
+	RET // done
+
+// FWDADD2_HALF is FWD2_HALF with the residual (R10) added: VMULPS rounds
+// the product to float32, then VADDPS adds res (never a fused
+// multiply-add). x and res are loaded before y is stored, so y may be
+// either of them.
+#define FWDADD2_HALF(off, s0, s1, s2, s3, STORE) \
+	VPADDD   s3, s0, KEEP    \ // u = s0 + s3
+	VPSRLD   $8, KEEP, KEEP  \ // u >>= 8: the 24-bit draw
+	VPCMPGTD THRM1, KEEP, KEEP \ // keep = u > thr-1, all ones or zero
+	VPAND    SCALE, KEEP, FAC \ // factor = keep ? scale : +0
+	VMULPS   off(SI), FAC, FAC \ // fac = x * factor, rounded to float32
+	VADDPS   off(R10), FAC, FAC \ // fac = res + fac, rounded
+	STORE    FAC, off(R8)    \ // store y
+	XOSHIRO2(s0, s1, s2, s3)   // next step of these 8 lanes
+
+// FWDADD2_HALFBITS is FWDADD2_HALF with the keep bits ORed into AX at sh.
+#define FWDADD2_HALFBITS(off, s0, s1, s2, s3, STORE, sh) \
+	FWDADD2_HALF(off, s0, s1, s2, s3, STORE) \ // 8 elements
+	FWD2_MSK(sh)                               // their 8 bits
+
+// FWDADD2_GROUPBITS does 64 elements and stores their mask word at (DX).
+#define FWDADD2_GROUPBITS(STORE) \
+	FWDADD2_HALF(0, S0L, S1L, S2L, S3L, STORE)           \ // elements 0..7
+	VMOVMSKPS KEEP, AX                                   \ // bits 0..7
+	FWDADD2_HALFBITS(32, S0H, S1H, S2H, S3H, STORE, 8)   \ // elements 8..15
+	FWDADD2_HALFBITS(64, S0L, S1L, S2L, S3L, STORE, 16)  \ // elements 16..23
+	FWDADD2_HALFBITS(96, S0H, S1H, S2H, S3H, STORE, 24)  \ // elements 24..31
+	FWDADD2_HALFBITS(128, S0L, S1L, S2L, S3L, STORE, 32) \ // elements 32..39
+	FWDADD2_HALFBITS(160, S0H, S1H, S2H, S3H, STORE, 40) \ // elements 40..47
+	FWDADD2_HALFBITS(192, S0L, S1L, S2L, S3L, STORE, 48) \ // elements 48..55
+	FWDADD2_HALFBITS(224, S0H, S1H, S2H, S3H, STORE, 56) \ // elements 56..63
+	MOVQ      AX, (DX)                                   \ // bits[g] = word
+	ADDQ      $8, DX                                       // next mask word
+
+// FWDADD2_GROUP does 64 elements without keep bits.
+#define FWDADD2_GROUP(STORE) \
+	FWDADD2_HALF(0, S0L, S1L, S2L, S3L, STORE)   \ // elements 0..7
+	FWDADD2_HALF(32, S0H, S1H, S2H, S3H, STORE)  \ // elements 8..15
+	FWDADD2_HALF(64, S0L, S1L, S2L, S3L, STORE)  \ // elements 16..23
+	FWDADD2_HALF(96, S0H, S1H, S2H, S3H, STORE)  \ // elements 24..31
+	FWDADD2_HALF(128, S0L, S1L, S2L, S3L, STORE) \ // elements 32..39
+	FWDADD2_HALF(160, S0H, S1H, S2H, S3H, STORE) \ // elements 40..47
+	FWDADD2_HALF(192, S0L, S1L, S2L, S3L, STORE) \ // elements 48..55
+	FWDADD2_HALF(224, S0H, S1H, S2H, S3H, STORE)   // elements 56..63
+
+// func fwdAddAVX2(st *lanes, y, x, res *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
+TEXT ·fwdAddAVX2(SB), NOSPLIT, $0-57
+	MOVQ         st+0(FP), DI       // DI = st
+	MOVQ         y+8(FP), R8        // R8 = y
+	MOVQ         x+16(FP), SI       // SI = x
+	MOVQ         res+24(FP), R10    // R10 = res
+	MOVQ         bits+32(FP), DX    // DX = bits (nil: no mask)
+	MOVQ         groups+40(FP), CX  // CX = groups of 64 elements
+	TESTQ        CX, CX             // nothing to do?
+	JZ           fwdadd2ret         // then return
+	VBROADCASTSS thrm1+48(FP), THRM1 // THRM1 = thr-1 in every lane (bit copy)
+	VBROADCASTSS scale+52(FP), SCALE // SCALE = scale in every lane
+	LOAD2                           // lane state to registers
+	CMPB         nt+56(FP), $0      // non-temporal stores?
+	JNE          fwdadd2nt          // yes
+	TESTQ        DX, DX             // keep bits wanted?
+	JZ           fwdadd2nobits      // no
+
+fwdadd2bits:
+	FWDADD2_GROUPBITS(VMOVUPS) // 64 elements and their mask word
+	NEXT64R(fwdadd2bits)       // loop
+	JMP fwdadd2done            // finish
+
+fwdadd2nobits:
+	FWDADD2_GROUP(VMOVUPS)     // 64 elements
+	NEXT64R(fwdadd2nobits)     // loop
+	JMP fwdadd2done            // finish
+
+fwdadd2nt:
+	TESTQ DX, DX       // keep bits wanted?
+	JZ    fwdadd2ntnobits // no
+
+fwdadd2ntbits:
+	PREFETCH4                   // x ahead
+	PREFETCH4R                  // res ahead
+	FWDADD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
+	NEXT64R(fwdadd2ntbits)      // loop
+	JMP fwdadd2done             // finish, unfenced: see fenceAMD64
+
+fwdadd2ntnobits:
+	PREFETCH4                // x ahead
+	PREFETCH4R               // res ahead
+	FWDADD2_GROUP(VMOVNTPS)  // 64 elements, non-temporal
+	NEXT64R(fwdadd2ntnobits) // loop; unfenced: see fenceAMD64
+
+fwdadd2done:
+	SAVE2      // lane state back to *st
+	VZEROUPPER // clean upper registers
+
+fwdadd2ret:
+	RET // done
+
+// func addAVX2(dst, a, b *float32, n int)
+TEXT ·addAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), R8 // R8 = dst
+	MOVQ a+8(FP), SI   // SI = a
+	MOVQ b+16(FP), R10 // R10 = b
+	MOVQ n+24(FP), CX  // CX = elements, a multiple of 8
+	SHRQ $3, CX        // CX = vectors of 8
+	JZ   add2ret       // none: return
+
+add2four:
+	CMPQ    CX, $4           // four vectors left?
+	JB      add2one          // no: one at a time
+	VMOVUPS 0(SI), S0L       // a[0:8]
+	VMOVUPS 32(SI), S0H      // a[8:16]
+	VMOVUPS 64(SI), S1L      // a[16:24]
+	VMOVUPS 96(SI), S1H      // a[24:32]
+	VADDPS  0(R10), S0L, S0L // + b[0:8]
+	VADDPS  32(R10), S0H, S0H // + b[8:16]
+	VADDPS  64(R10), S1L, S1L // + b[16:24]
+	VADDPS  96(R10), S1H, S1H // + b[24:32]
+	VMOVUPS S0L, 0(R8)       // store dst[0:8] (after every load: dst may be a or b)
+	VMOVUPS S0H, 32(R8)      // store dst[8:16]
+	VMOVUPS S1L, 64(R8)      // store dst[16:24]
+	VMOVUPS S1H, 96(R8)      // store dst[24:32]
+	ADDQ    $128, SI         // a += 32
+	ADDQ    $128, R10        // b += 32
+	ADDQ    $128, R8         // dst += 32
+	SUBQ    $4, CX           // four vectors done
+	JMP     add2four         // loop
+
+add2one:
+	TESTQ   CX, CX           // vectors left?
+	JZ      add2done         // no
+	VMOVUPS 0(SI), S0L       // a[0:8]
+	VADDPS  0(R10), S0L, S0L // + b[0:8]
+	VMOVUPS S0L, 0(R8)       // store dst[0:8]
+	ADDQ    $32, SI          // a += 8
+	ADDQ    $32, R10         // b += 8
+	ADDQ    $32, R8          // dst += 8
+	DECQ    CX               // one vector done
+	JMP     add2one          // loop
+
+add2done:
+	VZEROUPPER // clean upper registers
+
+add2ret:
 	RET // done
 
 // DRAWS2_HALF stores the 8 draws of 8 lanes at byte offset off of u.
@@ -725,3 +1132,8 @@ scale2done:
 
 scale2ret:
 	RET // done
+
+// func fenceAMD64()
+TEXT ·fenceAMD64(SB), NOSPLIT, $0-0
+	SFENCE // order the non-temporal stores of the calls before
+	RET    // done

@@ -319,6 +319,14 @@ func TestAsmDetection(t *testing.T) {
 	if names["avx512"] != hasAVX512 || names["avx2"] != hasAVX2 {
 		t.Fatalf("archKernels() = %v with hasAVX512=%v hasAVX2=%v", names, hasAVX512, hasAVX2)
 	}
+	for _, k := range archKernels() {
+		if !k.fused {
+			t.Errorf("%s: fused = false, want true", k.name)
+		}
+		if want := k.id == idAVX512 && hasAVX512DQ; k.vseed != want {
+			t.Errorf("%s: vseed = %v, want %v (hasAVX512DQ = %v)", k.name, k.vseed, want, hasAVX512DQ)
+		}
+	}
 }
 
 // TestAsmNoAllocs checks that the assembly calls keep the lane state and
@@ -336,6 +344,10 @@ func TestAsmNoAllocs(t *testing.T) {
 			k.skip(&st, 7)
 			k.bwd(y, x, bits, 2, false)
 			k.scale(y, x, 0.5, false)
+			k.fwdAdd(&st, y, x, y, bits, 1<<23, 2, false)
+			k.add(y, x, y[:4000])
+			k.seed(&st, 1, 2)
+			k.fence()
 		})
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per call", k.name, allocs)
@@ -365,6 +377,18 @@ func BenchmarkAsmKernels(b *testing.B) {
 					k.fwd(&st, y, x, nil, 1<<23, 2, false)
 				}
 			})
+			b.Run(k.name+"/fwdadd/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					k.fwdAdd(&st, y, x, y, bits, 1<<23, 2, false)
+				}
+			})
+			b.Run(k.name+"/add/n="+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(12 * n))
+				for b.Loop() {
+					k.add(y, x, y)
+				}
+			})
 			b.Run(k.name+"/bwd/n="+strconv.Itoa(n), func(b *testing.B) {
 				b.SetBytes(int64(8 * n))
 				for b.Loop() {
@@ -391,6 +415,15 @@ func BenchmarkAsmKernels(b *testing.B) {
 			st.seedBlock(1, 3)
 		}
 	})
+	for _, k := range archKernels() {
+		if k.vseed {
+			b.Run(k.name+"/seed", func(b *testing.B) {
+				for b.Loop() {
+					k.seed(&st, 1, 3)
+				}
+			})
+		}
+	}
 }
 
 // BenchmarkAsmNT compares each path with non-temporal stores forced on and
@@ -440,5 +473,220 @@ func BenchmarkAsmNT(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// fwdAddThrs and fwdAddScales are the edges the fused kernel must get right:
+// thr = 1<<24 takes the nothing-kept branch of archFwdAdd, 1<<24-1 and 1
+// the extremes of the compare.
+var (
+	fwdAddThrs   = []uint32{0, 1, (1 << 24) - 1, 1 << 24}
+	fwdAddScales = []float32{1, 2, float32(math.Inf(1))}
+)
+
+// TestAsmForwardAdd: archFwdAdd against fwdAddGeneric for every multiple of
+// 64 up to 4096, every threshold edge and a random one, scales 1, 2 and
+// +Inf, special values in x and res, y separate, y = x and y = res, with
+// and without keep bits, non-temporal stores on and off.
+func TestAsmForwardAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, k := range asmPaths(t) {
+		for n := 64; n <= 4096; n += 64 {
+			thrs := append(fwdAddThrs, r.Uint32N(1<<24))
+			x, res := randFloats(r, n), randFloats(r, n)
+			st0 := randLanes(r)
+			for ti, thr := range thrs {
+				scale := fwdAddScales[(n/64+ti)%len(fwdAddScales)]
+				want := make([]float32, n)
+				wantBits := make([]uint64, n/64)
+				wst := st0
+				fwdAddGeneric(&wst, want, append([]float32(nil), x...), append([]float32(nil), res...), wantBits, thr, scale)
+				for alias := range 3 { // 0: y separate, 1: y = x, 2: y = res
+					for _, withBits := range []bool{true, false} {
+						nt := (n/64+alias)%2 == 0
+						xin := append([]float32(nil), x...)
+						rin := append([]float32(nil), res...)
+						y := make([]float32, n)
+						switch alias {
+						case 1:
+							y = xin
+						case 2:
+							y = rin
+						}
+						var bits []uint64
+						if withBits {
+							bits = make([]uint64, n/64)
+							for i := range bits {
+								bits[i] = r.Uint64() // every word must be overwritten
+							}
+						}
+						gst := st0
+						k.fwdAdd(&gst, y, xin, rin, bits, thr, scale, nt)
+						k.fence()
+						if i := sameFloats(y, want); i >= 0 {
+							t.Fatalf("%s n=%d thr=%d scale=%v alias=%d bits=%v nt=%v: y[%d] = %v (%#x), want %v (%#x) for x = %v, res = %v",
+								k.name, n, thr, scale, alias, withBits, nt, i, y[i], math.Float32bits(y[i]), want[i], math.Float32bits(want[i]), x[i], res[i])
+						}
+						if gst != wst {
+							t.Fatalf("%s n=%d thr=%d: lane state differs after the call", k.name, n, thr)
+						}
+						for i := range bits {
+							if bits[i] != wantBits[i] {
+								t.Fatalf("%s n=%d thr=%d: bits[%d] = %#x, want %#x", k.name, n, thr, i, bits[i], wantBits[i])
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAsmForwardAddNoFMA: with x = scale = 1+2^-23 and res = -(1+2^-22),
+// the product 1+2^-22+2^-46 rounds to 1+2^-22 and the unfused sum is 0,
+// where a fused multiply-add would give 2^-46.
+func TestAsmForwardAddNoFMA(t *testing.T) {
+	const n = 256
+	s := math.Float32frombits(0x3f800001) // 1+2^-23
+	x, res := make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i], res[i] = s, -math.Float32frombits(0x3f800002) // -(1+2^-22)
+	}
+	if fma := float32(math.FMA(float64(s), float64(s), float64(res[0]))); fma == 0 {
+		t.Fatalf("the input does not tell a fused multiply-add apart")
+	}
+	for _, k := range asmPaths(t) {
+		for _, nt := range []bool{false, true} {
+			y := make([]float32, n)
+			var st lanes
+			st.seedBlock(1, 2)
+			k.fwdAdd(&st, y, x, res, nil, 0, s, nt) // thr 0: everything kept
+			k.fence()
+			for i, v := range y {
+				if math.Float32bits(v) != 0 {
+					t.Fatalf("%s nt=%v: y[%d] = %g, want +0 (a fused multiply-add?)", k.name, nt, i, v)
+				}
+			}
+		}
+	}
+}
+
+// TestAsmAdd: archAdd against addGeneric at every length 0..300 and a few
+// large ones, separate, dst = a and dst = b, with sentinels around dst.
+func TestAsmAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	sizes := []int{1000, 1023, 4096 + 15, 65536 + 13, 1<<20 + 7}
+	for n := 0; n <= 300; n++ {
+		sizes = append(sizes, n)
+	}
+	const pad = 16
+	for _, k := range asmPaths(t) {
+		for _, n := range sizes {
+			a, b := randFloats(r, n), randFloats(r, n)
+			want := make([]float32, n)
+			addGeneric(want, a, b)
+			for alias := range 3 { // 0: dst separate, 1: dst = a, 2: dst = b
+				ain, bin := append([]float32(nil), a...), append([]float32(nil), b...)
+				buf := make([]float32, n+2*pad)
+				for i := range buf {
+					buf[i] = -7
+				}
+				dst := buf[pad : pad+n]
+				switch alias {
+				case 1:
+					dst = ain
+				case 2:
+					dst = bin
+				}
+				k.add(dst, ain, bin)
+				if i := sameFloats(dst, want); i >= 0 {
+					t.Fatalf("%s n=%d alias=%d: dst[%d] = %#x, want %#x", k.name, n, alias, i, math.Float32bits(dst[i]), math.Float32bits(want[i]))
+				}
+				for i, v := range append(buf[:pad:pad], buf[pad+n:]...) {
+					if v != -7 && alias == 0 {
+						t.Fatalf("%s n=%d: wrote outside dst (sentinel %d)", k.name, n, i)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAsmForwardAddUnaligned runs archFwdAdd at element offsets 0..15 of y,
+// x and res with the non-temporal hint on and off: the same bits, and
+// nothing outside y written.
+func TestAsmForwardAddUnaligned(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 18))
+	const n, pad = 1024 + 64, 32
+	x, res := randFloats(r, n+pad), randFloats(r, n+pad)
+	st0 := randLanes(r)
+	raw := make([]float32, n+2*pad+16)
+	base := raw[(64-int(uintptr(unsafe.Pointer(&raw[0]))%64)/4)%16:]
+	for _, k := range asmPaths(t) {
+		for off := 0; off < 16; off++ {
+			xs, rs := x[off:off+n], res[15-off:15-off+n]
+			want := make([]float32, n)
+			wantBits := make([]uint64, n/64)
+			wst := st0
+			fwdAddGeneric(&wst, want, xs, rs, wantBits, 1<<23, 2)
+			for _, nt := range []bool{false, true} {
+				for i := range base {
+					base[i] = -7
+				}
+				y := base[pad+off : pad+off+n]
+				bits := make([]uint64, n/64)
+				gst := st0
+				k.fwdAdd(&gst, y, xs, rs, bits, 1<<23, 2, nt)
+				k.fence()
+				if i := sameFloats(y, want); i >= 0 {
+					t.Fatalf("%s off=%d nt=%v: y[%d] = %#x, want %#x", k.name, off, nt, i, math.Float32bits(y[i]), math.Float32bits(want[i]))
+				}
+				for i, v := range base {
+					if (i < pad+off || i >= pad+off+n) && v != -7 {
+						t.Fatalf("%s off=%d nt=%v: wrote base[%d] outside y", k.name, off, nt, i)
+					}
+				}
+				for i := range bits {
+					if bits[i] != wantBits[i] {
+						t.Fatalf("%s off=%d nt=%v: bits[%d] = %#x, want %#x", k.name, off, nt, i, bits[i], wantBits[i])
+					}
+				}
+				if gst != wst {
+					t.Fatalf("%s off=%d nt=%v: lane state differs", k.name, off, nt)
+				}
+			}
+		}
+	}
+}
+
+// TestAsmSeed: the vector seeding against lanes.seedBlock for many base and
+// blk, including inputs that wrap around 2^64.
+func TestAsmSeed(t *testing.T) {
+	r := rand.New(rand.NewPCG(19, 20))
+	type bb struct{ base, blk uint64 }
+	g := uint64(golden)
+	cases := []bb{{0, 0}, {0, 1}, {1, 0}, {^uint64(0), 0}, {^uint64(0), ^uint64(0)}, {0, ^uint64(0)},
+		{-g, 0}, {-g * 17, 0}, {-g * 33, 1}, {1 << 63, 1 << 58}, {streamBase(1), 3}}
+	for range 2000 {
+		cases = append(cases, bb{r.Uint64(), r.Uint64()}, bb{r.Uint64(), r.Uint64N(1 << 20)})
+	}
+	tested := false
+	for _, k := range asmPaths(t) {
+		if !k.vseed {
+			continue
+		}
+		tested = true
+		for _, c := range cases {
+			var want, got lanes
+			want.seedBlock(c.base, c.blk)
+			got = randLanes(r) // every word must be overwritten
+			k.seed(&got, c.base, c.blk)
+			if got != want {
+				t.Fatalf("%s seed(base=%#x, blk=%#x) = %v, want %v", k.name, c.base, c.blk, got.s, want.s)
+			}
+		}
+	}
+	if !tested {
+		t.Skip("no path with a vector seed on this CPU (AVX512DQ)")
 	}
 }

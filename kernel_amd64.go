@@ -149,7 +149,8 @@ func archSeed(_ int, st *lanes, base, blk uint64) {
 }
 
 // archFence orders the non-temporal stores that the fwd and fwdAdd
-// kernels of a stream call left unfenced: one SFENCE per call.
+// kernels of a stream call left unfenced: one SFENCE per call, not one per
+// 8192-element block.
 func archFence(int) { fenceAMD64() }
 
 func archDraws(id int, st *lanes, u []uint32) {

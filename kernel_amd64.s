@@ -22,6 +22,19 @@
 // AVX2, 2 x 14 ALU instructions and 2 stores, plus VMOVMSKPS, SHLQ, ORQ per 8
 // elements for the mask. 512-bit code runs on ports 0 and 5 only, so the
 // AVX-512 loop is bound at about 5 cycles per 16 elements.
+//
+// The fused dropout-add loops (fwdAdd*, R10 = res) are the forward loops
+// with one VADDPS more per vector, its res load folded in: AVX-512, 11 ALU
+// instructions and one store per 16 elements; AVX2, 2 x 15 and 2 stores.
+// The add is a separate instruction after the rounded VMULPS, never a
+// VFMADD: the sum must round as the unfused float32 sequence does.
+//
+// Non-temporal stores: the fwd and fwdAdd loops do not SFENCE; the stream
+// driver calls fenceAMD64 once at the end of a call (a call is many
+// 8192-element blocks, one kernel call each). A goroutine moved to another
+// thread meanwhile is no hazard: the scheduler's locked instructions and
+// the preemption signal drain the write-combining buffers. bwd and scale
+// are one kernel call per operation and fence their own stores.
 
 // ---------------------------------------------------------------------------
 // AVX-512 (AVX512F + AVX512BW for the 64-bit K-register moves)

@@ -1150,3 +1150,94 @@ scale2ret:
 TEXT ·fenceAMD64(SB), NOSPLIT, $0-0
 	SFENCE // order the non-temporal stores of the calls before
 	RET    // done
+
+// ---------------------------------------------------------------------------
+// AVX2 seeding: lanes.seedBlock with the 64-bit multiplies of mix64 built
+// from three VPMULUDQ each (the low 64 bits of a product need only lo*lo
+// and the two cross terms).
+// ---------------------------------------------------------------------------
+
+#define QA0 Y0   // a words of lanes 0..3 (SplitMix64 inputs, then outputs)
+#define QA1 Y1   // a words of lanes 4..7
+#define QA2 Y2   // a words of lanes 8..11
+#define QA3 Y3   // a words of lanes 12..15
+#define QB0 Y4   // b words of lanes 0..3
+#define QB1 Y5   // b words of lanes 4..7
+#define QB2 Y6   // b words of lanes 8..11
+#define QB3 Y7   // b words of lanes 12..15
+#define QM1 Y8   // first mix64 multiplier in every qword (VPMULUDQ reads its low half)
+#define QM1H Y9  // its high half in every qword
+#define QM2 Y10  // second mix64 multiplier
+#define QM2H Y11 // its high half
+#define QT1 Y12  // temporaries
+#define QT2 Y13
+#define QT3 Y14
+
+// QXS is z ^= z >> sh.
+#define QXS(z, sh) \
+	VPSRLQ $sh, z, QT1 \ // t1 = z >> sh
+	VPXOR  QT1, z, z     // z ^= t1
+
+// QMUL is z *= m mod 2^64 with mh = m>>32:
+// lo(z)*lo(m) + (hi(z)*lo(m) + lo(z)*hi(m))<<32.
+#define QMUL(z, m, mh) \
+	VPSRLQ   $32, z, QT2  \ // t2 = hi(z)
+	VPMULUDQ m, QT2, QT2  \ // t2 = hi(z)*lo(m)
+	VPMULUDQ mh, z, QT3   \ // t3 = lo(z)*hi(m)
+	VPADDQ   QT3, QT2, QT2 \ // t2 = the cross terms
+	VPSLLQ   $32, QT2, QT2 \ // t2 <<= 32
+	VPMULUDQ m, z, z      \ // z = lo(z)*lo(m), all 64 bits
+	VPADDQ   QT2, z, z      // z = z*m mod 2^64
+
+// QMIX is z = mix64(z).
+#define QMIX(z) \
+	QXS(z, 30)           \ // z ^= z >> 30
+	QMUL(z, QM1, QM1H)   \ // z *= 0xbf58476d1ce4e5b9
+	QXS(z, 27)           \ // z ^= z >> 27
+	QMUL(z, QM2, QM2H)   \ // z *= 0x94d049bb133111eb
+	QXS(z, 31)             // z ^= z >> 31
+
+// QWORD stores 8 lanes of a state word at off(DI): the low (imm 0x88) or
+// high (imm 0xdd) dwords of t0 (4 lanes) and t1 (the next 4).
+#define QWORD(imm, t0, t1, off) \
+	VSHUFPS $imm, t1, t0, QT1 \ // per 128 bits: 2 dwords of t0, then 2 of t1
+	VPERMQ  $0xd8, QT1, QT1   \ // qwords 0, 2, 1, 3: the 8 lanes in order
+	VMOVDQU QT1, off(DI)        // st.s[k][lanes]
+
+// func seedAVX2(st *lanes, c uint64)
+TEXT ·seedAVX2(SB), NOSPLIT, $0-16
+	MOVQ         st+0(FP), DI              // DI = st
+	VPBROADCASTQ c+8(FP), QA0              // qa0 = c in every qword
+	VPADDQ       seedEven<>(SB), QA0, QA0  // qa0[j] = c + 2j*golden: input of a, lane j
+	VPBROADCASTQ seedEven<>+32(SB), QT1    // t1 = 8*golden
+	VPBROADCASTQ seedConst<>+8(SB), QT2    // t2 = 16*golden
+	VPBROADCASTQ seedConst<>+0(SB), QT3    // t3 = golden
+	VPADDQ       QT1, QA0, QA1             // qa1: lanes 4..7
+	VPADDQ       QT2, QA0, QA2             // qa2: lanes 8..11
+	VPADDQ       QT2, QA1, QA3             // qa3: lanes 12..15
+	VPADDQ       QT3, QA0, QB0             // qb0 = qa0 + golden: input of b
+	VPADDQ       QT3, QA1, QB1             // qb1
+	VPADDQ       QT3, QA2, QB2             // qb2
+	VPADDQ       QT3, QA3, QB3             // qb3
+	VPBROADCASTQ seedConst<>+16(SB), QM1   // QM1 = first multiplier
+	VPSRLQ       $32, QM1, QM1H            // QM1H = its high half
+	VPBROADCASTQ seedConst<>+24(SB), QM2   // QM2 = second multiplier
+	VPSRLQ       $32, QM2, QM2H            // QM2H = its high half
+	QMIX(QA0)                              // a words, lanes 0..3
+	QMIX(QA1)                              // lanes 4..7
+	QMIX(QA2)                              // lanes 8..11
+	QMIX(QA3)                              // lanes 12..15
+	QMIX(QB0)                              // b words, lanes 0..3
+	QMIX(QB1)                              // lanes 4..7
+	QMIX(QB2)                              // lanes 8..11
+	QMIX(QB3)                              // lanes 12..15
+	QWORD(0x88, QA0, QA1, 0)               // s0 = uint32(a), lanes 0..7
+	QWORD(0x88, QA2, QA3, 32)              // lanes 8..15
+	QWORD(0xdd, QA0, QA1, 64)              // s1 = uint32(a>>32), lanes 0..7
+	QWORD(0xdd, QA2, QA3, 96)              // lanes 8..15
+	QWORD(0x88, QB0, QB1, 128)             // s2 = uint32(b), lanes 0..7
+	QWORD(0x88, QB2, QB3, 160)             // lanes 8..15
+	QWORD(0xdd, QB0, QB1, 192)             // s3 = uint32(b>>32), lanes 0..7
+	QWORD(0xdd, QB2, QB3, 224)             // lanes 8..15
+	VZEROUPPER                             // clean upper registers
+	RET                                    // done

@@ -39,8 +39,7 @@ func bufs(n int) *benchBufs {
 }
 
 // benchPaths runs body for every path and size as sub-benchmarks.
-func benchPaths(b *testing.B, body func(b *testing.B, d Dropout, bf *benchBufs)) {
-	d, _ := New(0.5, Inverted)
+func benchPaths(b *testing.B, body func(b *testing.B, bf *benchBufs)) {
 	for _, k := range available {
 		for _, n := range benchSizes {
 			bf := bufs(n)
@@ -49,7 +48,7 @@ func benchPaths(b *testing.B, body func(b *testing.B, d Dropout, bf *benchBufs))
 					b.SetBytes(int64(8 * n))
 					b.ReportAllocs()
 					for b.Loop() {
-						body(b, d, bf)
+						body(b, bf)
 					}
 				})
 			})
@@ -57,38 +56,27 @@ func benchPaths(b *testing.B, body func(b *testing.B, d Dropout, bf *benchBufs))
 	}
 }
 
+var benchInverted, _ = New(0.5, Inverted)
+
 func BenchmarkForward(b *testing.B) {
-	benchPaths(b, func(b *testing.B, d Dropout, bf *benchBufs) { d.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1}) })
+	benchPaths(b, func(b *testing.B, bf *benchBufs) { benchInverted.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1}) })
 }
 
 func BenchmarkForwardNoMask(b *testing.B) {
-	benchPaths(b, func(b *testing.B, d Dropout, bf *benchBufs) { d.Forward(bf.y, bf.x, nil, Key{Seed: 1}) })
+	benchPaths(b, func(b *testing.B, bf *benchBufs) { benchInverted.Forward(bf.y, bf.x, nil, Key{Seed: 1}) })
 }
 
 func BenchmarkBackward(b *testing.B) {
-	benchPaths(b, func(b *testing.B, d Dropout, bf *benchBufs) { d.Backward(bf.y, bf.x, bf.mask) })
+	benchPaths(b, func(b *testing.B, bf *benchBufs) { benchInverted.Backward(bf.y, bf.x, bf.mask) })
 }
 
 func BenchmarkBackwardKey(b *testing.B) {
-	benchPaths(b, func(b *testing.B, d Dropout, bf *benchBufs) { d.BackwardKey(bf.y, bf.x, Key{Seed: 1}) })
+	benchPaths(b, func(b *testing.B, bf *benchBufs) { benchInverted.BackwardKey(bf.y, bf.x, Key{Seed: 1}) })
 }
 
 func BenchmarkInfer(b *testing.B) {
 	d, _ := New(0.5, Classic) // Inverted Infer is copy itself
-	for _, k := range available {
-		for _, n := range benchSizes {
-			bf := bufs(n)
-			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {
-				withPath(k, func() {
-					b.SetBytes(int64(8 * n))
-					b.ReportAllocs()
-					for b.Loop() {
-						d.Infer(bf.y, bf.x)
-					}
-				})
-			})
-		}
-	}
+	benchPaths(b, func(b *testing.B, bf *benchBufs) { d.Infer(bf.y, bf.x) })
 }
 
 // BenchmarkCopy is Go's copy() of the same slices: the memory-bandwidth

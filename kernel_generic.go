@@ -2,7 +2,6 @@ package dropout
 
 import (
 	"math"
-	"math/bits"
 	"unsafe"
 )
 
@@ -95,30 +94,6 @@ func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1
 	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }
 
-// xoshiroNext is the xoshiro128+ state update.
-func xoshiroNext(s0, s1, s2, s3 uint32) (n0, n1, n2, n3 uint32) {
-	t := s1 << 9
-	s2 ^= s0
-	s3 ^= s1
-	s1 ^= s2
-	s0 ^= s3
-	s2 ^= t
-	return s0, s1, s2, bits.RotateLeft32(s3, 11)
-}
-
-// xoshiro is one step of xoshiro128+: it returns the 24-bit draw (the top
-// 24 bits of s0+s3) and the next state.
-func xoshiro(s0, s1, s2, s3 uint32) (u, n0, n1, n2, n3 uint32) {
-	u = (s0 + s3) >> 8
-	t := s1 << 9
-	s2 ^= s0
-	s3 ^= s1
-	s1 ^= s2
-	s0 ^= s3
-	s2 ^= t
-	return u, s0, s1, s2, bits.RotateLeft32(s3, 11)
-}
-
 // keepMask is all ones if u >= thr (kept) and zero otherwise, without a
 // branch: u and thr are below 2^25, so u-thr is negative as an int32 iff
 // u < thr.
@@ -162,13 +137,7 @@ func drawsGeneric(st *lanes, u []uint32) {
 			s0, s1, s2, s3 := st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l]
 			for t := 0; t < steps; t++ {
 				cu[t*Lanes+l] = (s0 + s3) >> 8
-				t9 := s1 << 9
-				s2 ^= s0
-				s3 ^= s1
-				s1 ^= s2
-				s0 ^= s3
-				s2 ^= t9
-				s3 = rotl11(s3)
+				s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
 			}
 			st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 		}
@@ -197,5 +166,3 @@ func scaleGeneric(y, x []float32, a float32) {
 		y[i] = v * a
 	}
 }
-
-func rotl11(x uint32) uint32 { return bits.RotateLeft32(x, 11) }

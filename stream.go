@@ -75,16 +75,22 @@ func (st *lanes) skip(n int) {
 	for l := 0; l < Lanes; l++ {
 		s0, s1, s2, s3 := st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l]
 		for k := 0; k < n; k++ {
-			t := s1 << 9
-			s2 ^= s0
-			s3 ^= s1
-			s1 ^= s2
-			s0 ^= s3
-			s2 ^= t
-			s3 = bits.RotateLeft32(s3, 11)
+			s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
 		}
 		st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 	}
+}
+
+// xoshiroNext is the xoshiro128+ state update: the one definition of a step
+// in Go (the draw before it is (s0+s3)>>8).
+func xoshiroNext(s0, s1, s2, s3 uint32) (n0, n1, n2, n3 uint32) {
+	t := s1 << 9
+	s2 ^= s0
+	s3 ^= s1
+	s1 ^= s2
+	s0 ^= s3
+	s2 ^= t
+	return s0, s1, s2, bits.RotateLeft32(s3, 11)
 }
 
 // draw returns lane l's 24-bit draw at the current step: the top 24 bits of

@@ -169,29 +169,24 @@ def golden(path):
     ps = [0.0, 1.0, 0.5, 0.1, 1e-9, 1 - 1e-9, 0.25, 0.9, float(rng.random())]
     shapes = [(0, 0), (1, 0), (63, 0), (64, 0), (65, 3), (300, 17), (1000, 8192 - 500),
               (2048, 8192 * 3 - 1), (777, 2**64 - 300), (100, 123456789), (9000, 40)]
+    def add_case(seed, off, p, mode, n):
+        case = {"seed": seed, "offset": off, "p": p, "mode": mode}
+        x = special_inputs(rng, n)
+        dy = special_inputs(rng, n)
+        case["x"] = x.astype("<f4").tobytes().hex()
+        case["dy"] = dy.astype("<f4").tobytes().hex()
+        case.update(reference(case, x, dy))
+        cases.append(case)
+
     k = 0
     for n, off in shapes:
         for mode in ("Classic", "Inverted"):
             p = ps[k % len(ps)]
             k += 1
-            seed = int(rng.integers(0, 2**63)) * 2 + k % 2
-            case = {"seed": seed, "offset": off, "p": p, "mode": mode}
-            x = special_inputs(rng, n)
-            dy = special_inputs(rng, n)
-            case["x"] = x.astype("<f4").tobytes().hex()
-            case["dy"] = dy.astype("<f4").tobytes().hex()
-            case.update(reference(case, x, dy))
-            cases.append(case)
+            add_case(int(rng.integers(0, 2**63)) * 2 + k % 2, off, p, mode, n)
     for p in ps:  # every p on one mid-size case per mode
         for mode in ("Classic", "Inverted"):
-            n = 200
-            case = {"seed": 7, "offset": 1000, "p": p, "mode": mode}
-            x = special_inputs(rng, n)
-            dy = special_inputs(rng, n)
-            case["x"] = x.astype("<f4").tobytes().hex()
-            case["dy"] = dy.astype("<f4").tobytes().hex()
-            case.update(reference(case, x, dy))
-            cases.append(case)
+            add_case(7, 1000, p, mode, 200)
     doc = {
         "about": "Written by fuzz/referee.py golden with NumPy " + np.__version__ +
                  ": the stream recomputed from its specification and the book's "

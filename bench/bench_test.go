@@ -271,7 +271,7 @@ func TestSmokeNoModules(t *testing.T) {
 func TestSmokeGroups(t *testing.T) {
 	cfg := smokeConfig(t)
 	cfg.sizes = []int{100, 2048}
-	cfg.parSizes = []int{65536} // Parallel splits calls from 32768 elements
+	cfg.parSizes = []int{65536} // the generic path splits from 32768 elements (the assembly paths from 1M)
 	var err error
 	if cfg.ops, err = parseOps("fused,channels,mask,parallel"); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"time"
 
 	G "gorgonia.org/gorgonia"
@@ -14,7 +15,7 @@ import (
 //   - Forward: a machine for the graph x -> Dropout(x, p), RunAll + Reset;
 //   - Backward: a machine for x -> Dropout(x, p) -> Sum with the symbolic
 //     gradient of the sum w.r.t. x (Grad), minus the Forward machine in the
-//     same repetition: the gradient part of a training step, including the
+//     same repetition (from 1M elements, an untimed garbage collection before each machine): the gradient part of a training step, including the
 //     Sum and its broadcast gradient, the least gorgonia needs to produce a
 //     gradient from a graph;
 //   - Infer: n/a: its Dropout has no inference mode in the graph API (the
@@ -62,17 +63,32 @@ func gorgoniaRow(cfg config) row {
 						return time.Since(t0), nil
 					},
 					func(k int) (time.Duration, error) {
+						// From 1M elements, an untimed collection before each
+						// machine, so that neither pays for the other's
+						// garbage: without it, at 16M elements the Forward
+						// machine collected the gradient machine's tensors
+						// often enough that the difference was <= 0 in most
+						// repetitions. Not below: small sizes calibrate k
+						// up to 1e7 calls, and a collection per call would
+						// take minutes.
+						gc := n >= 1<<20
 						var tf, tg time.Duration
 						for range k {
+							if gc {
+								runtime.GC()
+							}
 							t0 := time.Now()
 							if err := run(full); err != nil {
 								return 0, err
+							}
+							tg += time.Since(t0)
+							if gc {
+								runtime.GC()
 							}
 							t1 := time.Now()
 							if err := run(fwd); err != nil {
 								return 0, err
 							}
-							tg += t1.Sub(t0)
 							tf += time.Since(t1)
 						}
 						return max(tg-tf, 0), nil

@@ -59,18 +59,25 @@ func archKernels() []*kernels {
 // aligned reports whether p is a multiple of a (a power of two).
 func aligned[T any](p *T, a uintptr) bool { return uintptr(unsafe.Pointer(p))&(a-1) == 0 }
 
+// maskWords returns the n/64 keep-bit words a stream kernel writes and a
+// pointer to the first (nil when bits is nil), reporting them to the race
+// detector.
+func maskWords(bits []uint64, n int) ([]uint64, *uint64) {
+	if bits == nil {
+		return nil, nil
+	}
+	bits = bits[:n/64]
+	raceWrite(bits)
+	return bits, &bits[0]
+}
+
 func archFwd(id int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
 	n := len(x)
 	if n == 0 {
 		return
 	}
 	y = y[:n]
-	var pb *uint64
-	if bits != nil {
-		bits = bits[:n/64]
-		pb = &bits[0]
-		raceWrite(bits)
-	}
+	bits, pb := maskWords(bits, n)
 	raceRead(x)
 	raceWrite(y)
 	if id == idAVX512 {
@@ -98,12 +105,7 @@ func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint3
 		return
 	}
 	y, res = y[:n], res[:n]
-	var pb *uint64
-	if bits != nil {
-		bits = bits[:n/64]
-		pb = &bits[0]
-		raceWrite(bits)
-	}
+	bits, pb := maskWords(bits, n)
 	raceRead(x)
 	raceRead(res)
 	raceWrite(y)

@@ -281,7 +281,7 @@ func (e *elem) run(st *lanes, l, i, c int) {
 		if e.u != nil {
 			e.u[i] = v
 		} else {
-			keep := ^uint32(int32(v-e.thr) >> 31)
+			keep := keepMask(v, e.thr)
 			xv := e.x[i]
 			if e.bias != nil {
 				xv = float32(xv + e.bias[(e.biasOff+i)%len(e.bias)])

@@ -29,6 +29,10 @@ type kernels struct {
 	// vseed: the architecture file implements archSeed (seedBlock in
 	// vector registers); otherwise the Go seedBlock runs.
 	vseed bool
+	// masks: the architecture file implements the mask conversions
+	// (archUnpack8, archPack8, archUnpack32, archPack32); otherwise the
+	// generic ones run.
+	masks bool
 }
 
 // seed sets st to block blk's lanes at step 0, as lanes.seedBlock.
@@ -114,6 +118,43 @@ func (k *kernels) skip(st *lanes, n int) {
 		return
 	}
 	archSkip(k.id, st, n)
+}
+
+// unpack8: dst[i] = bit i of words as byte 0 or 1; len(dst) = 64*len(words).
+func (k *kernels) unpack8(dst []uint8, words []uint64) {
+	if k.id == 0 || !k.masks {
+		unpack8Generic(dst, words)
+		return
+	}
+	archUnpack8(k.id, dst, words)
+}
+
+// pack8: bit i of words = src[i] != 0; len(src) = 64*len(words).
+func (k *kernels) pack8(words []uint64, src []uint8) {
+	if k.id == 0 || !k.masks {
+		pack8Generic(words, src)
+		return
+	}
+	archPack8(k.id, words, src)
+}
+
+// unpack32: dst[i] = 1 or +0 from bit i of words; len(dst) = 64*len(words).
+func (k *kernels) unpack32(dst []float32, words []uint64) {
+	if k.id == 0 || !k.masks {
+		unpack32Generic(dst, words)
+		return
+	}
+	archUnpack32(k.id, dst, words)
+}
+
+// pack32: bit i of words = src[i] != 0 (NaN nonzero, -0 zero);
+// len(src) = 64*len(words).
+func (k *kernels) pack32(words []uint64, src []float32) {
+	if k.id == 0 || !k.masks {
+		pack32Generic(words, src)
+		return
+	}
+	archPack32(k.id, words, src)
 }
 
 var genericKernels = kernels{name: "generic"}

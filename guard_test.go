@@ -130,6 +130,34 @@ func TestGuardPages(t *testing.T) {
 	})
 }
 
+// TestGuardPagesMask: the mask conversions of every path on slices flush
+// against the guard pages, for every n in 0..600 and larger sizes.
+func TestGuardPagesMask(t *testing.T) {
+	var sizes []int
+	for n := 0; n <= 600; n++ {
+		sizes = append(sizes, n)
+	}
+	sizes = append(sizes, 1023, 1024, 1025, 4096+63, 65536+1)
+	maxN := sizes[len(sizes)-1]
+	gv, gm := newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
+	forEachPath(t, func(_ testing.TB, k *kernels) {
+		for _, n := range sizes {
+			for _, end := range []bool{true, false} {
+				m := maskAt(gm, n, end)
+				b := gv.bytesAt(n, end)
+				bs := unsafe.Slice((*bool)(unsafe.Pointer(unsafe.SliceData(b))), n)
+				f := f32At(gv, n, end)
+				m.Bytes(b)
+				m.SetBytes(b)
+				m.Bools(bs)
+				m.SetBools(bs)
+				m.Float32s(f)
+				m.SetFloat32s(f)
+			}
+		}
+	})
+}
+
 // TestGuardPagesFault proves the guards are armed: touching the float just
 // past a slice flush against the trailing guard, or just before one flush
 // against the leading guard, faults.

@@ -24,3 +24,13 @@ func archFwdAdd(id int, st *lanes, y, x, res []float32, bits []uint64, thr uint3
 func archAdd(id int, dst, a, b []float32)          { panic("dropout: no assembly path in this build") }
 func archFence(id int)                             {}
 func archSeed(id int, st *lanes, base, blk uint64) { panic("dropout: no assembly path in this build") }
+func archUnpack8(id int, dst []uint8, words []uint64) {
+	panic("dropout: no assembly path in this build")
+}
+func archPack8(id int, words []uint64, src []uint8) { panic("dropout: no assembly path in this build") }
+func archUnpack32(id int, dst []float32, words []uint64) {
+	panic("dropout: no assembly path in this build")
+}
+func archPack32(id int, words []uint64, src []float32) {
+	panic("dropout: no assembly path in this build")
+}

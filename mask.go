@@ -40,25 +40,103 @@ func (m Mask) Bools(dst []bool) {
 	checkMask("Mask.Bools", m, len(dst))
 	if len(dst) > 0 {
 		// A Go bool is one byte holding 0 or 1.
-		m.expand(unsafe.Slice((*uint8)(unsafe.Pointer(&dst[0])), len(dst)))
+		m.unpackBytes(unsafe.Slice((*uint8)(unsafe.Pointer(&dst[0])), len(dst)))
 	}
 }
 
 // Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask).
 func (m Mask) Bytes(dst []uint8) {
 	checkMask("Mask.Bytes", m, len(dst))
-	m.expand(dst)
+	m.unpackBytes(dst)
 }
 
-// expand writes bit i as byte 0 or 1, eight at a time from a table.
-func (m Mask) expand(dst []uint8) {
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		b := uint8(m[i>>6] >> uint(i&63))
-		binary.LittleEndian.PutUint64(dst[i:], spread[b])
-	}
-	for ; i < len(dst); i++ {
+// unpackBytes writes bit i as byte 0 or 1: whole words on the active path,
+// the last partial word here.
+func (m Mask) unpackBytes(dst []uint8) {
+	body := len(dst) &^ 63
+	active.Load().unpack8(dst[:body], m[:body/64])
+	for i := body; i < len(dst); i++ {
 		dst[i] = uint8(m[i>>6] >> uint(i&63) & 1)
+	}
+}
+
+// Float32s expands the first len(dst) bits to 0 and 1: the book's
+// self.mask as a float array (+0 for dropped, 1 for kept).
+func (m Mask) Float32s(dst []float32) {
+	checkMask("Mask.Float32s", m, len(dst))
+	body := len(dst) &^ 63
+	active.Load().unpack32(dst[:body], m[:body/64])
+	for i := body; i < len(dst); i++ {
+		dst[i] = math.Float32frombits(-uint32(m[i>>6]>>uint(i&63)&1) & 0x3f800000)
+	}
+}
+
+// SetBools packs src into m: bit i is set iff src[i], and the bits past
+// len(src) in the last word are cleared. It panics if m is shorter than
+// MaskLen(len(src)).
+func (m Mask) SetBools(src []bool) {
+	checkMask("Mask.SetBools", m, len(src))
+	if len(src) > 0 {
+		m.packBytes(unsafe.Slice((*uint8)(unsafe.Pointer(&src[0])), len(src)))
+	}
+}
+
+// SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
+// oneDNN's u8 mask), and the bits past len(src) in the last word are
+// cleared.
+func (m Mask) SetBytes(src []uint8) {
+	checkMask("Mask.SetBytes", m, len(src))
+	m.packBytes(src)
+}
+
+// packBytes sets bit i iff src[i] != 0: whole words on the active path, the
+// last partial word here.
+func (m Mask) packBytes(src []uint8) {
+	body := len(src) &^ 63
+	active.Load().pack8(m[:body/64], src[:body])
+	if body < len(src) {
+		var w uint64
+		for i, v := range src[body:] {
+			w |= uint64(b2u(v != 0)) << uint(i)
+		}
+		m[body/64] = w
+	}
+}
+
+// SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
+// float mask; NaN counts as nonzero, -0 as zero), and the bits past
+// len(src) in the last word are cleared.
+func (m Mask) SetFloat32s(src []float32) {
+	checkMask("Mask.SetFloat32s", m, len(src))
+	body := len(src) &^ 63
+	active.Load().pack32(m[:body/64], src[:body])
+	if body < len(src) {
+		var w uint64
+		for i, v := range src[body:] {
+			w |= uint64(b2u(v != 0)) << uint(i)
+		}
+		m[body/64] = w
+	}
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The generic mask conversions, on whole words: len(dst) or len(src) is
+// 64*len(words). The assembly paths reproduce them bit for bit.
+
+// unpack8Generic: dst[i] = bit i of words as byte 0 or 1, eight bytes at a
+// time from a table.
+func unpack8Generic(dst []uint8, words []uint64) {
+	for q, w := range words {
+		d := dst[64*q : 64*q+64]
+		for k := 0; k < 64; k += 8 {
+			binary.LittleEndian.PutUint64(d[k:], spread[uint8(w>>uint(k))])
+		}
 	}
 }
 
@@ -72,80 +150,45 @@ var spread = func() (t [256]uint64) {
 	return t
 }()
 
-// Float32s expands the first len(dst) bits to 0 and 1: the book's
-// self.mask as a float array.
-func (m Mask) Float32s(dst []float32) {
-	checkMask("Mask.Float32s", m, len(dst))
-	for q := 0; q < len(dst); q += 64 {
-		w := m[q/64]
-		chunk := dst[q:min(q+64, len(dst))]
-		for i := range chunk {
-			chunk[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000) // 1.0 or +0, no conversion
+// pack8Generic: bit i of words = src[i] != 0, eight bytes at a time: each
+// byte is folded onto its lowest bit, and one multiply gathers the eight
+// low bits.
+func pack8Generic(words []uint64, src []uint8) {
+	for q := range words {
+		s := src[64*q : 64*q+64]
+		var w uint64
+		for k := 0; k < 64; k += 8 {
+			v := binary.LittleEndian.Uint64(s[k:])
+			v |= v >> 4 // bits 0..3 of each byte: OR with bits 4..7 of the same byte
+			v |= v >> 2
+			v |= v >> 1
+			v &= 0x0101010101010101
+			w |= (v * 0x0102040810204080 >> 56) << uint(k) // byte j's bit to bit j
+		}
+		words[q] = w
+	}
+}
+
+// unpack32Generic: dst[i] = 1 if bit i of words is set, +0 otherwise, with
+// no branch and no conversion.
+func unpack32Generic(dst []float32, words []uint64) {
+	for q, w := range words {
+		d := dst[64*q : 64*q+64]
+		for i := range d {
+			d[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000)
 			w >>= 1
 		}
 	}
 }
 
-// SetBools packs src into m: bit i is set iff src[i], and the bits past
-// len(src) in the last word are cleared. It panics if m is shorter than
-// MaskLen(len(src)).
-func (m Mask) SetBools(src []bool) {
-	checkMask("Mask.SetBools", m, len(src))
-	if len(src) == 0 {
-		return
-	}
-	m.pack(unsafe.Slice((*uint8)(unsafe.Pointer(&src[0])), len(src)))
-}
-
-// SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
-// oneDNN's u8 mask), and the bits past len(src) in the last word are
-// cleared.
-func (m Mask) SetBytes(src []uint8) {
-	checkMask("Mask.SetBytes", m, len(src))
-	m.pack(src)
-}
-
-// SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
-// float mask; NaN counts as nonzero), and the bits past len(src) in the last
-// word are cleared.
-func (m Mask) SetFloat32s(src []float32) {
-	checkMask("Mask.SetFloat32s", m, len(src))
-	words := m[:MaskLen(len(src))]
+// pack32Generic: bit i of words = src[i] != 0 (NaN is nonzero, -0 is zero),
+// no branch on the data.
+func pack32Generic(words []uint64, src []float32) {
 	for q := range words {
-		chunk := src[64*q : min(64*q+64, len(src))]
 		var w uint64
-		for _, v := range chunk {
-			w = w>>1 | uint64(b2u(v != 0))<<63 // no branch on the data
+		for _, v := range src[64*q : 64*q+64] {
+			w = w>>1 | uint64(b2u(v != 0))<<63
 		}
-		words[q] = w >> uint(64-len(chunk))
-	}
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// pack sets bit i iff src[i] != 0, eight bytes at a time: each byte is
-// folded onto its lowest bit, and one multiply gathers the eight low bits.
-func (m Mask) pack(src []uint8) {
-	words := m[:MaskLen(len(src))]
-	clear(words)
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		v := binary.LittleEndian.Uint64(src[i:])
-		v |= v >> 4 // bit 0..3 of each byte: OR with bits 4..7 of the same byte
-		v |= v >> 2
-		v |= v >> 1
-		v &= 0x0101010101010101
-		b := v * 0x0102040810204080 >> 56 // byte k's bit to bit k
-		words[i>>6] |= b << uint(i&63)
-	}
-	for ; i < len(src); i++ {
-		if src[i] != 0 {
-			words[i>>6] |= 1 << uint(i&63)
-		}
+		words[q] = w
 	}
 }

@@ -2,6 +2,7 @@ package dropout
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -182,4 +183,39 @@ func BenchmarkFused(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestDropoutAddNoFMA: on every path, through the public calls (heads,
+// bodies and tails), each product is rounded before the add. With x = s =
+// Scale() and residual = -float32(s*s), a kept element must come out +0
+// exactly where a fused multiply-add gives the rounding error of s*s; a
+// dropped one is residual + x*0 = residual.
+func TestDropoutAddNoFMA(t *testing.T) {
+	d, _ := New(0.1, Inverted)
+	s := d.Scale()
+	r := -(s * s)
+	if fma := float32(math.FMA(float64(s), float64(s), float64(r))); fma == 0 {
+		t.Fatalf("the input does not tell a fused multiply-add apart")
+	}
+	const n = 3000
+	x, res, bias := make([]float32, n), make([]float32, n), make([]float32, 10)
+	for i := range x {
+		x[i], res[i] = s, r
+	}
+	forEachPath(t, func(t testing.TB, k *kernels) {
+		for _, off := range []uint64{0, 3, BlockSize - 100} {
+			y, y2, m := make([]float32, n), make([]float32, n), make(Mask, MaskLen(n))
+			d.DropoutAdd(y, x, res, m, Key{Seed: 5, Offset: off})
+			d.BiasDropoutAdd(y2, x, bias, res, nil, Key{Seed: 5, Offset: off})
+			for i := range y {
+				want := uint32(0)
+				if !m.Kept(i) {
+					want = math.Float32bits(r)
+				}
+				if math.Float32bits(y[i]) != want || math.Float32bits(y2[i]) != want {
+					t.Fatalf("%s off=%d: element %d (kept %v) = %g / %g, want bits %#x (a fused multiply-add?)", k.name, off, i, m.Kept(i), y[i], y2[i], want)
+				}
+			}
+		}
+	})
 }

@@ -100,22 +100,69 @@ func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1
 func keepMask(u, thr uint32) uint32 { return ^uint32(int32(u-thr) >> 31) }
 
 // fwdAddGeneric is the reference fused dropout-add kernel:
-// y[i] = res[i] + float32(x[i]*factor_i), in chunks that stay in L1: the
-// Forward kernel writes the products to a buffer, then the add (the same
-// roundings as a fused loop, since each product is rounded to float32
-// first). y may be x or res.
+// y[i] = res[i] + float32(x[i]*factor_i), each product rounded to float32
+// before the add; otherwise as fwdGeneric. y may be x or res: every element
+// is read before it is written.
 func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32) {
-	var t [chunkSteps * Lanes]float32
+	sb := math.Float32bits(scale)
+	thr8m1 := uint64(thr)<<8 - 1 // as in fwdGeneric
+	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
-		n := min(len(x), len(t))
-		var w []uint64
-		if bits != nil {
-			w, bits = bits[:n/64], bits[n/64:]
+		n := min(len(x), chunkSteps*Lanes)
+		w = [chunkSteps / 4]uint64{}
+		for l := range Lanes {
+			fwdAddLane(st, l, y[:n], x[:n], res[:n], &w, thr8m1, sb)
 		}
-		fwdGeneric(st, t[:n], x[:n], w, thr, scale)
-		addGeneric(y[:n], res[:n], t[:n])
+		if bits != nil {
+			copy(bits, w[:n/64])
+			bits = bits[n/64:]
+		}
 		x, y, res = x[n:], y[n:], res[n:]
 	}
+}
+
+// fwdAddLane is fwdLane with the residual added to each product:
+// y[i] = res[i] + float32(x[i]*factor_i), the product rounded first (Go
+// fuses a*b+c into one multiply-add on arm64, ppc64, s390x and riscv64
+// unless the product is converted explicitly, hence the float32(...) round
+// each product). Same bounds argument as fwdLane, with len(res) ==
+// len(x) too.
+func fwdAddLane(st *lanes, l int, y, x, res []float32, w *[chunkSteps / 4]uint64, thr8m1 uint64, sb uint32) {
+	groups := len(x) / 64
+	if len(y) != len(x) || len(res) != len(x) || len(x)%64 != 0 || groups > len(w) || uint(l) >= Lanes {
+		panic("dropout: fwdAddLane: bad arguments")
+	}
+	if groups == 0 {
+		return
+	}
+	s0, s1, s2, s3 := st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l]
+	px, py, pr := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l]), unsafe.Pointer(&res[l])
+	pw := unsafe.Pointer(&w[0])
+	shift := uint(l)
+	for g := groups; ; {
+		k := (thr8m1 - uint64(s0+s3)) >> 63
+		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
+		*(*float32)(py) = *(*float32)(pr) + float32(*(*float32)(px)*math.Float32frombits(uint32(-k)&sb))
+		kept := k
+		k = (thr8m1 - uint64(s0+s3)) >> 63
+		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
+		*(*float32)(unsafe.Add(py, 64)) = *(*float32)(unsafe.Add(pr, 64)) + float32(*(*float32)(unsafe.Add(px, 64))*math.Float32frombits(uint32(-k)&sb))
+		kept |= k << 16
+		k = (thr8m1 - uint64(s0+s3)) >> 63
+		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
+		*(*float32)(unsafe.Add(py, 128)) = *(*float32)(unsafe.Add(pr, 128)) + float32(*(*float32)(unsafe.Add(px, 128))*math.Float32frombits(uint32(-k)&sb))
+		kept |= k << 32
+		k = (thr8m1 - uint64(s0+s3)) >> 63
+		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
+		*(*float32)(unsafe.Add(py, 192)) = *(*float32)(unsafe.Add(pr, 192)) + float32(*(*float32)(unsafe.Add(px, 192))*math.Float32frombits(uint32(-k)&sb))
+		kept |= k << 48
+		*(*uint64)(pw) |= kept << shift
+		if g--; g == 0 { // never form a pointer past the slices
+			break
+		}
+		px, py, pr, pw = unsafe.Add(px, 256), unsafe.Add(py, 256), unsafe.Add(pr, 256), unsafe.Add(pw, 8)
+	}
+	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }
 
 // addGeneric is dst[i] = a[i] + b[i].

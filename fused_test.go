@@ -145,7 +145,8 @@ func TestFusedPanics(t *testing.T) {
 }
 
 // BenchmarkFused: BiasDropoutAdd against the unfused sequence of calls
-// (x+bias, Forward, +residual) at n = 262144, rows of 1024.
+// (x+bias, Forward, +residual), BiasDropoutAddBackward and DropoutAdd, at
+// n = 262144 and 16777216, rows of 1024.
 func BenchmarkFused(b *testing.B) {
 	d, _ := New(0.1, Inverted)
 	for _, n := range []int{262144, 16777216} {
@@ -170,6 +171,14 @@ func BenchmarkFused(b *testing.B) {
 						}
 						d.Forward(t, t, m, Key{Seed: 1})
 						k.add(y, res, t)
+					}
+				})
+			})
+			b.Run(fmt.Sprintf("BiasDropoutAddBackward/%s/n=%d", k.name, n), func(b *testing.B) {
+				withPath(k, func() {
+					b.SetBytes(int64(8 * n))
+					for b.Loop() {
+						d.BiasDropoutAddBackward(t, bias, y, m)
 					}
 				})
 			})

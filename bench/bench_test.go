@@ -385,6 +385,22 @@ func TestUnfusedMatchesFused(t *testing.T) {
 				break
 			}
 		}
+		// The backward rows: the same dx and dbias bits.
+		db1, db2 := make([]float32, rowLen), make([]float32, rowLen)
+		d.BiasDropoutAddBackward(y1, db1, b.dy, m1)
+		unfusedBiasDropoutAddBackward(d, y2, db2, b.dy, m1)
+		for i := range y1 {
+			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
+				t.Errorf("%s: dx[%d] = %v fused, %v unfused", path, i, y1[i], y2[i])
+				break
+			}
+		}
+		for j := range db1 {
+			if math.Float32bits(db1[j]) != math.Float32bits(db2[j]) {
+				t.Errorf("%s: dbias[%d] = %v fused, %v unfused", path, j, db1[j], db2[j])
+				break
+			}
+		}
 	}
 }
 
@@ -441,7 +457,7 @@ func TestOpsFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []op{opForward, opBiasDropoutAdd, opMaskUnpack, opMaskPack}; !slices.Equal(cfg.ops, want) {
+	if want := []op{opForward, opBiasDropoutAdd, opBiasBackward, opMaskUnpack, opMaskPack}; !slices.Equal(cfg.ops, want) {
 		t.Errorf("-ops fused,mask,forward = %v, want %v", cfg.ops, want)
 	}
 	if cfg.parSizes != nil {

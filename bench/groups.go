@@ -57,8 +57,8 @@ func allGroups() []group {
 				return rows
 			},
 		},
-		{name: "fused", ops: []op{opBiasDropoutAdd}, python: true, rows: fusedRows, notes: fusedNotes},
-		{name: "channels", ops: []op{opChannels}, python: true, rows: channelRows, notes: channelNotes},
+		{name: "fused", ops: []op{opBiasDropoutAdd, opBiasBackward}, python: true, rows: fusedRows, notes: fusedNotes},
+		{name: "channels", ops: []op{opChannels, opChanBackward}, python: true, rows: channelRows, notes: channelNotes},
 		{name: "mask", ops: []op{opMaskUnpack, opMaskPack}, python: true, rows: maskRows, notes: maskNotes},
 		{
 			name: "parallel", ops: []op{opParForward, opParBackward}, rows: parallelRows, notes: parallelNotes,
@@ -81,6 +81,7 @@ func allGroups() []group {
 type extraBufs struct {
 	n     int
 	bias  []float32    // rowLen elements
+	dbias []float32    // rowLen elements: the bias gradient
 	bytes []uint8      // a 0/1 byte mask
 	f32   []float32    // a 0/1 float32 mask
 	mask2 dropout.Mask // the pack destination
@@ -94,7 +95,7 @@ func extraFor(n int) (*bufs, *extraBufs) {
 		return b, sharedExtra
 	}
 	sharedExtra = nil
-	e := &extraBufs{n: n, bias: make([]float32, rowLen), bytes: make([]uint8, n), f32: make([]float32, n),
+	e := &extraBufs{n: n, bias: make([]float32, rowLen), dbias: make([]float32, rowLen), bytes: make([]uint8, n), f32: make([]float32, n),
 		mask2: make(dropout.Mask, dropout.MaskLen(n))}
 	r := rand.New(rand.NewPCG(2, uint64(n)))
 	for i := range e.bias {
@@ -112,6 +113,22 @@ func extraFor(n int) (*bufs, *extraBufs) {
 }
 
 func releaseExtra() { shared, sharedExtra = nil, nil }
+
+// copyRow is copy(y, x) for every op of ops: the memory-bandwidth
+// reference of the groups.
+func copyRow(ops []op) row {
+	return row{
+		name: "copy", ops: ops, release: releaseExtra,
+		prepare: func(n int) (*prepared, error) {
+			b := sharedBufs(n)
+			pr := &prepared{}
+			for _, o := range ops {
+				pr.cells[o] = func(k int) (time.Duration, error) { return timed(k, func() { copy(b.y, b.x) }) }
+			}
+			return pr, nil
+		},
+	}
+}
 
 // pathCell switches to path, then times k calls of f.
 func pathCell(path string, f func()) cell {
@@ -170,29 +187,39 @@ func unfusedBiasDropoutAdd(d dropout.Dropout, y, x, bias, residual []float32, ma
 	}
 }
 
+// unfusedBiasDropoutAddBackward is BiasDropoutAddBackward written with
+// this package's Backward and a Go loop summing the rows of dx in row
+// order: the same bits.
+func unfusedBiasDropoutAddBackward(d dropout.Dropout, dx, dbias, dy []float32, mask dropout.Mask) {
+	d.Backward(dx, dy, mask)
+	nb := len(dbias)
+	copy(dbias, dx[:nb])
+	for r := nb; r+nb <= len(dx); r += nb {
+		row := dx[r : r+nb]
+		for j, v := range row {
+			dbias[j] += v
+		}
+	}
+}
+
 // fusedRows: BiasDropoutAdd with rows of rowLen elements (bias of rowLen),
 // against the unfused sequence on the same path, DropoutAdd (no bias),
 // NumPy and PyTorch. The residual is the dy buffer.
 func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
-	ops := []op{opBiasDropoutAdd}
+	ops := []op{opBiasDropoutAdd, opBiasBackward}
 	var rows []row
-	rows = append(rows, row{
-		name: "copy", ops: ops, release: releaseExtra,
-		prepare: func(n int) (*prepared, error) {
-			b := sharedBufs(n)
-			pr := &prepared{}
-			pr.cells[opBiasDropoutAdd] = func(k int) (time.Duration, error) { return timed(k, func() { copy(b.y, b.x) }) }
-			return pr, nil
-		},
-	})
-	kind := func(name string, f func(d dropout.Dropout, b *bufs, e *extraBufs, key dropout.Key)) {
+	rows = append(rows, copyRow(ops))
+	// kind adds a row per path: fwd for BiasDropoutAdd, bwd for its
+	// backward (nil: n/a with the reason naBwd).
+	type fn func(d dropout.Dropout, b *bufs, e *extraBufs, key dropout.Key)
+	kind := func(name string, fwd, bwd fn, naBwd string) {
 		for _, path := range dropout.Kernels() {
 			rows = append(rows, row{
 				name: name + "/" + path, ops: ops, release: releaseExtra,
 				prepare: func(n int) (*prepared, error) {
 					pr := &prepared{}
 					if na := notRows(n); na != "" {
-						pr.na[opBiasDropoutAdd] = na
+						pr.na[opBiasDropoutAdd], pr.na[opBiasBackward] = na, na
 						return pr, nil
 					}
 					b, e := extraFor(n)
@@ -202,8 +229,13 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 					}
 					pr.cells[opBiasDropoutAdd] = pathCell(path, func() {
 						b.seed++
-						f(d, b, e, dropout.Key{Seed: b.seed})
+						fwd(d, b, e, dropout.Key{Seed: b.seed})
 					})
+					if bwd == nil {
+						pr.na[opBiasBackward] = naBwd
+					} else {
+						pr.cells[opBiasBackward] = pathCell(path, func() { bwd(d, b, e, dropout.Key{}) })
+					}
 					return pr, nil
 				},
 			})
@@ -211,18 +243,24 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 	}
 	kind("bias_dropout_add", func(d dropout.Dropout, b *bufs, e *extraBufs, key dropout.Key) {
 		d.BiasDropoutAdd(b.y, b.x, e.bias, b.dy, b.mask, key)
-	})
+	}, func(d dropout.Dropout, b *bufs, e *extraBufs, _ dropout.Key) {
+		d.BiasDropoutAddBackward(b.dx, e.dbias, b.dy, b.mask)
+	}, "")
 	kind("unfused", func(d dropout.Dropout, b *bufs, e *extraBufs, key dropout.Key) {
 		unfusedBiasDropoutAdd(d, b.y, b.x, e.bias, b.dy, b.mask, key)
-	})
+	}, func(d dropout.Dropout, b *bufs, e *extraBufs, _ dropout.Key) {
+		unfusedBiasDropoutAddBackward(d, b.dx, e.dbias, b.dy, b.mask)
+	}, "")
 	kind("dropout_add", func(d dropout.Dropout, b *bufs, e *extraBufs, key dropout.Key) {
 		d.DropoutAdd(b.y, b.x, b.dy, b.mask, key)
-	})
+	}, nil, "DropoutAdd's gradient is Backward (the classic tables)")
 	if w != nil || pyErr != nil {
 		rows = append(rows,
 			wholeRows(pyRow(w, pyErr, "numpy", "numpy", "", ops, nil)),
 			wholeRows(pyRow(w, pyErr, "torch", "torch", "", ops, nil)))
-		fused := wholeRows(pyRow(w, pyErr, "torch/fused", "torch", "fused", ops, nil))
+		fused := wholeRows(pyRow(w, pyErr, "torch/fused", "torch", "fused", ops, map[op]string{
+			opBiasBackward: "the torch row's autograd backward is the same graph",
+		}))
 		if fused.skip == "" && w.libs["torch"].FusedAdd == "" {
 			fused.skip = fmt.Sprintf("torch %s has no fused dropout-add operator; torch.ops.aten has %s (_fused_dropout: CUDA only)",
 				w.libs["torch"].Version, strings.Join(w.libs["torch"].AtenDropout, ", "))
@@ -233,31 +271,40 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 }
 
 // fusedNotes: BiasDropoutAdd and DropoutAdd over the unfused sequence, per
-// path, and the project's goal (fused <= 0.6x unfused at n = 262144).
+// path, the same for the backward, and the project's goal (fused <= 0.6x
+// unfused at n = 262144).
 func fusedNotes(res *result) []string {
-	o := opBiasDropoutAdd
 	var notes []string
-	notes = append(notes, "time / time of unfused/<path> (x+bias loop, Forward, +residual loop) on the same path:")
-	for _, path := range dropout.Kernels() {
-		var parts []string
-		for si, n := range res.sizes {
-			u := res.get(o, "unfused/"+path, si)
-			f := res.get(o, "bias_dropout_add/"+path, si)
-			a := res.get(o, "dropout_add/"+path, si)
-			if math.IsNaN(u) {
-				continue
-			}
-			parts = append(parts, fmt.Sprintf("n = %d: BiasDropoutAdd %.2fx, DropoutAdd %.2fx", n, f/u, a/u))
+	for _, o := range res.ops {
+		what := "(x+bias loop, Forward, +residual loop)"
+		if o == opBiasBackward {
+			what = "(Backward, column-sum loop)"
 		}
-		if len(parts) > 0 {
-			notes = append(notes, fmt.Sprintf("  %-8s %s", path, strings.Join(parts, "; ")))
+		notes = append(notes, fmt.Sprintf("%s: time / time of unfused/<path> %s on the same path:", o, what))
+		for _, path := range dropout.Kernels() {
+			var parts []string
+			for si, n := range res.sizes {
+				u := res.get(o, "unfused/"+path, si)
+				f := res.get(o, "bias_dropout_add/"+path, si)
+				if math.IsNaN(u) {
+					continue
+				}
+				s := fmt.Sprintf("n = %d: %.2fx", n, f/u)
+				if a := res.get(o, "dropout_add/"+path, si); !math.IsNaN(a) {
+					s += fmt.Sprintf(" (DropoutAdd %.2fx)", a/u)
+				}
+				parts = append(parts, s)
+			}
+			if len(parts) > 0 {
+				notes = append(notes, fmt.Sprintf("  %-8s %s", path, strings.Join(parts, "; ")))
+			}
 		}
 	}
 	if si := slices.Index(res.sizes, 262144); si >= 0 {
 		var parts []string
 		for _, path := range dropout.Kernels() {
-			u := res.get(o, "unfused/"+path, si)
-			f := res.get(o, "bias_dropout_add/"+path, si)
+			u := res.get(opBiasDropoutAdd, "unfused/"+path, si)
+			f := res.get(opBiasDropoutAdd, "bias_dropout_add/"+path, si)
 			if math.IsNaN(u) || math.IsNaN(f) {
 				continue
 			}
@@ -277,24 +324,15 @@ func fusedNotes(res *result) []string {
 // channelRows: ForwardChannels with channels of rowLen elements against
 // NumPy (one uniform per channel) and torch's F.dropout2d on (1, C, 32, 32).
 func channelRows(cfg config, w *pyWorker, pyErr error) []row {
-	ops := []op{opChannels}
-	var rows []row
-	rows = append(rows, row{
-		name: "copy", ops: ops, release: releaseExtra,
-		prepare: func(n int) (*prepared, error) {
-			b := sharedBufs(n)
-			pr := &prepared{}
-			pr.cells[opChannels] = func(k int) (time.Duration, error) { return timed(k, func() { copy(b.y, b.x) }) }
-			return pr, nil
-		},
-	})
+	ops := []op{opChannels, opChanBackward}
+	rows := []row{copyRow(ops)}
 	for _, path := range dropout.Kernels() {
 		rows = append(rows, row{
 			name: "channels/" + path, ops: ops, release: releaseExtra,
 			prepare: func(n int) (*prepared, error) {
 				pr := &prepared{}
 				if na := notRows(n); na != "" {
-					pr.na[opChannels] = na
+					pr.na[opChannels], pr.na[opChanBackward] = na, na
 					return pr, nil
 				}
 				b := sharedBufs(n)
@@ -306,6 +344,7 @@ func channelRows(cfg config, w *pyWorker, pyErr error) []row {
 					b.seed++
 					d.ForwardChannels(b.y, b.x, rowLen, b.mask, dropout.Key{Seed: b.seed})
 				})
+				pr.cells[opChanBackward] = pathCell(path, func() { d.BackwardChannels(b.dx, b.dy, rowLen, b.mask) })
 				return pr, nil
 			},
 		})
@@ -319,25 +358,26 @@ func channelRows(cfg config, w *pyWorker, pyErr error) []row {
 }
 
 func channelNotes(res *result) []string {
-	o := opChannels
 	var notes []string
-	for si, n := range res.sizes {
-		var parts []string
-		for _, path := range dropout.Kernels() {
-			c := res.get(o, "channels/"+path, si)
-			if math.IsNaN(c) {
-				continue
-			}
-			s := fmt.Sprintf("%s %.2fx copy", path, c/res.get(o, "copy", si))
-			for _, peer := range []string{"numpy", "torch"} {
-				if t := res.get(o, peer, si); !math.IsNaN(t) {
-					s += fmt.Sprintf(", %.1fx faster than %s", t/c, peer)
+	for _, o := range res.ops {
+		for si, n := range res.sizes {
+			var parts []string
+			for _, path := range dropout.Kernels() {
+				c := res.get(o, "channels/"+path, si)
+				if math.IsNaN(c) {
+					continue
 				}
+				s := fmt.Sprintf("%s %.2fx copy", path, c/res.get(o, "copy", si))
+				for _, peer := range []string{"numpy", "torch"} {
+					if t := res.get(o, peer, si); !math.IsNaN(t) {
+						s += fmt.Sprintf(", %.1fx faster than %s", t/c, peer)
+					}
+				}
+				parts = append(parts, s)
 			}
-			parts = append(parts, s)
-		}
-		if len(parts) > 0 {
-			notes = append(notes, fmt.Sprintf("n = %d (C = %d): %s", n, n/rowLen, strings.Join(parts, "; ")))
+			if len(parts) > 0 {
+				notes = append(notes, fmt.Sprintf("%s, n = %d (C = %d): %s", o, n, n/rowLen, strings.Join(parts, "; ")))
+			}
 		}
 	}
 	return notes

@@ -21,7 +21,9 @@ const (
 	opBackward
 	opInfer
 	opBiasDropoutAdd // -ops fused
+	opBiasBackward   // -ops fused
 	opChannels       // -ops channels
+	opChanBackward   // -ops channels
 	opMaskUnpack     // -ops mask
 	opMaskPack       // -ops mask
 	opParForward     // -ops parallel
@@ -31,16 +33,17 @@ const (
 
 var opNames = [numOps]string{
 	"Forward", "Backward", "Infer",
-	"BiasDropoutAdd", "ForwardChannels", "Mask unpack", "Mask pack",
+	"BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels", "Mask unpack", "Mask pack",
 	"Forward, Parallel", "Backward, Parallel",
 }
 
 // opBytes is what a row is charged per element in the GB/s column of an op,
 // the same for every row of the op; opBytesDoc says what it counts.
 var (
-	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 1, 1, 8, 8}
+	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 8, 8, 1, 1, 8, 8}
 	opBytesDoc = [numOps]string{
 		opBiasDropoutAdd: "12 bytes per element (read x and residual, write y; bias and mask bits not counted)",
+		opBiasBackward:   "8 bytes per element (read dy, write dx; dbias and mask bits not counted)",
 		opMaskUnpack:     "1 byte per element (the unpacked byte or bool written; the float32 rows write 4)",
 		opMaskPack:       "1 byte per element (the unpacked byte or bool read; the float32 rows read 4)",
 	}

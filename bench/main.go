@@ -223,8 +223,8 @@ func parseOps(list string) ([]op, error) {
 		"backward": {opBackward},
 		"infer":    {opInfer},
 		"classic":  classicOps,
-		"fused":    {opBiasDropoutAdd},
-		"channels": {opChannels},
+		"fused":    {opBiasDropoutAdd, opBiasBackward},
+		"channels": {opChannels, opChanBackward},
 		"mask":     {opMaskUnpack, opMaskPack},
 		"parallel": {opParForward, opParBackward},
 	}

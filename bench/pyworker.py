@@ -4,7 +4,8 @@
 # itself with time.perf_counter and talks JSON, one object per line:
 #   first line out: {"numpy": {"ok": true, "version": ...} | {"ok": false, "reason": ...}, "torch": {...}}
 #   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
-#        (the ops of the -ops groups: "BiasDropoutAdd", "ForwardChannels",
+#        (the ops of the -ops groups: "BiasDropoutAdd", "BiasDropoutAddBackward",
+#        "ForwardChannels", "BackwardChannels",
 #        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s")
 #   out: {"t": seconds spent in the K calls} or {"err": "..."}
 #   in:  {"free": true}  (drop the arrays of the previous size)
@@ -79,6 +80,7 @@ def extra(lib, n):
         rng = np.random.default_rng(n + 1)
         d["res"] = rng.uniform(-1, 1, n).astype(np.float32)
         d["bias"] = rng.uniform(-1, 1, ROW).astype(np.float32)
+        d["cmask"] = rng.random(n // ROW) > p  # a channel mask, one per ROW elements
         bits = rng.random(n) > p
         d["packed"] = np.packbits(bits, bitorder="little")
         d["bools"] = bits
@@ -93,7 +95,7 @@ def extra(lib, n):
 
 def run_extra(lib, op, variant, n, k):
     pc = time.perf_counter
-    if op in ("BiasDropoutAdd", "ForwardChannels") and n % ROW:
+    if op in ("BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels") and n % ROW:
         raise ValueError("n = %d is not a multiple of %d" % (n, ROW))
     d = extra(lib, n)
     if lib == "numpy":
@@ -103,6 +105,19 @@ def run_extra(lib, op, variant, n, k):
             for _ in range(k):
                 mask = np.random.rand(*x.shape) > p
                 y = res + (x + bias) * mask
+            return pc() - t0
+        if op == "BiasDropoutAddBackward":  # dx = dout * mask, dbias = column sums
+            dout, mask = d["dout"].reshape(-1, ROW), d["mask"].reshape(-1, ROW)
+            t0 = pc()
+            for _ in range(k):
+                dx = dout * mask
+                dbias = dx.sum(axis=0)
+            return pc() - t0
+        if op == "BackwardChannels":  # dx = dout * mask, one bit per channel
+            dout, cmask = d["dout"].reshape(-1, ROW), d["cmask"][:, None]
+            t0 = pc()
+            for _ in range(k):
+                dx = dout * cmask
             return pc() - t0
         if op == "ForwardChannels":  # one uniform per channel of ROW elements
             x = d["x"].reshape(-1, ROW)
@@ -156,6 +171,25 @@ def run_extra(lib, op, variant, n, k):
             for _ in range(k):
                 y = F.dropout2d(x, p, training=True)
             return pc() - t0
+        if op == "BiasDropoutAddBackward":  # autograd: gradients of x and bias
+            x = d["x"].view(-1, ROW)
+            bias, res, dy = d["bias"], d["res"].view(-1, ROW), d["dy"].view(-1, ROW)
+            t = 0.0
+            for _ in range(k):
+                y = res + F.dropout(x + bias, p, training=True)
+                t0 = pc()
+                dx, dbias = torch.autograd.grad(y, (x, bias), dy)
+                t += pc() - t0
+            return t
+        if op == "BackwardChannels":  # autograd through Dropout2d only
+            x, dy = d["x"].view(1, -1, 32, 32), d["dy"].view(1, -1, 32, 32)
+            t = 0.0
+            for _ in range(k):
+                y = F.dropout2d(x, p, training=True)
+                t0 = pc()
+                (dx,) = torch.autograd.grad(y, x, dy)
+                t += pc() - t0
+            return t
     raise ValueError("no %s for %s" % (op, lib))
 
 

@@ -9,9 +9,10 @@ import "math"
 // turns it off). The stream kernels keep the 16 lanes' state in V0-V15 (four
 // 128-bit vectors per state word) for the whole call and store it back at
 // the end. The non-temporal hint is ignored (ntMin 0). The path implements
-// the fused dropout-add kernels (fused: true).
+// the fused dropout-add kernels (fused: true) and the mask conversions of
+// mask_arm64.s (masks: true).
 
-var neonKernels = kernels{name: "neon", id: 1, fused: true}
+var neonKernels = kernels{name: "neon", id: 1, fused: true, masks: true}
 
 func archKernels() []*kernels { return []*kernels{&neonKernels} }
 

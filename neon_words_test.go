@@ -9,15 +9,15 @@ import (
 	"testing"
 )
 
-// kernel_arm64.s spells the instructions the Go assembler lacks (vector FMUL,
-// FADD and CMHS, golang/go#41092) as WORDs with the instruction, in Arm
-// syntax, at the start of the line's comment:
+// The arm64 assembly files (neonFiles) spell the instructions the Go
+// assembler lacks (vector FMUL, FADD and CMHS, golang/go#41092) as WORDs with
+// the instruction, in Arm syntax, at the start of the line's comment:
 //
 //	WORD $0x6e34de10 // FMUL V16.4S, V16.4S, V20.4S: what it is for
 //	WORD $0x6ebc3e94 /* CMHS V20.4S, V20.4S, V28.4S: inside a #define */
 //
 // TestNEONWords encodes every such comment again from the architecture's
-// fields and compares it with the WORD. It reads a text file only, so it runs
+// fields and compares it with the WORD. It reads text files only, so it runs
 // on every GOARCH.
 
 // simdThreeSame is an Advanced SIMD "three same" instruction (Arm ARM
@@ -149,36 +149,41 @@ var wordOpRE = regexp.MustCompile(`\bWORD\b`)
 
 var wordRE = regexp.MustCompile(`\bWORD\s+\$0x([0-9a-fA-F]{8})\s*(?://|/\*)\s*([^:*]*[^:*\s])`)
 
+// neonFiles are the arm64 assembly files whose WORDs TestNEONWords checks.
+var neonFiles = []string{"kernel_arm64.s", "mask_arm64.s"}
+
 func TestNEONWords(t *testing.T) {
-	src, err := os.ReadFile("kernel_arm64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
 	checked := 0
-	for i, line := range strings.Split(string(src), "\n") {
-		code, _, _ := strings.Cut(line, "//")
-		code, _, _ = strings.Cut(code, "/*")
-		if !wordOpRE.MatchString(code) {
-			continue // no WORD, or one in a comment
-		}
-		m := wordRE.FindStringSubmatch(line)
-		if m == nil {
-			t.Errorf("kernel_arm64.s:%d: WORD without \"$0x%%08x // INSTRUCTION\": %s", i+1, strings.TrimSpace(line))
-			continue
-		}
-		word, _ := strconv.ParseUint(m[1], 16, 32)
-		want, err := encodeNEON(m[2])
+	for _, file := range neonFiles {
+		src, err := os.ReadFile(file)
 		if err != nil {
-			t.Errorf("kernel_arm64.s:%d: %v", i+1, err)
-			continue
+			t.Fatal(err)
 		}
-		if uint32(word) != want {
-			t.Errorf("kernel_arm64.s:%d: WORD $0x%08x, but %s encodes as 0x%08x", i+1, word, m[2], want)
+		for i, line := range strings.Split(string(src), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			code, _, _ = strings.Cut(code, "/*")
+			if !wordOpRE.MatchString(code) {
+				continue // no WORD, or one in a comment
+			}
+			m := wordRE.FindStringSubmatch(line)
+			if m == nil {
+				t.Errorf("%s:%d: WORD without \"$0x%%08x // INSTRUCTION\": %s", file, i+1, strings.TrimSpace(line))
+				continue
+			}
+			word, _ := strconv.ParseUint(m[1], 16, 32)
+			want, err := encodeNEON(m[2])
+			if err != nil {
+				t.Errorf("%s:%d: %v", file, i+1, err)
+				continue
+			}
+			if uint32(word) != want {
+				t.Errorf("%s:%d: WORD $0x%08x, but %s encodes as 0x%08x", file, i+1, word, m[2], want)
+			}
+			checked++
 		}
-		checked++
 	}
 	if checked == 0 {
-		t.Error("no WORD found in kernel_arm64.s")
+		t.Errorf("no WORD found in %v", neonFiles)
 	}
 	t.Logf("%d WORDs checked", checked)
 }

@@ -1,0 +1,196 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// NEON mask conversions of the "neon" path. mask_arm64.go gives each one's Go
+// equivalent. Every loop does one 64-bit mask word (64 elements) per
+// iteration and reads and writes only within its slices, at any alignment.
+// No WORD is needed: the Go assembler knows every instruction used here.
+
+#define D0 V0   // 16 bytes or 4 floats of dst or src
+#define D1 V1
+#define D2 V2
+#define D3 V3
+#define W V4    // unpack8NEON: the mask word in bytes 0-7
+#define LO V4   // unpack32NEON: bits 0-31 of the mask word in every lane
+#define HI V5   // bits 32-63
+#define ONE V6  // unpack32NEON: 0x3f800000 (1.0) in every lane
+#define ABS V6  // pack32NEON: 0x7fffffff in every lane
+#define I0 V16  // unpack8NEON TBL indices: byte 0 eight times, then byte 1
+#define I1 V17  // bytes 2 and 3
+#define I2 V18  // bytes 4 and 5
+#define I3 V19  // bytes 6 and 7
+#define M0 V16  // unpack32NEON: lane j holds 1 << j
+#define M1 V17  // 1 << (4+j)
+#define M2 V18  // 1 << (8+j)
+#define M3 V19  // 1 << (12+j)
+#define M4 V20  // 1 << (16+j)
+#define M5 V21  // 1 << (20+j)
+#define M6 V22  // 1 << (24+j)
+#define M7 V23  // 1 << (28+j)
+#define B0 V24  // pack32NEON: keep bytes of elements 0-15
+#define B1 V25  // 16-31
+#define B2 V26  // 32-47
+#define B3 V27  // 48-63
+#define WT V28  // byte weights 1, 2, 4, ..., 128, 1, 2, ..., 128
+#define IDX V29 // pack32NEON TBL indices 0, 4, ..., 60: byte 0 of each lane
+
+// WORD_BITS turns 64 keep bytes (0xff or 0) in b0-b3 into one mask word and
+// stores it to R1: each byte ANDed with its bit weight, then pairwise byte
+// sums (distinct bits, so sums are ORs) reduce 64 bytes to 8. 9
+// instructions; clobbers b0-b3.
+#define WORD_BITS(b0, b1, b2, b3) \
+	VAND    WT.B16, b0.B16, b0.B16                      /* byte j of b0 = keep_j << j%8 */ \
+	VAND    WT.B16, b1.B16, b1.B16                      /* byte j of b1 = keep_{16+j} << j%8 */ \
+	VAND    WT.B16, b2.B16, b2.B16                      /* byte j of b2 = keep_{32+j} << j%8 */ \
+	VAND    WT.B16, b3.B16, b3.B16                      /* byte j of b3 = keep_{48+j} << j%8 */ \
+	VADDP   b1.B16, b0.B16, b0.B16                      /* b0 = pair sums of b0, then of b1 */ \
+	VADDP   b3.B16, b2.B16, b2.B16                      /* b2 = pair sums of b2, then of b3 */ \
+	VADDP   b2.B16, b0.B16, b0.B16                      /* b0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63 */ \
+	VADDP   b0.B16, b0.B16, b0.B16                      /* byte k of b0 = the keep bits of elements 8k .. 8k+7 */ \
+	VST1.P  b0.D[0], 8(R1)                              /* words[q] = the low 64 bits of b0 */
+
+// func unpack8NEON(dst []uint8, words []uint64)
+//
+// TBL spreads byte k of the word over the 8 bytes 8k .. 8k+7, CMTST against
+// the weights picks bit j%8 in byte j, USHR turns 0xff into 1. 16
+// instructions per word.
+TEXT ·unpack8NEON(SB), NOSPLIT, $0-48
+	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
+	MOVD    words_base+24(FP), R2                       // R2 = &words[0]
+	MOVD    words_len+32(FP), R3                        // R3 = words left
+	CBZ     R3, unpack8_done                            // nothing to do
+	VMOVQ   $0x0000000000000000, $0x0101010101010101, I0 // I0 = 0 (8 times), 1 (8 times)
+	VMOVQ   $0x0202020202020202, $0x0303030303030303, I1 // I1 = 2, 3
+	VMOVQ   $0x0404040404040404, $0x0505050505050505, I2 // I2 = 4, 5
+	VMOVQ   $0x0606060606060606, $0x0707070707070707, I3 // I3 = 6, 7
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+
+unpack8_loop:
+	VLD1.P  8(R2), [W.B8]                               // W bytes 0-7 = words[q], little endian
+	VTBL    I0.B16, [W.B16], D0.B16                     // byte j of D0 = byte j/8 of the word: elements 0-15
+	VTBL    I1.B16, [W.B16], D1.B16                     // elements 16-31
+	VTBL    I2.B16, [W.B16], D2.B16                     // elements 32-47
+	VTBL    I3.B16, [W.B16], D3.B16                     // elements 48-63
+	VCMTST  WT.B16, D0.B16, D0.B16                      // byte j = bit j%8 of its byte set ? 0xff : 0
+	VCMTST  WT.B16, D1.B16, D1.B16                      // elements 16-31
+	VCMTST  WT.B16, D2.B16, D2.B16                      // elements 32-47
+	VCMTST  WT.B16, D3.B16, D3.B16                      // elements 48-63
+	VUSHR   $7, D0.B16, D0.B16                          // 0xff -> 1, 0 -> 0
+	VUSHR   $7, D1.B16, D1.B16                          // elements 16-31
+	VUSHR   $7, D2.B16, D2.B16                          // elements 32-47
+	VUSHR   $7, D3.B16, D3.B16                          // elements 48-63
+	VST1.P  [D0.B16, D1.B16, D2.B16, D3.B16], 64(R1)    // dst[64 elements]
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     unpack8_loop                                // more to do
+
+unpack8_done:
+	RET
+
+// func pack8NEON(words []uint64, src []uint8)
+//
+// CMTST of each byte with itself gives 0xff for nonzero, then WORD_BITS. 16
+// instructions per word.
+TEXT ·pack8NEON(SB), NOSPLIT, $0-48
+	MOVD    words_base+0(FP), R1                        // R1 = &words[0]
+	MOVD    words_len+8(FP), R3                         // R3 = words left
+	MOVD    src_base+24(FP), R2                         // R2 = &src[0]
+	CBZ     R3, pack8_done                              // nothing to do
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+
+pack8_loop:
+	VLD1.P  64(R2), [D0.B16, D1.B16, D2.B16, D3.B16]    // src[64 elements]
+	VCMTST  D0.B16, D0.B16, D0.B16                      // byte = src != 0 ? 0xff : 0, elements 0-15
+	VCMTST  D1.B16, D1.B16, D1.B16                      // elements 16-31
+	VCMTST  D2.B16, D2.B16, D2.B16                      // elements 32-47
+	VCMTST  D3.B16, D3.B16, D3.B16                      // elements 48-63
+	WORD_BITS(D0, D1, D2, D3)                           // words[q] = the 64 keep bits
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     pack8_loop                                  // more to do
+
+pack8_done:
+	RET
+
+// UNPACK32_16 does 16 elements: lane j of vector q tests bit 4q+j of w (LO
+// or HI) against m0-m3 (M0-M3 or M4-M7) and keeps 1.0 or +0. 9
+// instructions.
+#define UNPACK32_16(w, m0, m1, m2, m3) \
+	VCMTST  m0.S4, w.S4, D0.S4                          /* k = w & m != 0 ? ^0 : 0 */ \
+	VCMTST  m1.S4, w.S4, D1.S4                          /* lanes 4-7 */ \
+	VCMTST  m2.S4, w.S4, D2.S4                          /* lanes 8-11 */ \
+	VCMTST  m3.S4, w.S4, D3.S4                          /* lanes 12-15 */ \
+	VAND    ONE.B16, D0.B16, D0.B16                     /* k & 0x3f800000: 1.0 or +0 */ \
+	VAND    ONE.B16, D1.B16, D1.B16                     /* lanes 4-7 */ \
+	VAND    ONE.B16, D2.B16, D2.B16                     /* lanes 8-11 */ \
+	VAND    ONE.B16, D3.B16, D3.B16                     /* lanes 12-15 */ \
+	VST1.P  [D0.S4, D1.S4, D2.S4, D3.S4], 64(R1)        /* dst[16 elements] */
+
+// func unpack32NEON(dst []float32, words []uint64)
+//
+// bwdNEON's bit test with 1.0 for the factor and no multiply: 40
+// instructions per word.
+TEXT ·unpack32NEON(SB), NOSPLIT, $0-48
+	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
+	MOVD    words_base+24(FP), R2                       // R2 = &words[0]
+	MOVD    words_len+32(FP), R3                        // R3 = words left
+	CBZ     R3, unpack32_done                           // nothing to do
+	MOVW    $0x3f800000, R4                             // R4 = bits of 1.0
+	VDUP    R4, ONE.S4                                  // ONE = 1.0 in every lane
+	VMOVQ   $0x0000000200000001, $0x0000000800000004, M0 // M0 = 1, 2, 4, 8
+	VSHL    $4, M0.S4, M1.S4                            // M1 = M0 << 4
+	VSHL    $8, M0.S4, M2.S4                            // M2 = M0 << 8
+	VSHL    $12, M0.S4, M3.S4                           // M3 = M0 << 12
+	VSHL    $16, M0.S4, M4.S4                           // M4 = M0 << 16
+	VSHL    $20, M0.S4, M5.S4                           // M5 = M0 << 20
+	VSHL    $24, M0.S4, M6.S4                           // M6 = M0 << 24
+	VSHL    $28, M0.S4, M7.S4                           // M7 = M0 << 28
+
+unpack32_loop:
+	VLD1R.P 4(R2), [LO.S4]                              // LO = bits 0-31 of words[q] (little endian)
+	VLD1R.P 4(R2), [HI.S4]                              // HI = bits 32-63
+	UNPACK32_16(LO, M0, M1, M2, M3)                     // elements 0-15
+	UNPACK32_16(LO, M4, M5, M6, M7)                     // elements 16-31
+	UNPACK32_16(HI, M0, M1, M2, M3)                     // elements 32-47
+	UNPACK32_16(HI, M4, M5, M6, M7)                     // elements 48-63
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     unpack32_loop                               // more to do
+
+unpack32_done:
+	RET
+
+// PACK32_16 loads 16 floats and sets the 16 bytes of b to their keep bytes:
+// x & 0x7fffffff != 0 is x != 0 as a float compare gives it (±0 zero; NaN,
+// ±Inf and subnormals nonzero), on the bits, so flush-to-zero cannot
+// matter. 6 instructions.
+#define PACK32_16(b) \
+	VLD1.P  64(R2), [D0.S4, D1.S4, D2.S4, D3.S4]        /* src[16 elements] */ \
+	VCMTST  ABS.S4, D0.S4, D0.S4                        /* k = x & 0x7fffffff != 0 ? ^0 : 0 */ \
+	VCMTST  ABS.S4, D1.S4, D1.S4                        /* lanes 4-7 */ \
+	VCMTST  ABS.S4, D2.S4, D2.S4                        /* lanes 8-11 */ \
+	VCMTST  ABS.S4, D3.S4, D3.S4                        /* lanes 12-15 */ \
+	VTBL    IDX.B16, [D0.B16, D1.B16, D2.B16, D3.B16], b.B16 /* b[j] = byte 0 of lane j's k */
+
+// func pack32NEON(words []uint64, src []float32)
+//
+// Four PACK32_16, then WORD_BITS: 35 instructions per word.
+TEXT ·pack32NEON(SB), NOSPLIT, $0-48
+	MOVD    words_base+0(FP), R1                        // R1 = &words[0]
+	MOVD    words_len+8(FP), R3                         // R3 = words left
+	MOVD    src_base+24(FP), R2                         // R2 = &src[0]
+	CBZ     R3, pack32_done                             // nothing to do
+	MOVW    $0x7fffffff, R4                             // R4 = all but the sign bit
+	VDUP    R4, ABS.S4                                  // ABS = 0x7fffffff in every lane
+	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+
+pack32_loop:
+	PACK32_16(B0)                                       // keep bytes of elements 0-15
+	PACK32_16(B1)                                       // elements 16-31
+	PACK32_16(B2)                                       // elements 32-47
+	PACK32_16(B3)                                       // elements 48-63
+	WORD_BITS(B0, B1, B2, B3)                           // words[q] = the 64 keep bits
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     pack32_loop                                 // more to do
+
+pack32_done:
+	RET

@@ -147,3 +147,33 @@ func ExampleMask_SetBytes() {
 	// 11001 3
 	// [1 0 0 1 1]
 }
+
+// DropoutAdd is PyTorch's dropout_add, y = residual + dropout(x), in one
+// pass; its gradient is Backward with the same mask (and dy itself for the
+// residual).
+func ExampleDropout_DropoutAdd() {
+	d, _ := dropout.New(0.5, dropout.Inverted) // kept elements are doubled
+	x := []float32{1, 2, 3, 4}
+	residual := []float32{10, 10, 10, 10}
+	y := make([]float32, len(x))
+	mask := make(dropout.Mask, dropout.MaskLen(len(x)))
+	d.DropoutAdd(y, x, residual, mask, dropout.Key{Seed: 3})
+	fmt.Println(y)
+	dx := make([]float32, len(x))
+	d.Backward(dx, []float32{1, 1, 1, 1}, mask)
+	fmt.Println(dx)
+	// Output:
+	// [10 10 16 18]
+	// [0 0 2 2]
+}
+
+// Float32s gives the book's self.mask (0 and 1 floats); SetFloat32s reads
+// one back, any nonzero value counting as kept.
+func ExampleMask_Float32s() {
+	mask := make(dropout.Mask, dropout.MaskLen(5))
+	mask.SetFloat32s([]float32{0.5, 0, -2, 0, 1})
+	f := make([]float32, 5)
+	mask.Float32s(f)
+	fmt.Println(f)
+	// Output: [1 0 1 0 1]
+}

@@ -24,8 +24,10 @@
 // AVX-512 loop is bound at about 5 cycles per 16 elements.
 //
 // The fused dropout-add loops (fwdAdd*, R10 = res) are the forward loops
-// with one VADDPS more per vector, its res load folded in: AVX-512, 11 ALU
-// instructions and one store per 16 elements; AVX2, 2 x 15 and 2 stores.
+// (FWD_LOOPS serves all four kernels, given FWDADD512_STEP or FWDADD2_HALF
+// for a vector) with one VADDPS more per vector, its res load folded in:
+// AVX-512, 11 ALU instructions and one store per 16 elements; AVX2, 2 x 15
+// and 2 stores.
 // The add is a separate instruction after the rounded VMULPS, never a
 // VFMADD: the sum must round as the unfused float32 sequence does.
 //
@@ -82,20 +84,31 @@
 	STORE U2, 128(R8) \ // y[32:48]
 	STORE U3, 192(R8)   // y[48:64]
 
-// FWD512_GROUP does 64 elements: four steps, keep bits in K1..K4.
-#define FWD512_GROUP \
-	FWD512_STEP(0, U0, K1)   \ // elements 0..15
-	FWD512_STEP(64, U1, K2)  \ // elements 16..31
-	FWD512_STEP(128, U2, K3) \ // elements 32..47
-	FWD512_STEP(192, U3, K4)   // elements 48..63
+// FWD512_GROUP does 64 elements: four steps of STEP (FWD512_STEP, or
+// FWDADD512_STEP in fwdAddAVX512), keep bits in K1..K4, then the four
+// stores of y with STORE (VMOVUPS or VMOVNTPS).
+#define FWD512_GROUP(STEP, STORE) \
+	STEP(0, U0, K1)   \ // elements 0..15
+	STEP(64, U1, K2)  \ // elements 16..31
+	STEP(128, U2, K3) \ // elements 32..47
+	STEP(192, U3, K4) \ // elements 48..63
+	STORE4_512(STORE)   // store y
 
-// FWD512_BITS stores the 64 keep bits of K1..K4 (element order) at (DX).
+// FWD512_BITS stores the 64 keep bits of K1..K4 (element order) at (DX),
+// with a normal store even in the non-temporal loops: an 8-byte MOVNTI
+// measured twice as slow, the partial write-combining lines being flushed
+// early.
 #define FWD512_BITS \
 	KUNPCKWD K1, K2, K5 \ // k5 = k2<<16 | k1
 	KUNPCKWD K3, K4, K6 \ // k6 = k4<<16 | k3
 	KUNPCKDQ K5, K6, K7 \ // k7 = k6<<32 | k5
 	KMOVQ    K7, (DX)   \ // bits[g] = k7
 	ADDQ     $8, DX       // next mask word
+
+// FWD512_GROUPBITS is FWD512_GROUP followed by the group's mask word.
+#define FWD512_GROUPBITS(STEP, STORE) \
+	FWD512_GROUP(STEP, STORE) \ // 64 elements, keep bits in K1..K4
+	FWD512_BITS                 // store the mask word
 
 // NEXT64 advances SI and R8 by 64 elements and loops to label while
 // groups remain (CX).
@@ -129,6 +142,47 @@
 	VMOVDQU32 S2, 128(DI) \ // s2
 	VMOVDQU32 S3, 192(DI)   // s3
 
+// FWD_LOOPS is the rest of the four forward kernels (fwdAVX512,
+// fwdAddAVX512, fwdAVX2, fwdAddAVX2) once the arguments are in registers,
+// the lane state is loaded and CMPB has compared nt with 0. It has one loop
+// for each case, keep bits (DX not nil) or not, non-temporal stores or not;
+// an iteration does 64 elements, GROUPBITS(VEC, STORE) with their mask word
+// or GROUP(VEC, STORE) without (VEC: the macro for one vector of elements),
+// then NEXT(label) advances the pointers and loops while groups remain.
+// The non-temporal loops PREFETCH their inputs first and do not fence (see
+// fenceAMD64). SAVE stores the lane state back to *st. The labels are the
+// kernel's own (labels are function scoped); fwdret is its JZ target for
+// groups = 0.
+#define FWD_LOOPS(GROUPBITS, GROUP, VEC, NEXT, PREFETCH, SAVE) \
+	JNE   fwdnt                \ // nt (the kernel's CMPB): the non-temporal loops
+	TESTQ DX, DX               \ // keep bits wanted?
+	JZ    fwdnobits            \ // no
+fwdbits:                       \ // keep bits, normal stores
+	GROUPBITS(VEC, VMOVUPS)    \ // 64 elements and their mask word
+	NEXT(fwdbits)              \ // loop
+	JMP   fwddone              \ // finish
+fwdnobits:                     \ // no keep bits, normal stores
+	GROUP(VEC, VMOVUPS)        \ // 64 elements
+	NEXT(fwdnobits)            \ // loop
+	JMP   fwddone              \ // finish
+fwdnt:                         \ // non-temporal stores
+	TESTQ DX, DX               \ // keep bits wanted?
+	JZ    fwdntnobits          \ // no
+fwdntbits:                     \ // keep bits, non-temporal stores
+	PREFETCH                   \ // inputs ahead
+	GROUPBITS(VEC, VMOVNTPS)   \ // 64 elements and their mask word, non-temporal
+	NEXT(fwdntbits)            \ // loop
+	JMP   fwddone              \ // finish, unfenced
+fwdntnobits:                   \ // no keep bits, non-temporal stores
+	PREFETCH                   \ // inputs ahead
+	GROUP(VEC, VMOVNTPS)       \ // 64 elements, non-temporal
+	NEXT(fwdntnobits)          \ // loop; unfenced
+fwddone:                       \ // every group done
+	SAVE                       \ // lane state back to *st
+	VZEROUPPER                 \ // leave the upper registers clean for SSE code
+fwdret:                        \ // also the target for groups = 0
+	RET                          // done
+
 // func fwdAVX512(st *lanes, y, x *float32, bits *uint64, groups int, thr8 uint32, scale float32, nt bool)
 TEXT ·fwdAVX512(SB), NOSPLIT, $0-49
 	MOVQ         st+0(FP), DI     // DI = st
@@ -137,54 +191,12 @@ TEXT ·fwdAVX512(SB), NOSPLIT, $0-49
 	MOVQ         bits+24(FP), DX  // DX = bits (nil: no mask)
 	MOVQ         groups+32(FP), CX // CX = groups of 64 elements
 	TESTQ        CX, CX           // nothing to do?
-	JZ           fwd512ret        // then return
+	JZ           fwdret           // then return (the label ends FWD_LOOPS)
 	VBROADCASTSS thr8+40(FP), THR8 // THR8 = thr<<8 in every lane (bit copy)
 	VBROADCASTSS scale+44(FP), SCALE // SCALE = scale in every lane
 	LOAD512                       // lane state to S0..S3
-	CMPB         nt+48(FP), $0    // non-temporal stores?
-	JNE          fwd512nt         // yes
-	TESTQ        DX, DX           // keep bits wanted?
-	JZ           fwd512nobits     // no
-
-fwd512bits:
-	FWD512_GROUP          // 64 products, keep bits in K1..K4
-	STORE4_512(VMOVUPS) // store y
-	FWD512_BITS           // store the mask word
-	NEXT64(fwd512bits) // loop
-	JMP fwd512done        // finish
-
-fwd512nobits:
-	FWD512_GROUP          // 64 products
-	STORE4_512(VMOVUPS) // store y
-	NEXT64(fwd512nobits) // loop
-	JMP fwd512done        // finish
-
-fwd512nt:
-	TESTQ DX, DX          // keep bits wanted?
-	JZ    fwd512ntnobits  // no
-
-fwd512ntbits:
-	PREFETCH4              // x ahead
-	FWD512_GROUP           // 64 products, keep bits in K1..K4
-	STORE4_512(VMOVNTPS) // store y, non-temporal
-	FWD512_BITS            // store the mask word (normal store: 8-byte
-	                       // MOVNTI measured twice as slow, the partial
-	                       // write-combining lines being flushed early)
-	NEXT64(fwd512ntbits) // loop
-	JMP fwd512done         // finish, unfenced: see fenceAMD64
-
-fwd512ntnobits:
-	PREFETCH4              // x ahead
-	FWD512_GROUP           // 64 products
-	STORE4_512(VMOVNTPS) // store y, non-temporal
-	NEXT64(fwd512ntnobits) // loop; unfenced: see fenceAMD64
-
-fwd512done:
-	SAVE512     // lane state back to *st
-	VZEROUPPER  // leave the upper registers clean for SSE code
-
-fwd512ret:
-	RET // done
+	CMPB         nt+48(FP), $0    // non-temporal stores? FWD_LOOPS branches on it
+	FWD_LOOPS(FWD512_GROUPBITS, FWD512_GROUP, FWD512_STEP, NEXT64, PREFETCH4, SAVE512) // y = x * factor
 
 // DRAWS512_STEP stores the 16 draws of one step at byte offset off of u.
 #define DRAWS512_STEP(off) \
@@ -364,21 +376,15 @@ scale512ret:
 	FWD512_STEP(off, U, KR) \ // u = x * factor, rounded to float32
 	VADDPS off(R10), U, U     // u = res + u, rounded
 
-// FWDADD512_GROUP does 64 elements: four steps, keep bits in K1..K4.
-#define FWDADD512_GROUP \
-	FWDADD512_STEP(0, U0, K1)   \ // elements 0..15
-	FWDADD512_STEP(64, U1, K2)  \ // elements 16..31
-	FWDADD512_STEP(128, U2, K3) \ // elements 32..47
-	FWDADD512_STEP(192, U3, K4)   // elements 48..63
-
 // NEXT64R is NEXT64 that also advances res (R10) by 64 elements.
 #define NEXT64R(label) \
 	ADDQ $256, R10 \ // res += 64 elements
 	NEXT64(label)    // x, y += 64 elements; loop while groups remain
 
-// PREFETCH4R is PREFETCH4 for res (R10).
+// PREFETCH4R is PREFETCH4 that also asks for the four lines of res (R10).
 #define PREFETCH4R \
-	PREFETCHT1 PFDIST(R10)     \ // line 0
+	PREFETCH4                  \ // x ahead
+	PREFETCHT1 PFDIST(R10)     \ // res, line 0
 	PREFETCHT1 PFDIST+64(R10)  \ // line 1
 	PREFETCHT1 PFDIST+128(R10) \ // line 2
 	PREFETCHT1 PFDIST+192(R10)   // line 3
@@ -392,54 +398,12 @@ TEXT ·fwdAddAVX512(SB), NOSPLIT, $0-57
 	MOVQ         bits+32(FP), DX  // DX = bits (nil: no mask)
 	MOVQ         groups+40(FP), CX // CX = groups of 64 elements
 	TESTQ        CX, CX           // nothing to do?
-	JZ           fwdadd512ret     // then return
+	JZ           fwdret           // then return (the label ends FWD_LOOPS)
 	VBROADCASTSS thr8+48(FP), THR8 // THR8 = thr<<8 in every lane (bit copy)
 	VBROADCASTSS scale+52(FP), SCALE // SCALE = scale in every lane
 	LOAD512                       // lane state to S0..S3
-	CMPB         nt+56(FP), $0    // non-temporal stores?
-	JNE          fwdadd512nt      // yes
-	TESTQ        DX, DX           // keep bits wanted?
-	JZ           fwdadd512nobits  // no
-
-fwdadd512bits:
-	FWDADD512_GROUP        // 64 sums, keep bits in K1..K4
-	STORE4_512(VMOVUPS)  // store y
-	FWD512_BITS            // store the mask word
-	NEXT64R(fwdadd512bits) // loop
-	JMP fwdadd512done      // finish
-
-fwdadd512nobits:
-	FWDADD512_GROUP          // 64 sums
-	STORE4_512(VMOVUPS)    // store y
-	NEXT64R(fwdadd512nobits) // loop
-	JMP fwdadd512done        // finish
-
-fwdadd512nt:
-	TESTQ DX, DX           // keep bits wanted?
-	JZ    fwdadd512ntnobits // no
-
-fwdadd512ntbits:
-	PREFETCH4                // x ahead
-	PREFETCH4R               // res ahead
-	FWDADD512_GROUP          // 64 sums, keep bits in K1..K4
-	STORE4_512(VMOVNTPS)   // store y, non-temporal
-	FWD512_BITS              // store the mask word (normal store)
-	NEXT64R(fwdadd512ntbits) // loop
-	JMP fwdadd512done        // finish, unfenced: see fenceAMD64
-
-fwdadd512ntnobits:
-	PREFETCH4                  // x ahead
-	PREFETCH4R                 // res ahead
-	FWDADD512_GROUP            // 64 sums
-	STORE4_512(VMOVNTPS)     // store y, non-temporal
-	NEXT64R(fwdadd512ntnobits) // loop; unfenced: see fenceAMD64
-
-fwdadd512done:
-	SAVE512     // lane state back to *st
-	VZEROUPPER  // leave the upper registers clean for SSE code
-
-fwdadd512ret:
-	RET // done
+	CMPB         nt+56(FP), $0    // non-temporal stores? FWD_LOOPS branches on it
+	FWD_LOOPS(FWD512_GROUPBITS, FWD512_GROUP, FWDADD512_STEP, NEXT64R, PREFETCH4R, SAVE512) // y = res + x * factor
 
 // func addAVX512(dst, a, b *float32, n int)
 TEXT ·addAVX512(SB), NOSPLIT, $0-32
@@ -663,22 +627,28 @@ TEXT ·seedAVX512(SB), NOSPLIT, $0-16
 	VPSRLD $21, TX, TX \ // tx >>= 21
 	VPOR   TX, s3, s3    // s3 = rotl(tx, 11)
 
-// FWD2_HALF does 8 elements at byte offset off of x and y with 8 lanes,
-// leaving their keep mask in KEEP. u and thr are below 2^25, so the signed
-// u > thr-1 is u >= thr.
-#define FWD2_HALF(off, s0, s1, s2, s3, STORE) \
+// FWD2_MUL sets FAC to the 8 products at byte offset off of x with the
+// lanes whose s0 and s3 are given, and KEEP to their keep mask. u and thr
+// are below 2^25, so the signed u > thr-1 is u >= thr.
+#define FWD2_MUL(off, s0, s3) \
 	VPADDD   s3, s0, KEEP    \ // u = s0 + s3
 	VPSRLD   $8, KEEP, KEEP  \ // u >>= 8: the 24-bit draw
 	VPCMPGTD THRM1, KEEP, KEEP \ // keep = u > thr-1, all ones or zero
 	VPAND    SCALE, KEEP, FAC \ // factor = keep ? scale : +0
-	VMULPS   off(SI), FAC, FAC \ // fac = x * factor
+	VMULPS   off(SI), FAC, FAC  // fac = x * factor, rounded to float32
+
+// FWD2_HALF does 8 elements at byte offset off of x and y with 8 lanes,
+// leaving their keep mask in KEEP.
+#define FWD2_HALF(off, s0, s1, s2, s3, STORE) \
+	FWD2_MUL(off, s0, s3)    \ // fac = x * factor
 	STORE    FAC, off(R8)    \ // store y
 	XOSHIRO2(s0, s1, s2, s3)   // next step of these 8 lanes
 
-// FWD2_STEP does the 16 elements of one step at byte offset off.
-#define FWD2_STEP(off, STORE) \
-	FWD2_HALF(off, S0L, S1L, S2L, S3L, STORE) \ // lanes 0..7
-	FWD2_HALF(off+32, S0H, S1H, S2H, S3H, STORE) // lanes 8..15
+// FWD2_STEP does the 16 elements of one step at byte offset off with HALF
+// (FWD2_HALF, or FWDADD2_HALF in fwdAddAVX2).
+#define FWD2_STEP(HALF, off, STORE) \
+	HALF(off, S0L, S1L, S2L, S3L, STORE) \ // lanes 0..7
+	HALF(off+32, S0H, S1H, S2H, S3H, STORE) // lanes 8..15
 
 // FWD2_MSK ORs the 8 keep bits of KEEP into AX at bit position sh.
 #define FWD2_MSK(sh) \
@@ -686,31 +656,33 @@ TEXT ·seedAVX512(SB), NOSPLIT, $0-16
 	SHLQ      $sh, R9  \ // to their position in the word
 	ORQ       R9, AX     // into the word
 
-// FWD2_HALFBITS is FWD2_HALF with the keep bits ORed into AX at sh.
-#define FWD2_HALFBITS(off, s0, s1, s2, s3, STORE, sh) \
-	FWD2_HALF(off, s0, s1, s2, s3, STORE) \ // 8 elements
-	FWD2_MSK(sh)                            // their 8 bits
+// FWD2_HALFBITS is HALF with the keep bits ORed into AX at sh.
+#define FWD2_HALFBITS(HALF, off, s0, s1, s2, s3, STORE, sh) \
+	HALF(off, s0, s1, s2, s3, STORE) \ // 8 elements
+	FWD2_MSK(sh)                       // their 8 bits
 
-// FWD2_GROUPBITS does 64 elements and stores their mask word at (DX).
-#define FWD2_GROUPBITS(STORE) \
-	FWD2_HALF(0, S0L, S1L, S2L, S3L, STORE)              \ // elements 0..7
-	VMOVMSKPS KEEP, AX                                   \ // bits 0..7
-	FWD2_HALFBITS(32, S0H, S1H, S2H, S3H, STORE, 8)      \ // elements 8..15
-	FWD2_HALFBITS(64, S0L, S1L, S2L, S3L, STORE, 16)     \ // elements 16..23
-	FWD2_HALFBITS(96, S0H, S1H, S2H, S3H, STORE, 24)     \ // elements 24..31
-	FWD2_HALFBITS(128, S0L, S1L, S2L, S3L, STORE, 32)    \ // elements 32..39
-	FWD2_HALFBITS(160, S0H, S1H, S2H, S3H, STORE, 40)    \ // elements 40..47
-	FWD2_HALFBITS(192, S0L, S1L, S2L, S3L, STORE, 48)    \ // elements 48..55
-	FWD2_HALFBITS(224, S0H, S1H, S2H, S3H, STORE, 56)    \ // elements 56..63
-	MOVQ      AX, (DX)                                   \ // bits[g] = word
-	ADDQ      $8, DX                                       // next mask word
+// FWD2_GROUPBITS does 64 elements with HALF and stores their mask word at
+// (DX), with a normal store even in the non-temporal loops (see
+// FWD512_BITS).
+#define FWD2_GROUPBITS(HALF, STORE) \
+	HALF(0, S0L, S1L, S2L, S3L, STORE)                       \ // elements 0..7
+	VMOVMSKPS KEEP, AX                                       \ // bits 0..7
+	FWD2_HALFBITS(HALF, 32, S0H, S1H, S2H, S3H, STORE, 8)    \ // elements 8..15
+	FWD2_HALFBITS(HALF, 64, S0L, S1L, S2L, S3L, STORE, 16)   \ // elements 16..23
+	FWD2_HALFBITS(HALF, 96, S0H, S1H, S2H, S3H, STORE, 24)   \ // elements 24..31
+	FWD2_HALFBITS(HALF, 128, S0L, S1L, S2L, S3L, STORE, 32)  \ // elements 32..39
+	FWD2_HALFBITS(HALF, 160, S0H, S1H, S2H, S3H, STORE, 40)  \ // elements 40..47
+	FWD2_HALFBITS(HALF, 192, S0L, S1L, S2L, S3L, STORE, 48)  \ // elements 48..55
+	FWD2_HALFBITS(HALF, 224, S0H, S1H, S2H, S3H, STORE, 56)  \ // elements 56..63
+	MOVQ      AX, (DX)                                       \ // bits[g] = word
+	ADDQ      $8, DX                                           // next mask word
 
-// FWD2_GROUP does 64 elements without keep bits.
-#define FWD2_GROUP(STORE) \
-	FWD2_STEP(0, STORE)   \ // elements 0..15
-	FWD2_STEP(64, STORE)  \ // elements 16..31
-	FWD2_STEP(128, STORE) \ // elements 32..47
-	FWD2_STEP(192, STORE)   // elements 48..63
+// FWD2_GROUP does 64 elements with HALF, without keep bits.
+#define FWD2_GROUP(HALF, STORE) \
+	FWD2_STEP(HALF, 0, STORE)   \ // elements 0..15
+	FWD2_STEP(HALF, 64, STORE)  \ // elements 16..31
+	FWD2_STEP(HALF, 128, STORE) \ // elements 32..47
+	FWD2_STEP(HALF, 192, STORE)   // elements 48..63
 
 // LOAD2 and SAVE2 move the lane state between *st (DI) and the registers.
 #define LOAD2 \
@@ -741,90 +713,22 @@ TEXT ·fwdAVX2(SB), NOSPLIT, $0-49
 	MOVQ         bits+24(FP), DX    // DX = bits (nil: no mask)
 	MOVQ         groups+32(FP), CX  // CX = groups of 64 elements
 	TESTQ        CX, CX             // nothing to do?
-	JZ           fwd2ret            // then return
+	JZ           fwdret             // then return (the label ends FWD_LOOPS)
 	VBROADCASTSS thrm1+40(FP), THRM1 // THRM1 = thr-1 in every lane (bit copy)
 	VBROADCASTSS scale+44(FP), SCALE // SCALE = scale in every lane
 	LOAD2                           // lane state to registers
-	CMPB         nt+48(FP), $0      // non-temporal stores?
-	JNE          fwd2nt             // yes
-	TESTQ        DX, DX             // keep bits wanted?
-	JZ           fwd2nobits         // no
-
-fwd2bits:
-	FWD2_GROUPBITS(VMOVUPS) // 64 elements and their mask word
-	NEXT64(fwd2bits)   // loop
-	JMP fwd2done            // finish
-
-fwd2nobits:
-	FWD2_GROUP(VMOVUPS)     // 64 elements
-	NEXT64(fwd2nobits) // loop
-	JMP fwd2done            // finish
-
-fwd2nt:
-	TESTQ DX, DX // keep bits wanted?
-	JZ    fwd2ntnobits // no
-
-fwd2ntbits:
-	PREFETCH4                // x ahead
-	FWD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
-	NEXT64(fwd2ntbits)  // loop
-	JMP fwd2done             // finish, unfenced: see fenceAMD64
-
-fwd2ntnobits:
-	PREFETCH4                 // x ahead
-	FWD2_GROUP(VMOVNTPS)      // 64 elements, non-temporal
-	NEXT64(fwd2ntnobits) // loop; unfenced: see fenceAMD64
-
-fwd2done:
-	SAVE2      // lane state back to *st
-	VZEROUPPER // clean upper registers
-
-fwd2ret:
-	RET // done
+	CMPB         nt+48(FP), $0      // non-temporal stores? FWD_LOOPS branches on it
+	FWD_LOOPS(FWD2_GROUPBITS, FWD2_GROUP, FWD2_HALF, NEXT64, PREFETCH4, SAVE2) // y = x * factor
 
 // FWDADD2_HALF is FWD2_HALF with the residual (R10) added: VMULPS rounds
 // the product to float32, then VADDPS adds res (never a fused
 // multiply-add). x and res are loaded before y is stored, so y may be
 // either of them.
 #define FWDADD2_HALF(off, s0, s1, s2, s3, STORE) \
-	VPADDD   s3, s0, KEEP    \ // u = s0 + s3
-	VPSRLD   $8, KEEP, KEEP  \ // u >>= 8: the 24-bit draw
-	VPCMPGTD THRM1, KEEP, KEEP \ // keep = u > thr-1, all ones or zero
-	VPAND    SCALE, KEEP, FAC \ // factor = keep ? scale : +0
-	VMULPS   off(SI), FAC, FAC \ // fac = x * factor, rounded to float32
+	FWD2_MUL(off, s0, s3)       \ // fac = x * factor, rounded to float32
 	VADDPS   off(R10), FAC, FAC \ // fac = res + fac, rounded
-	STORE    FAC, off(R8)    \ // store y
-	XOSHIRO2(s0, s1, s2, s3)   // next step of these 8 lanes
-
-// FWDADD2_HALFBITS is FWDADD2_HALF with the keep bits ORed into AX at sh.
-#define FWDADD2_HALFBITS(off, s0, s1, s2, s3, STORE, sh) \
-	FWDADD2_HALF(off, s0, s1, s2, s3, STORE) \ // 8 elements
-	FWD2_MSK(sh)                               // their 8 bits
-
-// FWDADD2_GROUPBITS does 64 elements and stores their mask word at (DX).
-#define FWDADD2_GROUPBITS(STORE) \
-	FWDADD2_HALF(0, S0L, S1L, S2L, S3L, STORE)           \ // elements 0..7
-	VMOVMSKPS KEEP, AX                                   \ // bits 0..7
-	FWDADD2_HALFBITS(32, S0H, S1H, S2H, S3H, STORE, 8)   \ // elements 8..15
-	FWDADD2_HALFBITS(64, S0L, S1L, S2L, S3L, STORE, 16)  \ // elements 16..23
-	FWDADD2_HALFBITS(96, S0H, S1H, S2H, S3H, STORE, 24)  \ // elements 24..31
-	FWDADD2_HALFBITS(128, S0L, S1L, S2L, S3L, STORE, 32) \ // elements 32..39
-	FWDADD2_HALFBITS(160, S0H, S1H, S2H, S3H, STORE, 40) \ // elements 40..47
-	FWDADD2_HALFBITS(192, S0L, S1L, S2L, S3L, STORE, 48) \ // elements 48..55
-	FWDADD2_HALFBITS(224, S0H, S1H, S2H, S3H, STORE, 56) \ // elements 56..63
-	MOVQ      AX, (DX)                                   \ // bits[g] = word
-	ADDQ      $8, DX                                       // next mask word
-
-// FWDADD2_GROUP does 64 elements without keep bits.
-#define FWDADD2_GROUP(STORE) \
-	FWDADD2_HALF(0, S0L, S1L, S2L, S3L, STORE)   \ // elements 0..7
-	FWDADD2_HALF(32, S0H, S1H, S2H, S3H, STORE)  \ // elements 8..15
-	FWDADD2_HALF(64, S0L, S1L, S2L, S3L, STORE)  \ // elements 16..23
-	FWDADD2_HALF(96, S0H, S1H, S2H, S3H, STORE)  \ // elements 24..31
-	FWDADD2_HALF(128, S0L, S1L, S2L, S3L, STORE) \ // elements 32..39
-	FWDADD2_HALF(160, S0H, S1H, S2H, S3H, STORE) \ // elements 40..47
-	FWDADD2_HALF(192, S0L, S1L, S2L, S3L, STORE) \ // elements 48..55
-	FWDADD2_HALF(224, S0H, S1H, S2H, S3H, STORE)   // elements 56..63
+	STORE    FAC, off(R8)       \ // store y
+	XOSHIRO2(s0, s1, s2, s3)      // next step of these 8 lanes
 
 // func fwdAddAVX2(st *lanes, y, x, res *float32, bits *uint64, groups int, thrm1 uint32, scale float32, nt bool)
 TEXT ·fwdAddAVX2(SB), NOSPLIT, $0-57
@@ -835,48 +739,12 @@ TEXT ·fwdAddAVX2(SB), NOSPLIT, $0-57
 	MOVQ         bits+32(FP), DX    // DX = bits (nil: no mask)
 	MOVQ         groups+40(FP), CX  // CX = groups of 64 elements
 	TESTQ        CX, CX             // nothing to do?
-	JZ           fwdadd2ret         // then return
+	JZ           fwdret             // then return (the label ends FWD_LOOPS)
 	VBROADCASTSS thrm1+48(FP), THRM1 // THRM1 = thr-1 in every lane (bit copy)
 	VBROADCASTSS scale+52(FP), SCALE // SCALE = scale in every lane
 	LOAD2                           // lane state to registers
-	CMPB         nt+56(FP), $0      // non-temporal stores?
-	JNE          fwdadd2nt          // yes
-	TESTQ        DX, DX             // keep bits wanted?
-	JZ           fwdadd2nobits      // no
-
-fwdadd2bits:
-	FWDADD2_GROUPBITS(VMOVUPS) // 64 elements and their mask word
-	NEXT64R(fwdadd2bits)       // loop
-	JMP fwdadd2done            // finish
-
-fwdadd2nobits:
-	FWDADD2_GROUP(VMOVUPS)     // 64 elements
-	NEXT64R(fwdadd2nobits)     // loop
-	JMP fwdadd2done            // finish
-
-fwdadd2nt:
-	TESTQ DX, DX       // keep bits wanted?
-	JZ    fwdadd2ntnobits // no
-
-fwdadd2ntbits:
-	PREFETCH4                   // x ahead
-	PREFETCH4R                  // res ahead
-	FWDADD2_GROUPBITS(VMOVNTPS) // 64 elements and their mask word, non-temporal
-	NEXT64R(fwdadd2ntbits)      // loop
-	JMP fwdadd2done             // finish, unfenced: see fenceAMD64
-
-fwdadd2ntnobits:
-	PREFETCH4                // x ahead
-	PREFETCH4R               // res ahead
-	FWDADD2_GROUP(VMOVNTPS)  // 64 elements, non-temporal
-	NEXT64R(fwdadd2ntnobits) // loop; unfenced: see fenceAMD64
-
-fwdadd2done:
-	SAVE2      // lane state back to *st
-	VZEROUPPER // clean upper registers
-
-fwdadd2ret:
-	RET // done
+	CMPB         nt+56(FP), $0      // non-temporal stores? FWD_LOOPS branches on it
+	FWD_LOOPS(FWD2_GROUPBITS, FWD2_GROUP, FWDADD2_HALF, NEXT64R, PREFETCH4R, SAVE2) // y = res + x * factor
 
 // func addAVX2(dst, a, b *float32, n int)
 TEXT ·addAVX2(SB), NOSPLIT, $0-32

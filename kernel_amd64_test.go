@@ -10,7 +10,8 @@ import (
 	"unsafe"
 )
 
-// Direct tests of the amd64 kernels against the generic ones, bit for bit.
+// Direct tests of the amd64 kernels against the generic ones, bit for bit
+// (helpers in kernel_test.go).
 
 // asmPaths returns the amd64 paths this CPU can run (ignoring
 // DROPOUT_DISABLE, so that CI pins nothing away by accident) and skips the
@@ -45,35 +46,6 @@ func randFloats(r *rand.Rand, n int) []float32 {
 	return x
 }
 
-// randLanes returns a random lane state (never all zero in practice).
-func randLanes(r *rand.Rand) lanes {
-	var st lanes
-	for k := range st.s {
-		for l := range st.s[k] {
-			st.s[k][l] = r.Uint32()
-		}
-	}
-	return st
-}
-
-// sameFloats reports the first index where got and want differ in bits,
-// NaNs matching any NaN, or -1.
-func sameFloats(got, want []float32) int {
-	if len(got) != len(want) {
-		return 0
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if g != g && w != w {
-			continue
-		}
-		if math.Float32bits(g) != math.Float32bits(w) {
-			return i
-		}
-	}
-	return -1
-}
-
 var (
 	testThrs   = []uint32{0, 1, 1 << 23, (1 << 24) - 1, 1 << 24}
 	testScales = []float32{1, 2, float32(math.Inf(1)), 1.25, 0}
@@ -104,10 +76,7 @@ func TestAsmForward(t *testing.T) {
 					}
 					var bits []uint64
 					if withBits {
-						bits = make([]uint64, n/64)
-						for i := range bits {
-							bits[i] = r.Uint64() // every word must be overwritten
-						}
+						bits = randWords(r, n/64) // every word must be overwritten
 					}
 					gst := st0
 					k.fwd(&gst, y, xin, bits, thr, scale, n%128 == 0)
@@ -158,19 +127,7 @@ func TestAsmBackward(t *testing.T) {
 		for n := 64; n <= 4096; n += 64 {
 			scale := testScales[n/64%len(testScales)]
 			dy := randFloats(r, n)
-			words := make([]uint64, n/64)
-			for i := range words {
-				switch i % 4 {
-				case 0:
-					words[i] = r.Uint64()
-				case 1:
-					words[i] = r.Uint64() & r.Uint64() & r.Uint64()
-				case 2:
-					words[i] = ^uint64(0)
-				case 3:
-					words[i] = 1<<63 | 1
-				}
-			}
+			words := bwdWords(r, n/64)
 			want := make([]float32, n)
 			bwdGeneric(want, dy, words, scale)
 			for _, inPlace := range []bool{false, true} {
@@ -240,10 +197,7 @@ func TestAsmUnaligned(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	const n, pad = 1024 + 64, 32
 	x := randFloats(r, n+pad)
-	words := make([]uint64, n/64)
-	for i := range words {
-		words[i] = r.Uint64()
-	}
+	words := randWords(r, n/64)
 	st0 := randLanes(r)
 	// 64-byte aligned backing store for y.
 	raw := make([]float32, n+2*pad+16)
@@ -522,10 +476,7 @@ func TestAsmForwardAdd(t *testing.T) {
 						}
 						var bits []uint64
 						if withBits {
-							bits = make([]uint64, n/64)
-							for i := range bits {
-								bits[i] = r.Uint64() // every word must be overwritten
-							}
+							bits = randWords(r, n/64) // every word must be overwritten
 						}
 						gst := st0
 						k.fwdAdd(&gst, y, xin, rin, bits, thr, scale, nt)

@@ -165,28 +165,84 @@
 	WORD    $0x4e33d6f3                                 /* FADD V19.4S, V23.4S, V19.4S: lanes 12-15 */ \
 	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
 
-// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b.
-#define FWD_MASK_STEP(b) \
+// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b. Y16
+// makes and stores their y: APPLY, or APPLY_ADD for the dropout-add.
+#define FWD_MASK_STEP(Y16, b) \
 	KEEP                                                /* x and keep masks */ \
 	VTBL    IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
-	APPLY                                               /* y */ \
+	Y16                                                 /* y */ \
 	XOSHIRO                                             /* next step */
 
-// FWD_ADD_MASK_STEP is FWD_MASK_STEP with the residual added.
-#define FWD_ADD_MASK_STEP(b) \
-	KEEP                                                /* x and keep masks */ \
-	VTBL    IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
-	APPLY_ADD                                           /* y = res + x * f */ \
-	XOSHIRO                                             /* next step */
-
-// func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+// FWD_MASK_BODY is the rest of fwdMaskNEON and fwdAddMaskNEON once the
+// arguments are in registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len,
+// a multiple of 64 and not 0, R4 = &bits[0], R5 = lim, R6 = sb, and R8 =
+// &res[0] for APPLY_ADD), with Y16 (APPLY or APPLY_ADD) making y.
 //
 // 64 elements per iteration: four steps, then their 64 keep bytes become one
 // mask word: each byte ANDed with its bit weight, then pairwise byte sums
-// (distinct bits, so sums are ORs) reduce 64 bytes to 8. 215 instructions per
-// iteration, 53.75 per 16 elements: 32 xoshiro, 4 VADD + 4 CMHS keep test,
-// 4 VAND + 4 FMUL, 1 load, 1 store, 1 TBL, and 2.75 for the word (AND,
-// ADDP, store) and the loop.
+// (distinct bits, so sums are ORs) reduce 64 bytes to 8. The labels are the
+// kernel's own (labels are function scoped); fwdmask_done is its CBZ target
+// for no elements.
+#define FWD_MASK_BODY(Y16) \
+	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
+	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
+	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX /* IDX = 0, 4, 8, ..., 60 */ \
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT /* WT = 1, 2, 4, ..., 128 twice */ \
+	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
+fwdmask_loop:                                       /* one mask word per iteration */ \
+	FWD_MASK_STEP(Y16, B0)                              /* elements 0-15 of the word, bytes to B0 */ \
+	FWD_MASK_STEP(Y16, B1)                              /* elements 16-31 */ \
+	FWD_MASK_STEP(Y16, B2)                              /* elements 32-47 */ \
+	FWD_MASK_STEP(Y16, B3)                              /* elements 48-63 */ \
+	VAND    WT.B16, B0.B16, B0.B16                      /* byte j of B0 = keep_j << j%8 */ \
+	VAND    WT.B16, B1.B16, B1.B16                      /* byte j of B1 = keep_{16+j} << j%8 */ \
+	VAND    WT.B16, B2.B16, B2.B16                      /* byte j of B2 = keep_{32+j} << j%8 */ \
+	VAND    WT.B16, B3.B16, B3.B16                      /* byte j of B3 = keep_{48+j} << j%8 */ \
+	VADDP   B1.B16, B0.B16, B0.B16                      /* B0 = pair sums of B0, then of B1 */ \
+	VADDP   B3.B16, B2.B16, B2.B16                      /* B2 = pair sums of B2, then of B3 */ \
+	VADDP   B2.B16, B0.B16, B0.B16                      /* B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63 */ \
+	VADDP   B0.B16, B0.B16, B0.B16                      /* byte k of B0 = the keep bits of elements 8k .. 8k+7 */ \
+	VST1.P  B0.D[0], 8(R4)                              /* bits[w] = the low 64 bits of B0 */ \
+	SUBS    $64, R3, R3                                 /* 64 elements done */ \
+	BNE     fwdmask_loop                                /* more to do */ \
+	STORE_STATE(R7)                                     /* *st = V0-V15 */ \
+fwdmask_done:                                       /* also the CBZ target for no elements */ \
+	RET                                                 /* done */
+
+// FWD_BODY is the rest of fwdNEON and fwdAddNEON once the arguments are in
+// registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len, a multiple of 64
+// and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with Y16
+// (APPLY or APPLY_ADD) making y: 64 elements (four steps) per iteration.
+// fwd_done is the kernel's CBZ target for no elements.
+#define FWD_BODY(Y16) \
+	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
+	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
+	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
+fwd_loop:                                           /* 64 elements per iteration */ \
+	KEEP                                                /* elements 0-15: masks */ \
+	Y16                                                 /* y */ \
+	XOSHIRO                                             /* next step */ \
+	KEEP                                                /* elements 16-31 */ \
+	Y16                                                 /* y */ \
+	XOSHIRO                                             /* next step */ \
+	KEEP                                                /* elements 32-47 */ \
+	Y16                                                 /* y */ \
+	XOSHIRO                                             /* next step */ \
+	KEEP                                                /* elements 48-63 */ \
+	Y16                                                 /* y */ \
+	XOSHIRO                                             /* next step */ \
+	SUBS    $64, R3, R3                                 /* 64 elements done */ \
+	BNE     fwd_loop                                    /* more to do */ \
+	STORE_STATE(R7)                                     /* *st = V0-V15 */ \
+fwd_done:                                           /* also the CBZ target for no elements */ \
+	RET                                                 /* done */
+
+// func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+//
+// FWD_MASK_BODY with APPLY: 215 instructions per iteration of 64 elements,
+// 53.75 per 16 elements: 32 xoshiro, 4 VADD + 4 CMHS keep test, 4 VAND +
+// 4 FMUL, 1 load, 1 store, 1 TBL, and 2.75 for the word (AND, ADDP, store)
+// and the loop.
 TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
@@ -196,38 +252,12 @@ TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
 	CBZ     R3, fwdmask_done                            // nothing to do
 	MOVWU   lim+80(FP), R5                              // R5 = lim
 	MOVWU   sb+84(FP), R6                               // R6 = sb
-	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
-	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
-	LOAD_STATE(R7)                                      // V0-V15 = *st
-
-fwdmask_loop:
-	FWD_MASK_STEP(B0)                                   // elements 0-15 of the word, bytes to B0
-	FWD_MASK_STEP(B1)                                   // elements 16-31
-	FWD_MASK_STEP(B2)                                   // elements 32-47
-	FWD_MASK_STEP(B3)                                   // elements 48-63
-	VAND    WT.B16, B0.B16, B0.B16                      // byte j of B0 = keep_j << j%8
-	VAND    WT.B16, B1.B16, B1.B16                      // byte j of B1 = keep_{16+j} << j%8
-	VAND    WT.B16, B2.B16, B2.B16                      // byte j of B2 = keep_{32+j} << j%8
-	VAND    WT.B16, B3.B16, B3.B16                      // byte j of B3 = keep_{48+j} << j%8
-	VADDP   B1.B16, B0.B16, B0.B16                      // B0 = pair sums of B0, then of B1
-	VADDP   B3.B16, B2.B16, B2.B16                      // B2 = pair sums of B2, then of B3
-	VADDP   B2.B16, B0.B16, B0.B16                      // B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63
-	VADDP   B0.B16, B0.B16, B0.B16                      // byte k of B0 = the keep bits of elements 8k .. 8k+7
-	VST1.P  B0.D[0], 8(R4)                              // bits[w] = the low 64 bits of B0
-	SUBS    $64, R3, R3                                 // 64 elements done
-	BNE     fwdmask_loop                                // more to do
-
-	STORE_STATE(R7)                                     // *st = V0-V15
-
-fwdmask_done:
-	RET
+	FWD_MASK_BODY(APPLY)                                // y = x * f and the mask words
 
 // func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
 //
-// 64 elements (four steps) per iteration: 202 instructions, 50.5 per 16
-// elements.
+// FWD_BODY with APPLY: 64 elements (four steps) per iteration, 202
+// instructions, 50.5 per 16 elements.
 TEXT ·fwdNEON(SB), NOSPLIT, $0-64
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
@@ -236,36 +266,13 @@ TEXT ·fwdNEON(SB), NOSPLIT, $0-64
 	CBZ     R3, fwd_done                                // nothing to do
 	MOVWU   lim+56(FP), R5                              // R5 = lim
 	MOVWU   sb+60(FP), R6                               // R6 = sb
-	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
-	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
-	LOAD_STATE(R7)                                      // V0-V15 = *st
-
-fwd_loop:
-	KEEP                                                // elements 0-15: masks
-	APPLY                                               // y
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 16-31
-	APPLY                                               // y
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 32-47
-	APPLY                                               // y
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 48-63
-	APPLY                                               // y
-	XOSHIRO                                             // next step
-	SUBS    $64, R3, R3                                 // 64 elements done
-	BNE     fwd_loop                                    // more to do
-
-	STORE_STATE(R7)                                     // *st = V0-V15
-
-fwd_done:
-	RET
+	FWD_BODY(APPLY)                                     // y = x * f
 
 // func fwdAddMaskNEON(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32)
 //
-// fwdMaskNEON with y = res + x * f: 64 elements per iteration, 235
-// instructions, 58.75 per 16 elements: those of fwdMaskNEON plus 1 load of
-// res and 4 FADD.
+// fwdMaskNEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
+// elements per iteration, 235 instructions, 58.75 per 16 elements: those of
+// fwdMaskNEON plus 1 load of res and 4 FADD.
 TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
@@ -273,74 +280,25 @@ TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
 	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
 	MOVD    res_base+56(FP), R8                         // R8 = &res[0]
 	MOVD    bits_base+80(FP), R4                        // R4 = &bits[0]
-	CBZ     R3, fwdaddmask_done                         // nothing to do
+	CBZ     R3, fwdmask_done                            // nothing to do
 	MOVWU   lim+104(FP), R5                             // R5 = lim
 	MOVWU   sb+108(FP), R6                              // R6 = sb
-	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
-	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
-	LOAD_STATE(R7)                                      // V0-V15 = *st
-
-fwdaddmask_loop:
-	FWD_ADD_MASK_STEP(B0)                               // elements 0-15 of the word, bytes to B0
-	FWD_ADD_MASK_STEP(B1)                               // elements 16-31
-	FWD_ADD_MASK_STEP(B2)                               // elements 32-47
-	FWD_ADD_MASK_STEP(B3)                               // elements 48-63
-	VAND    WT.B16, B0.B16, B0.B16                      // byte j of B0 = keep_j << j%8
-	VAND    WT.B16, B1.B16, B1.B16                      // byte j of B1 = keep_{16+j} << j%8
-	VAND    WT.B16, B2.B16, B2.B16                      // byte j of B2 = keep_{32+j} << j%8
-	VAND    WT.B16, B3.B16, B3.B16                      // byte j of B3 = keep_{48+j} << j%8
-	VADDP   B1.B16, B0.B16, B0.B16                      // B0 = pair sums of B0, then of B1
-	VADDP   B3.B16, B2.B16, B2.B16                      // B2 = pair sums of B2, then of B3
-	VADDP   B2.B16, B0.B16, B0.B16                      // B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63
-	VADDP   B0.B16, B0.B16, B0.B16                      // byte k of B0 = the keep bits of elements 8k .. 8k+7
-	VST1.P  B0.D[0], 8(R4)                              // bits[w] = the low 64 bits of B0
-	SUBS    $64, R3, R3                                 // 64 elements done
-	BNE     fwdaddmask_loop                             // more to do
-
-	STORE_STATE(R7)                                     // *st = V0-V15
-
-fwdaddmask_done:
-	RET
+	FWD_MASK_BODY(APPLY_ADD)                            // y = res + x * f and the mask words
 
 // func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
 //
-// fwdNEON with y = res + x * f: 64 elements (four steps) per iteration, 222
-// instructions, 55.5 per 16 elements.
+// fwdNEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
+// steps) per iteration, 222 instructions, 55.5 per 16 elements.
 TEXT ·fwdAddNEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
 	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
 	MOVD    res_base+56(FP), R8                         // R8 = &res[0]
-	CBZ     R3, fwdadd_done                             // nothing to do
+	CBZ     R3, fwd_done                                // nothing to do
 	MOVWU   lim+80(FP), R5                              // R5 = lim
 	MOVWU   sb+84(FP), R6                               // R6 = sb
-	VDUP    R5, LIM.S4                                  // LIM = lim in every lane
-	VDUP    R6, FSB.S4                                  // FSB = sb in every lane
-	LOAD_STATE(R7)                                      // V0-V15 = *st
-
-fwdadd_loop:
-	KEEP                                                // elements 0-15: masks
-	APPLY_ADD                                           // y = res + x * f
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 16-31
-	APPLY_ADD                                           // y
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 32-47
-	APPLY_ADD                                           // y
-	XOSHIRO                                             // next step
-	KEEP                                                // elements 48-63
-	APPLY_ADD                                           // y
-	XOSHIRO                                             // next step
-	SUBS    $64, R3, R3                                 // 64 elements done
-	BNE     fwdadd_loop                                 // more to do
-
-	STORE_STATE(R7)                                     // *st = V0-V15
-
-fwdadd_done:
-	RET
+	FWD_BODY(APPLY_ADD)                                 // y = res + x * f
 
 // DRAW_STEP stores the 16 draws (s0+s3)>>8 of a step to R1 and advances.
 #define DRAW_STEP \

@@ -13,7 +13,7 @@ import (
 // The NEON kernels against the generic ones, bit for bit (NaN as a class:
 // arm64's default NaN is not x86's), through the kernels methods so that the
 // Go wrappers in kernel_arm64.go are covered too. Run them on an x86 machine
-// with GOARCH=arm64 go test -exec qemu-aarch64.
+// with GOARCH=arm64 go test -exec qemu-aarch64. Helpers in kernel_test.go.
 
 const neonMaxLen = 4096 // stream kernels: every multiple of 64 up to this
 
@@ -75,31 +75,6 @@ func neonInput(r *rand.Rand, n int) []float32 {
 	return x
 }
 
-func randomLanes(r *rand.Rand) lanes {
-	var st lanes
-	for k := range st.s {
-		for l := range st.s[k] {
-			st.s[k][l] = r.Uint32()
-		}
-	}
-	return st
-}
-
-// sameFloats reports the first index where got and want differ in bits,
-// NaNs being equal to each other, or -1.
-func sameFloats(got, want []float32) int {
-	if len(got) != len(want) {
-		return 0
-	}
-	for i := range got {
-		g, w := got[i], want[i]
-		if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
-			return i
-		}
-	}
-	return -1
-}
-
 // guarded returns a slice of n elements starting at element off of a
 // buffer with canary values on both sides, and a check that they survived.
 func guarded[T any](n, off int, canary T, fill []T) ([]T, func(t *testing.T, what string)) {
@@ -131,7 +106,7 @@ func TestNEONForward(t *testing.T) {
 	const canaryF, canaryW = float32(-7.5), uint64(0x5555aaaa5555aaaa)
 	for n := 0; n <= neonMaxLen; n += 64 {
 		x0 := neonInput(r, n)
-		st0 := randomLanes(r)
+		st0 := randLanes(r)
 		off := n / 64 % 4 // element offset: unaligned vectors too
 		for _, thr := range neonThresholds(r) {
 			for _, scale := range neonScales {
@@ -149,11 +124,7 @@ func TestNEONForward(t *testing.T) {
 						var bits []uint64
 						checkBits := func(*testing.T, string) {}
 						if mask {
-							garbage := make([]uint64, n/64)
-							for i := range garbage {
-								garbage[i] = r.Uint64()
-							}
-							bits, checkBits = guarded(n/64, 0, canaryW, garbage)
+							bits, checkBits = guarded(n/64, 0, canaryW, randWords(r, n/64)) // every word must be overwritten
 						}
 						st := st0
 						neonKernels.fwd(&st, y, x, bits, thr, scale, false)
@@ -202,7 +173,7 @@ func TestNEONForwardAdd(t *testing.T) {
 	const canaryF, canaryW = float32(-7.5), uint64(0x5555aaaa5555aaaa)
 	for n := 0; n <= neonMaxLen; n += 64 {
 		x0, r0 := neonInput(r, n), neonInput(r, n)
-		st0 := randomLanes(r)
+		st0 := randLanes(r)
 		off := n / 64 % 4 // element offset: unaligned vectors too
 		for _, thr := range neonThresholds(r) {
 			for _, scale := range neonScales {
@@ -234,11 +205,7 @@ func TestNEONForwardAdd(t *testing.T) {
 						var bits []uint64
 						checkBits := func(*testing.T, string) {}
 						if mask {
-							garbage := make([]uint64, n/64)
-							for i := range garbage {
-								garbage[i] = r.Uint64()
-							}
-							bits, checkBits = guarded(n/64, 0, canaryW, garbage)
+							bits, checkBits = guarded(n/64, 0, canaryW, randWords(r, n/64)) // every word must be overwritten
 						}
 						st := st0
 						neonKernels.fwdAdd(&st, y, x, res, bits, thr, scale, false)
@@ -352,7 +319,7 @@ func TestNEONAdd(t *testing.T) {
 func TestNEONDraws(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for n := 0; n <= neonMaxLen; n += 64 {
-		st0 := randomLanes(r)
+		st0 := randLanes(r)
 		want := make([]uint32, n)
 		wantSt := st0
 		genericKernels.draws(&wantSt, want)
@@ -377,19 +344,7 @@ func TestNEONBackward(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for n := 0; n <= neonMaxLen; n += 64 {
 		dy0 := neonInput(r, n)
-		words := make([]uint64, n/64)
-		for i := range words {
-			switch i % 4 {
-			case 0:
-				words[i] = r.Uint64()
-			case 1:
-				words[i] = 1<<63 | 1 // the end bits of both halves
-			case 2:
-				words[i] = ^uint64(0)
-			default:
-				words[i] = r.Uint64() & r.Uint64()
-			}
-		}
+		words := bwdWords(r, n/64)
 		words0 := slices.Clone(words)
 		for _, scale := range append(neonScales, 0.5, 0) {
 			want := make([]float32, n)
@@ -448,7 +403,7 @@ func TestNEONScale(t *testing.T) {
 func TestNEONSkip(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	for n := 0; n <= 600; n++ {
-		st0 := randomLanes(r)
+		st0 := randLanes(r)
 		want, got := st0, st0
 		genericKernels.skip(&want, n)
 		neonKernels.skip(&got, n)
@@ -458,11 +413,10 @@ func TestNEONSkip(t *testing.T) {
 	}
 }
 
-// TestNEONStreamEdges runs whole Forward/Draws calls on the neon path
-// against the generic one at block boundaries and odd offsets, where the
+// neonStreamEdges calls f with each dropout rate, stream offset and length
+// of the stream edge tests: block boundaries and odd offsets, where the
 // driver mixes element-by-element parts with kernel calls.
-func TestNEONStreamEdges(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
+func neonStreamEdges(t *testing.T, f func(d Dropout, p float64, off uint64, n int)) {
 	for _, p := range []float64{0, 0.1, 0.5, 1} {
 		d, err := New(p, Inverted)
 		if err != nil {
@@ -470,92 +424,93 @@ func TestNEONStreamEdges(t *testing.T) {
 		}
 		for _, off := range []uint64{0, 1, 63, 64, 8191 - 100, 8192 - 64, 1<<64 - 300} {
 			for _, n := range []int{0, 1, 64, 65, 200, 1000, 8192 + 129} {
-				key := Key{Seed: r.Uint64(), Offset: off}
-				x := neonInput(r, n)
-				var want, got []float32
-				var wantM, gotM Mask
-				var wantU, gotU []uint32
-				for _, k := range []*kernels{&genericKernels, &neonKernels} {
-					y, m, u := make([]float32, n), make(Mask, MaskLen(n)), make([]uint32, n)
-					withPath(k, func() {
-						d.Forward(y, x, m, key)
-						Draws(u, key)
-					})
-					if k == &genericKernels {
-						want, wantM, wantU = y, m, u
-					} else {
-						got, gotM, gotU = y, m, u
-					}
-				}
-				what := fmt.Sprintf("p=%v n=%d offset=%d", p, n, off)
-				if i := sameFloats(got, want); i >= 0 {
-					t.Fatalf("%s: y[%d] = %#08x, want %#08x", what, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
-				}
-				if !slices.Equal(gotM, wantM) {
-					t.Fatalf("%s: masks differ", what)
-				}
-				if !slices.Equal(gotU, wantU) {
-					t.Fatalf("%s: draws differ", what)
-				}
+				f(d, p, off, n)
 			}
 		}
 	}
 }
 
+// TestNEONStreamEdges runs whole Forward/Draws calls on the neon path
+// against the generic one at the stream edges (neonStreamEdges).
+func TestNEONStreamEdges(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	neonStreamEdges(t, func(d Dropout, p float64, off uint64, n int) {
+		key := Key{Seed: r.Uint64(), Offset: off}
+		x := neonInput(r, n)
+		var want, got []float32
+		var wantM, gotM Mask
+		var wantU, gotU []uint32
+		for _, k := range []*kernels{&genericKernels, &neonKernels} {
+			y, m, u := make([]float32, n), make(Mask, MaskLen(n)), make([]uint32, n)
+			withPath(k, func() {
+				d.Forward(y, x, m, key)
+				Draws(u, key)
+			})
+			if k == &genericKernels {
+				want, wantM, wantU = y, m, u
+			} else {
+				got, gotM, gotU = y, m, u
+			}
+		}
+		what := fmt.Sprintf("p=%v n=%d offset=%d", p, n, off)
+		if i := sameFloats(got, want); i >= 0 {
+			t.Fatalf("%s: y[%d] = %#08x, want %#08x", what, i, math.Float32bits(got[i]), math.Float32bits(want[i]))
+		}
+		if !slices.Equal(gotM, wantM) {
+			t.Fatalf("%s: masks differ", what)
+		}
+		if !slices.Equal(gotU, wantU) {
+			t.Fatalf("%s: draws differ", what)
+		}
+	})
+}
+
 // TestNEONFusedStreamEdges runs whole DropoutAdd, BiasDropoutAdd and
 // BiasDropoutAddBackward calls on the neon path against the generic one at
-// block boundaries and odd offsets: the fused kernels inside the driver,
+// the stream edges (neonStreamEdges): the fused kernels inside the driver,
 // the bias adds (runs that wrap around the bias) and the dbias column sums.
 func TestNEONFusedStreamEdges(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
-	for _, p := range []float64{0, 0.1, 0.5, 1} {
-		d, err := New(p, Inverted)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, off := range []uint64{0, 1, 63, 64, 8191 - 100, 8192 - 64, 1<<64 - 300} {
-			for _, n := range []int{0, 1, 64, 65, 200, 1000, 8192 + 129} {
-				for _, nb := range []int{1, 5, 100, 1031, n} {
-					if nb == 0 || n%nb != 0 {
-						continue
-					}
-					key := Key{Seed: r.Uint64(), Offset: off}
-					x, res, bias := neonInput(r, n), neonInput(r, n), neonInput(r, nb)
-					type out struct {
-						add, biasAdd, dx, dbias []float32
-						m, bm                   Mask
-					}
-					var o [2]out
-					for j, k := range []*kernels{&genericKernels, &neonKernels} {
-						o[j] = out{
-							add: make([]float32, n), biasAdd: make([]float32, n), dx: make([]float32, n), dbias: make([]float32, nb),
-							m: make(Mask, MaskLen(n)), bm: make(Mask, MaskLen(n)),
-						}
-						withPath(k, func() {
-							d.DropoutAdd(o[j].add, x, res, o[j].m, key)
-							d.BiasDropoutAdd(o[j].biasAdd, x, bias, res, o[j].bm, key)
-							d.BiasDropoutAddBackward(o[j].dx, o[j].dbias, res, o[j].bm)
-						})
-					}
-					what := fmt.Sprintf("p=%v n=%d nb=%d offset=%d", p, n, nb, off)
-					for _, c := range []struct {
-						name      string
-						got, want []float32
-					}{
-						{"DropoutAdd", o[1].add, o[0].add},
-						{"BiasDropoutAdd", o[1].biasAdd, o[0].biasAdd},
-						{"BiasDropoutAddBackward dx", o[1].dx, o[0].dx},
-						{"BiasDropoutAddBackward dbias", o[1].dbias, o[0].dbias},
-					} {
-						if i := sameFloats(c.got, c.want); i >= 0 {
-							t.Fatalf("%s: %s[%d] = %#08x, want %#08x", what, c.name, i, math.Float32bits(c.got[i]), math.Float32bits(c.want[i]))
-						}
-					}
-					if !slices.Equal(o[1].m, o[0].m) || !slices.Equal(o[1].bm, o[0].bm) {
-						t.Fatalf("%s: masks differ", what)
-					}
+	neonStreamEdges(t, func(d Dropout, p float64, off uint64, n int) {
+		for _, nb := range []int{1, 5, 100, 1031, n} {
+			if nb == 0 || n%nb != 0 {
+				continue
+			}
+			key := Key{Seed: r.Uint64(), Offset: off}
+			x, res, bias := neonInput(r, n), neonInput(r, n), neonInput(r, nb)
+			type out struct {
+				add, biasAdd, dx, dbias []float32
+				m, bm                   Mask
+			}
+			var o [2]out
+			for j, k := range []*kernels{&genericKernels, &neonKernels} {
+				o[j] = out{
+					add: make([]float32, n), biasAdd: make([]float32, n), dx: make([]float32, n), dbias: make([]float32, nb),
+					m: make(Mask, MaskLen(n)), bm: make(Mask, MaskLen(n)),
+				}
+				withPath(k, func() {
+					d.DropoutAdd(o[j].add, x, res, o[j].m, key)
+					d.BiasDropoutAdd(o[j].biasAdd, x, bias, res, o[j].bm, key)
+					d.BiasDropoutAddBackward(o[j].dx, o[j].dbias, res, o[j].bm)
+				})
+			}
+			what := fmt.Sprintf("p=%v n=%d nb=%d offset=%d", p, n, nb, off)
+			for _, c := range []struct {
+				name      string
+				got, want []float32
+			}{
+				{"DropoutAdd", o[1].add, o[0].add},
+				{"BiasDropoutAdd", o[1].biasAdd, o[0].biasAdd},
+				{"BiasDropoutAddBackward dx", o[1].dx, o[0].dx},
+				{"BiasDropoutAddBackward dbias", o[1].dbias, o[0].dbias},
+			} {
+				if i := sameFloats(c.got, c.want); i >= 0 {
+					t.Fatalf("%s: %s[%d] = %#08x, want %#08x", what, c.name, i, math.Float32bits(c.got[i]), math.Float32bits(c.want[i]))
 				}
 			}
+			if !slices.Equal(o[1].m, o[0].m) || !slices.Equal(o[1].bm, o[0].bm) {
+				t.Fatalf("%s: masks differ", what)
+			}
 		}
-	}
+	})
 }

@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "bits_arm64.h"
 
 // NEON kernels of the "neon" path. kernel_arm64.go gives each one's Go
 // equivalent.
@@ -194,15 +195,7 @@ fwdmask_loop:                                       /* one mask word per iterati
 	FWD_MASK_STEP(Y16, B1)                              /* elements 16-31 */ \
 	FWD_MASK_STEP(Y16, B2)                              /* elements 32-47 */ \
 	FWD_MASK_STEP(Y16, B3)                              /* elements 48-63 */ \
-	VAND    WT.B16, B0.B16, B0.B16                      /* byte j of B0 = keep_j << j%8 */ \
-	VAND    WT.B16, B1.B16, B1.B16                      /* byte j of B1 = keep_{16+j} << j%8 */ \
-	VAND    WT.B16, B2.B16, B2.B16                      /* byte j of B2 = keep_{32+j} << j%8 */ \
-	VAND    WT.B16, B3.B16, B3.B16                      /* byte j of B3 = keep_{48+j} << j%8 */ \
-	VADDP   B1.B16, B0.B16, B0.B16                      /* B0 = pair sums of B0, then of B1 */ \
-	VADDP   B3.B16, B2.B16, B2.B16                      /* B2 = pair sums of B2, then of B3 */ \
-	VADDP   B2.B16, B0.B16, B0.B16                      /* B0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63 */ \
-	VADDP   B0.B16, B0.B16, B0.B16                      /* byte k of B0 = the keep bits of elements 8k .. 8k+7 */ \
-	VST1.P  B0.D[0], 8(R4)                              /* bits[w] = the low 64 bits of B0 */ \
+	WORD_BITS(B0, B1, B2, B3, WT, R4)                   /* bits[w] = the 64 keep bits */ \
 	SUBS    $64, R3, R3                                 /* 64 elements done */ \
 	BNE     fwdmask_loop                                /* more to do */ \
 	STORE_STATE(R7)                                     /* *st = V0-V15 */ \

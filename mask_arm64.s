@@ -1,6 +1,7 @@
 //go:build !purego
 
 #include "textflag.h"
+#include "bits_arm64.h"
 
 // NEON mask conversions of the "neon" path. mask_arm64.go gives each one's Go
 // equivalent. Every loop does one 64-bit mask word (64 elements) per
@@ -34,21 +35,6 @@
 #define B3 V27  // 48-63
 #define WT V28  // byte weights 1, 2, 4, ..., 128, 1, 2, ..., 128
 #define IDX V29 // pack32NEON TBL indices 0, 4, ..., 60: byte 0 of each lane
-
-// WORD_BITS turns 64 keep bytes (0xff or 0) in b0-b3 into one mask word and
-// stores it to R1: each byte ANDed with its bit weight, then pairwise byte
-// sums (distinct bits, so sums are ORs) reduce 64 bytes to 8. 9
-// instructions; clobbers b0-b3.
-#define WORD_BITS(b0, b1, b2, b3) \
-	VAND    WT.B16, b0.B16, b0.B16                      /* byte j of b0 = keep_j << j%8 */ \
-	VAND    WT.B16, b1.B16, b1.B16                      /* byte j of b1 = keep_{16+j} << j%8 */ \
-	VAND    WT.B16, b2.B16, b2.B16                      /* byte j of b2 = keep_{32+j} << j%8 */ \
-	VAND    WT.B16, b3.B16, b3.B16                      /* byte j of b3 = keep_{48+j} << j%8 */ \
-	VADDP   b1.B16, b0.B16, b0.B16                      /* b0 = pair sums of b0, then of b1 */ \
-	VADDP   b3.B16, b2.B16, b2.B16                      /* b2 = pair sums of b2, then of b3 */ \
-	VADDP   b2.B16, b0.B16, b0.B16                      /* b0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63 */ \
-	VADDP   b0.B16, b0.B16, b0.B16                      /* byte k of b0 = the keep bits of elements 8k .. 8k+7 */ \
-	VST1.P  b0.D[0], 8(R1)                              /* words[q] = the low 64 bits of b0 */
 
 // func unpack8NEON(dst []uint8, words []uint64)
 //
@@ -104,7 +90,7 @@ pack8_loop:
 	VCMTST  D1.B16, D1.B16, D1.B16                      // elements 16-31
 	VCMTST  D2.B16, D2.B16, D2.B16                      // elements 32-47
 	VCMTST  D3.B16, D3.B16, D3.B16                      // elements 48-63
-	WORD_BITS(D0, D1, D2, D3)                           // words[q] = the 64 keep bits
+	WORD_BITS(D0, D1, D2, D3, WT, R1)                   // words[q] = the 64 keep bits
 	SUBS    $1, R3, R3                                  // a word done
 	BNE     pack8_loop                                  // more to do
 
@@ -188,7 +174,7 @@ pack32_loop:
 	PACK32_16(B1)                                       // elements 16-31
 	PACK32_16(B2)                                       // elements 32-47
 	PACK32_16(B3)                                       // elements 48-63
-	WORD_BITS(B0, B1, B2, B3)                           // words[q] = the 64 keep bits
+	WORD_BITS(B0, B1, B2, B3, WT, R1)                   // words[q] = the 64 keep bits
 	SUBS    $1, R3, R3                                  // a word done
 	BNE     pack32_loop                                 // more to do
 

@@ -48,10 +48,10 @@ func archKernels() []*kernels {
 	nt := ntMinAMD64()
 	var ks []*kernels
 	if hasAVX512 {
-		ks = append(ks, &kernels{name: "avx512", id: idAVX512, ntMin: nt, fused: true, vseed: true})
+		ks = append(ks, &kernels{name: "avx512", id: idAVX512, ntMin: nt, fused: true, vseed: true, masks: true})
 	}
 	if hasAVX2 {
-		ks = append(ks, &kernels{name: "avx2", id: idAVX2, ntMin: nt, fused: true, vseed: true})
+		ks = append(ks, &kernels{name: "avx2", id: idAVX2, ntMin: nt, fused: true, vseed: true, masks: true})
 	}
 	return ks
 }

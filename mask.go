@@ -94,13 +94,21 @@ func (m Mask) SetBytes(src []uint8) {
 func (m Mask) packBytes(src []uint8) {
 	body := len(src) &^ 63
 	active.Load().pack8(m[:body/64], src[:body])
-	if body < len(src) {
-		var w uint64
-		for i, v := range src[body:] {
-			w |= uint64(b2u(v != 0)) << uint(i)
-		}
-		m[body/64] = w
+	packTail(m, src)
+}
+
+// packTail packs the elements of src past its last whole word (fewer than
+// 64) into the next word of m, bit i set iff the element is nonzero.
+func packTail[T uint8 | float32](m Mask, src []T) {
+	body := len(src) &^ 63
+	if body == len(src) {
+		return
 	}
+	var w uint64
+	for i, v := range src[body:] {
+		w |= uint64(b2u(v != 0)) << uint(i)
+	}
+	m[body/64] = w
 }
 
 // SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
@@ -110,13 +118,7 @@ func (m Mask) SetFloat32s(src []float32) {
 	checkMask("Mask.SetFloat32s", m, len(src))
 	body := len(src) &^ 63
 	active.Load().pack32(m[:body/64], src[:body])
-	if body < len(src) {
-		var w uint64
-		for i, v := range src[body:] {
-			w |= uint64(b2u(v != 0)) << uint(i)
-		}
-		m[body/64] = w
-	}
+	packTail(m, src)
 }
 
 func b2u(b bool) uint8 {

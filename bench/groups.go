@@ -438,38 +438,46 @@ func loopPackFloat32s(m dropout.Mask, src []float32) {
 // (bitorder="little", the Mask's bit order). copy is a copy of n bytes.
 func maskRows(cfg config, w *pyWorker, pyErr error) []row {
 	ops := []op{opMaskUnpack, opMaskPack}
-	mk := func(name string, unpack func(b *bufs, e *extraBufs), pack func(b *bufs, e *extraBufs)) row {
+	// mk is a row; with path != "" its cells run on that path.
+	mk := func(name, path string, unpack func(b *bufs, e *extraBufs), pack func(b *bufs, e *extraBufs)) row {
 		return row{
 			name: name, ops: ops, release: releaseExtra,
 			prepare: func(n int) (*prepared, error) {
 				b, e := extraFor(n)
 				pr := &prepared{}
-				pr.cells[opMaskUnpack] = func(k int) (time.Duration, error) { return timed(k, func() { unpack(b, e) }) }
-				pr.cells[opMaskPack] = func(k int) (time.Duration, error) { return timed(k, func() { pack(b, e) }) }
+				cellOf := func(f func(b *bufs, e *extraBufs)) cell {
+					if path != "" {
+						return pathCell(path, func() { f(b, e) })
+					}
+					return func(k int) (time.Duration, error) { return timed(k, func() { f(b, e) }) }
+				}
+				pr.cells[opMaskUnpack] = cellOf(unpack)
+				pr.cells[opMaskPack] = cellOf(pack)
 				return pr, nil
 			},
 		}
 	}
 	var byteCopy []uint8
-	rows := []row{
-		mk("copy", func(b *bufs, e *extraBufs) {
-			if len(byteCopy) != len(e.bytes) {
-				byteCopy = make([]uint8, len(e.bytes))
-			}
-			copy(byteCopy, e.bytes)
-		}, func(b *bufs, e *extraBufs) {
-			if len(byteCopy) != len(e.bytes) {
-				byteCopy = make([]uint8, len(e.bytes))
-			}
-			copy(byteCopy, e.bytes)
-		}),
-		mk("mask/bytes", func(b *bufs, e *extraBufs) { b.mask.Bytes(e.bytes) }, func(b *bufs, e *extraBufs) { e.mask2.SetBytes(e.bytes) }),
-		mk("loop/bytes", func(b *bufs, e *extraBufs) { loopUnpackBytes(e.bytes, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBytes(e.mask2, e.bytes) }),
-		mk("mask/bools", func(b *bufs, e *extraBufs) { b.mask.Bools(b.boolMask) }, func(b *bufs, e *extraBufs) { e.mask2.SetBools(b.boolMask) }),
-		mk("loop/bools", func(b *bufs, e *extraBufs) { loopUnpackBools(b.boolMask, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBools(e.mask2, b.boolMask) }),
-		mk("mask/float32s", func(b *bufs, e *extraBufs) { b.mask.Float32s(e.f32) }, func(b *bufs, e *extraBufs) { e.mask2.SetFloat32s(e.f32) }),
-		mk("loop/float32s", func(b *bufs, e *extraBufs) { loopUnpackFloat32s(e.f32, b.mask) }, func(b *bufs, e *extraBufs) { loopPackFloat32s(e.mask2, e.f32) }),
+	copyBytes := func(b *bufs, e *extraBufs) {
+		if len(byteCopy) != len(e.bytes) {
+			byteCopy = make([]uint8, len(e.bytes))
+		}
+		copy(byteCopy, e.bytes)
 	}
+	rows := []row{mk("copy", "", copyBytes, copyBytes)}
+	// kind adds mask/<kind>/<path> for every path, then loop/<kind>.
+	kind := func(k string, unpack, pack, loopUnpack, loopPack func(b *bufs, e *extraBufs)) {
+		for _, path := range dropout.Kernels() {
+			rows = append(rows, mk("mask/"+k+"/"+path, path, unpack, pack))
+		}
+		rows = append(rows, mk("loop/"+k, "", loopUnpack, loopPack))
+	}
+	kind("bytes", func(b *bufs, e *extraBufs) { b.mask.Bytes(e.bytes) }, func(b *bufs, e *extraBufs) { e.mask2.SetBytes(e.bytes) },
+		func(b *bufs, e *extraBufs) { loopUnpackBytes(e.bytes, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBytes(e.mask2, e.bytes) })
+	kind("bools", func(b *bufs, e *extraBufs) { b.mask.Bools(b.boolMask) }, func(b *bufs, e *extraBufs) { e.mask2.SetBools(b.boolMask) },
+		func(b *bufs, e *extraBufs) { loopUnpackBools(b.boolMask, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBools(e.mask2, b.boolMask) })
+	kind("float32s", func(b *bufs, e *extraBufs) { b.mask.Float32s(e.f32) }, func(b *bufs, e *extraBufs) { e.mask2.SetFloat32s(e.f32) },
+		func(b *bufs, e *extraBufs) { loopUnpackFloat32s(e.f32, b.mask) }, func(b *bufs, e *extraBufs) { loopPackFloat32s(e.mask2, e.f32) })
 	rows[0].release = func() { byteCopy = nil; releaseExtra() }
 	if w != nil || pyErr != nil {
 		for _, v := range []string{"bytes", "bools", "float32s"} {
@@ -482,21 +490,27 @@ func maskRows(cfg config, w *pyWorker, pyErr error) []row {
 func maskNotes(res *result) []string {
 	var notes []string
 	for _, o := range res.ops {
+		notes = append(notes, fmt.Sprintf("%s: time / time of the plain Go loop (loop/<kind>):", o))
 		for si, n := range res.sizes {
 			var parts []string
 			for _, v := range []string{"bytes", "bools", "float32s"} {
-				m, l := res.get(o, "mask/"+v, si), res.get(o, "loop/"+v, si)
-				if math.IsNaN(m) || math.IsNaN(l) {
+				l := res.get(o, "loop/"+v, si)
+				if math.IsNaN(l) {
 					continue
 				}
-				s := fmt.Sprintf("%s %.2fx", v, m/l)
-				if np := res.get(o, "numpy/"+v, si); !math.IsNaN(np) {
-					s += fmt.Sprintf(" (numpy %.2fx)", np/l)
+				var ps []string
+				for _, path := range dropout.Kernels() {
+					if m := res.get(o, "mask/"+v+"/"+path, si); !math.IsNaN(m) {
+						ps = append(ps, fmt.Sprintf("%s %.2fx", path, m/l))
+					}
 				}
-				parts = append(parts, s)
+				if np := res.get(o, "numpy/"+v, si); !math.IsNaN(np) {
+					ps = append(ps, fmt.Sprintf("numpy %.2fx", np/l))
+				}
+				parts = append(parts, v+" "+strings.Join(ps, ", "))
 			}
 			if len(parts) > 0 {
-				notes = append(notes, fmt.Sprintf("%s, n = %d, time / time of the plain Go loop: %s", o, n, strings.Join(parts, ", ")))
+				notes = append(notes, fmt.Sprintf("  n = %d: %s", n, strings.Join(parts, "; ")))
 			}
 		}
 	}

@@ -44,7 +44,10 @@ func (m Mask) Bools(dst []bool) {
 	}
 }
 
-// Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask).
+// Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask). In
+// NumPy, with m as a little-endian uint64 array:
+//
+//	dst = np.unpackbits(m.view(np.uint8), count=n, bitorder="little")
 func (m Mask) Bytes(dst []uint8) {
 	checkMask("Mask.Bytes", m, len(dst))
 	m.unpackBytes(dst)
@@ -61,7 +64,8 @@ func (m Mask) unpackBytes(dst []uint8) {
 }
 
 // Float32s expands the first len(dst) bits to 0 and 1: the book's
-// self.mask as a float array (+0 for dropped, 1 for kept).
+// self.mask as a float array (+0 for dropped, 1 for kept), NumPy's
+// mask.astype(np.float32).
 func (m Mask) Float32s(dst []float32) {
 	checkMask("Mask.Float32s", m, len(dst))
 	body := len(dst) &^ 63
@@ -83,7 +87,8 @@ func (m Mask) SetBools(src []bool) {
 
 // SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
 // oneDNN's u8 mask), and the bits past len(src) in the last word are
-// cleared.
+// cleared. In NumPy: np.packbits(src != 0, bitorder="little"), zero-padded
+// to whole little-endian uint64 words.
 func (m Mask) SetBytes(src []uint8) {
 	checkMask("Mask.SetBytes", m, len(src))
 	m.packBytes(src)

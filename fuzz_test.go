@@ -111,3 +111,51 @@ func FuzzBackward(f *testing.F) {
 		})
 	})
 }
+
+// FuzzMask: the mask conversions of every path against the definition, on
+// bytes and floats the fuzzer chooses, at a start offset within the slice it
+// chooses too (unaligned starts).
+func FuzzMask(f *testing.F) {
+	f.Add(uint8(0), make([]byte, 4*130))
+	f.Add(uint8(3), []byte{0, 0, 0, 0x80, 1, 0, 0, 0, 0, 0, 0xc0, 0x7f})
+	f.Fuzz(func(t *testing.T, skip uint8, data []byte) {
+		s := min(int(skip%4), len(data))
+		bytes := data[s:]
+		floats := fuzzFloats(data[s:])
+		m8, m32 := make(Mask, MaskLen(len(bytes))), make(Mask, MaskLen(len(floats)))
+		b8, f32 := make([]uint8, len(bytes)), make([]float32, len(floats))
+		forEachPath(t, func(_ testing.TB, k *kernels) {
+			m8.SetBytes(bytes)
+			m32.SetFloat32s(floats)
+			for i, v := range bytes {
+				if m8.Kept(i) != (v != 0) {
+					t.Fatalf("%s SetBytes: bit %d = %v for byte %#x", k.name, i, m8.Kept(i), v)
+				}
+			}
+			for i, v := range floats {
+				if m32.Kept(i) != (v != 0) {
+					t.Fatalf("%s SetFloat32s: bit %d = %v for %#08x", k.name, i, m32.Kept(i), math.Float32bits(v))
+				}
+			}
+			// Unpack the fuzzer's bytes read as mask words.
+			words := make(Mask, MaskLen(len(bytes)))
+			for i := range words {
+				var w [8]byte
+				copy(w[:], bytes[8*i:])
+				words[i] = binary.LittleEndian.Uint64(w[:])
+			}
+			words.Bytes(b8)
+			for i, v := range b8 {
+				if want := uint8(words[i/64] >> uint(i%64) & 1); v != want {
+					t.Fatalf("%s Bytes: element %d = %d, want %d", k.name, i, v, want)
+				}
+			}
+			words.Float32s(f32)
+			for i, v := range f32 {
+				if want := uint32(words[i/64]>>uint(i%64)&1) * 0x3f800000; math.Float32bits(v) != want {
+					t.Fatalf("%s Float32s: element %d = %#08x, want %#08x", k.name, i, math.Float32bits(v), want)
+				}
+			}
+		})
+	})
+}

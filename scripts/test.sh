@@ -79,7 +79,7 @@ DROPOUT_EXPECT_KERNEL=generic GOARCH=s390x go test -count=1 -short -exec qemu-s3
 
 # --- fuzz targets, briefly ---------------------------------------------------
 step "fuzzing (${FUZZTIME:=10s} per target)"
-for target in FuzzForward FuzzSplit FuzzBackward; do
+for target in FuzzForward FuzzSplit FuzzBackward FuzzMask; do
 	go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" . | tail -1
 done
 

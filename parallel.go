@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Multi-core calls. Because element i draws from stream position Offset+i
@@ -14,22 +15,27 @@ import (
 
 // Calls shorter than the active path's parMin are never split: below it,
 // handing chunks to other goroutines costs more than it saves. Measured on
-// the 2-vCPU x86-64 VM of bench/README.md (Forward with a mask, one worker
-// against two):
+// the 2-vCPU x86-64 VM of bench/README.md (Forward with a mask, medians of
+// 5 go test -bench runs, one worker -> two):
 //
-//	n         generic          avx512
-//	131072    225 → 165 µs     20 → 34 µs
-//	262144    454 → 283 µs     52 → 87 µs
-//	524288    954 → 530 µs     133 → 143 µs
-//	1048576   1882 → 1012 µs   295 → 181 µs
+//	n         generic           avx2             avx512
+//	16384     27.8 -> 23.6 µs
+//	32768     65.0 -> 34.9 µs
+//	65536     113 -> 62 µs      15.3 -> 11.6 µs  9.6 -> 13.3 µs
+//	131072                      31.5 -> 20.4 µs  19.1 -> 20.3 µs
+//	262144    459 -> 245 µs     63.1 -> 37.4 µs  49.3 -> 35.3 µs
+//	1048576                     285 -> 140 µs    241 -> 123 µs
 //
-// Scalar work scales; vector work does not until the data leaves the caches.
-// Two goroutines doing independent AVX-512 work in L1 there take twice as
-// long as one: the two vCPUs share one core's vector units. So the
-// assembly paths split from 1M elements, the generic one from 32768.
+// So the generic path splits from 32768 elements and the assembly paths
+// from 262144 (AVX-512 gains less than AVX2 in cache there: 1.40x against
+// 1.69x at 262144; the two vCPUs seem to share part of the vector
+// hardware). These figures assume idle workers poll for a while (nextTask):
+// before that, waking a parked worker cost tens of microseconds a call on
+// that VM, and AVX-512 at 262144 took 87 µs on two workers against 52 on
+// one.
 const (
 	parMinGeneric = 1 << 15
-	parMinAsm     = 1 << 20
+	parMinAsm     = 1 << 18
 )
 
 func parMin(k *kernels) int {
@@ -40,7 +46,7 @@ func parMin(k *kernels) int {
 }
 
 // Parallel returns a copy of d whose large calls (from 32768 elements on the
-// generic path, 1M on the assembly paths) are cut into chunks run on up to
+// generic path, 262144 on the assembly paths) are cut into chunks run on up to
 // workers goroutines: 0 means GOMAXPROCS at the time of the call, 1 means no
 // splitting. The results are bit-identical to d's for every worker count.
 // The chunks go to a set of worker goroutines started on first use and
@@ -113,6 +119,30 @@ var (
 	doneChans = make(chan chan struct{}, maxWorkers)
 )
 
+// nextTask returns the next chunk, polling the queue (yielding to any other
+// goroutine between polls) for spinFor before it blocks. A worker that
+// blocks parks its thread, and on the VM of the measurements above waking
+// it for the next call's chunk took tens of microseconds, which made a
+// split call of 262144 elements on the generic path 1.5x faster than one
+// worker instead of 1.9x. Like OpenMP's wait policy, this trades a little
+// CPU after each parallel call for latency on back-to-back calls (a
+// training step makes many).
+func nextTask() task {
+	deadline := time.Now().Add(spinFor)
+	for time.Now().Before(deadline) {
+		select {
+		case t := <-workQueue:
+			return t
+		default:
+			runtime.Gosched()
+		}
+	}
+	return <-workQueue
+}
+
+// spinFor is how long an idle worker polls before it blocks.
+const spinFor = 50 * time.Microsecond
+
 // ensureWorkers starts workers until at least k are running.
 func ensureWorkers(k int) {
 	if int(workerCount.Load()) >= k {
@@ -122,7 +152,8 @@ func ensureWorkers(k int) {
 	defer workerMu.Unlock()
 	for int(workerCount.Load()) < k {
 		go func() {
-			for t := range workQueue {
+			for {
+				t := nextTask()
 				t.run()
 				t.done <- struct{}{}
 			}

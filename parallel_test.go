@@ -84,28 +84,34 @@ func TestParallelAPI(t *testing.T) {
 	}
 }
 
-// BenchmarkParallel: Forward with a mask on the best path, one worker
-// against all GOMAXPROCS, for the speed-up.
+// BenchmarkParallel: Forward with a mask and Backward on every path, one
+// worker against two, for the speed-up.
 func BenchmarkParallel(b *testing.B) {
 	d, _ := New(0.5, Inverted)
 	for _, n := range []int{262144, 16777216} {
 		bf := bufs(n)
-		for _, w := range []int{1, 2} {
-			pd := d.Parallel(w)
-			b.Run(fmt.Sprintf("Forward/workers=%d/n=%d", w, n), func(b *testing.B) {
-				b.SetBytes(int64(8 * n))
-				b.ReportAllocs()
-				for b.Loop() {
-					pd.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1})
-				}
-			})
-			b.Run(fmt.Sprintf("Backward/workers=%d/n=%d", w, n), func(b *testing.B) {
-				b.SetBytes(int64(8 * n))
-				b.ReportAllocs()
-				for b.Loop() {
-					pd.Backward(bf.y, bf.x, bf.mask)
-				}
-			})
+		for _, k := range available {
+			for _, w := range []int{1, 2} {
+				pd := d.Parallel(w)
+				b.Run(fmt.Sprintf("Forward/%s/workers=%d/n=%d", k.name, w, n), func(b *testing.B) {
+					withPath(k, func() {
+						b.SetBytes(int64(8 * n))
+						b.ReportAllocs()
+						for b.Loop() {
+							pd.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1})
+						}
+					})
+				})
+				b.Run(fmt.Sprintf("Backward/%s/workers=%d/n=%d", k.name, w, n), func(b *testing.B) {
+					withPath(k, func() {
+						b.SetBytes(int64(8 * n))
+						b.ReportAllocs()
+						for b.Loop() {
+							pd.Backward(bf.y, bf.x, bf.mask)
+						}
+					})
+				})
+			}
 		}
 	}
 }

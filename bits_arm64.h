@@ -15,3 +15,16 @@
 	VADDP   b2.B16, b0.B16, b0.B16                      /* b0 = sums of 4 bytes: elements 0-3, 4-7, ..., 60-63 */ \
 	VADDP   b0.B16, b0.B16, b0.B16                      /* byte k of b0 = the keep bits of elements 8k .. 8k+7 */ \
 	VST1.P  b0.D[0], 8(ptr)                             /* *ptr = the low 64 bits of b0 */
+
+// BIT_LANES sets m0-m7 to the per-lane bit of a 32-bit half word: lane j
+// of mk holds 1 << (4k+j), so CMTST of the half word (in every lane)
+// against mk tests bits 4k .. 4k+3. 9 instructions.
+#define BIT_LANES(m0, m1, m2, m3, m4, m5, m6, m7) \
+	VMOVQ   $0x0000000200000001, $0x0000000800000004, m0 /* m0 = 1, 2, 4, 8 */ \
+	VSHL    $4, m0.S4, m1.S4                            /* m1 = m0 << 4 */ \
+	VSHL    $8, m0.S4, m2.S4                            /* m2 = m0 << 8 */ \
+	VSHL    $12, m0.S4, m3.S4                           /* m3 = m0 << 12 */ \
+	VSHL    $16, m0.S4, m4.S4                           /* m4 = m0 << 16 */ \
+	VSHL    $20, m0.S4, m5.S4                           /* m5 = m0 << 20 */ \
+	VSHL    $24, m0.S4, m6.S4                           /* m6 = m0 << 24 */ \
+	VSHL    $28, m0.S4, m7.S4                           /* m7 = m0 << 28 */

@@ -397,14 +397,7 @@ TEXT ·bwdNEON(SB), NOSPLIT, $0-76
 	CBZ     R3, bwd_done                                // nothing to do
 	MOVWU   sb+72(FP), R6                               // R6 = sb
 	VDUP    R6, BSB.S4                                  // BSB = sb in every lane
-	VMOVQ   $0x0000000200000001, $0x0000000800000004, M0 // M0 = 1, 2, 4, 8
-	VSHL    $4, M0.S4, M1.S4                            // M1 = M0 << 4
-	VSHL    $8, M0.S4, M2.S4                            // M2 = M0 << 8
-	VSHL    $12, M0.S4, M3.S4                           // M3 = M0 << 12
-	VSHL    $16, M0.S4, M4.S4                           // M4 = M0 << 16
-	VSHL    $20, M0.S4, M5.S4                           // M5 = M0 << 20
-	VSHL    $24, M0.S4, M6.S4                           // M6 = M0 << 24
-	VSHL    $28, M0.S4, M7.S4                           // M7 = M0 << 28
+	BIT_LANES(M0, M1, M2, M3, M4, M5, M6, M7)           // lane j of Mk = 1 << (4k+j)
 
 bwd_loop:
 	VLD1R.P 4(R4), [BLO.S4]                             // BLO = bits 0-31 of the word (little endian)

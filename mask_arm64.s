@@ -122,14 +122,7 @@ TEXT ·unpack32NEON(SB), NOSPLIT, $0-48
 	CBZ     R3, unpack32_done                           // nothing to do
 	MOVW    $0x3f800000, R4                             // R4 = bits of 1.0
 	VDUP    R4, ONE.S4                                  // ONE = 1.0 in every lane
-	VMOVQ   $0x0000000200000001, $0x0000000800000004, M0 // M0 = 1, 2, 4, 8
-	VSHL    $4, M0.S4, M1.S4                            // M1 = M0 << 4
-	VSHL    $8, M0.S4, M2.S4                            // M2 = M0 << 8
-	VSHL    $12, M0.S4, M3.S4                           // M3 = M0 << 12
-	VSHL    $16, M0.S4, M4.S4                           // M4 = M0 << 16
-	VSHL    $20, M0.S4, M5.S4                           // M5 = M0 << 20
-	VSHL    $24, M0.S4, M6.S4                           // M6 = M0 << 24
-	VSHL    $28, M0.S4, M7.S4                           // M7 = M0 << 28
+	BIT_LANES(M0, M1, M2, M3, M4, M5, M6, M7)           // lane j of Mk = 1 << (4k+j)
 
 unpack32_loop:
 	VLD1R.P 4(R2), [LO.S4]                              // LO = bits 0-31 of words[q] (little endian)

@@ -126,7 +126,9 @@ func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, thr uint32, sc
 // fuses a*b+c into one multiply-add on arm64, ppc64, s390x and riscv64
 // unless the product is converted explicitly, hence the float32(...) round
 // each product). Same bounds argument as fwdLane, with len(res) ==
-// len(x) too.
+// len(x) too. It repeats fwdLane's loop rather than sharing it: one lane
+// loop with a nil check for res made the generic Forward about 10% slower
+// (1.87 against 1.70 ns/element at 4096).
 func fwdAddLane(st *lanes, l int, y, x, res []float32, w *[chunkSteps / 4]uint64, thr8m1 uint64, sb uint32) {
 	groups := len(x) / 64
 	if len(y) != len(x) || len(res) != len(x) || len(x)%64 != 0 || groups > len(w) || uint(l) >= Lanes {

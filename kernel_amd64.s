@@ -297,72 +297,81 @@ bwd512nt:
 bwd512ret:
 	RET // done
 
+// SCALE_LOOPS is the rest of scaleAVX512 and scaleAVX2 once CX holds the
+// number of vectors (not 0), SCALE holds a and CMPB has compared nt with 0:
+// four vectors an iteration, then one at a time, with normal or
+// non-temporal stores (then one SFENCE). v0-v3 are the vector registers,
+// w1-w3 the byte offsets of vectors 1-3, w4 that of the next four. The
+// labels are the kernel's own (labels are function scoped).
+#define SCALE_LOOPS(v0, v1, v2, v3, w1, w2, w3, w4) \
+	JNE      scalent           \ // non-temporal stores: their loops
+scalefour:                     \ // four vectors, normal stores
+	CMPQ     CX, $4            \ // four vectors left?
+	JB       scaleone          \ // no: one at a time
+	VMULPS   0(SI), SCALE, v0  \ // x[0 : 1 vector] * a
+	VMULPS   w1(SI), SCALE, v1 \ // vector 1
+	VMULPS   w2(SI), SCALE, v2 \ // vector 2
+	VMULPS   w3(SI), SCALE, v3 \ // vector 3
+	VMOVUPS  v0, 0(R8)         \ // store y, vector 0
+	VMOVUPS  v1, w1(R8)        \ // vector 1
+	VMOVUPS  v2, w2(R8)        \ // vector 2
+	VMOVUPS  v3, w3(R8)        \ // vector 3
+	ADDQ     $w4, SI           \ // x += four vectors
+	ADDQ     $w4, R8           \ // y += four vectors
+	SUBQ     $4, CX            \ // four vectors done
+	JMP      scalefour         \ // loop
+scaleone:                      \ // one vector at a time
+	TESTQ    CX, CX            \ // vectors left?
+	JZ       scaledone         \ // no
+	VMULPS   0(SI), SCALE, v0  \ // x[0 : 1 vector] * a
+	VMOVUPS  v0, 0(R8)         \ // store y
+	ADDQ     $w1, SI           \ // x += one vector
+	ADDQ     $w1, R8           \ // y += one vector
+	DECQ     CX                \ // one vector done
+	JMP      scaleone          \ // loop
+scalent:                       \ // four vectors, non-temporal stores
+	CMPQ     CX, $4            \ // four vectors left?
+	JB       scalentone        \ // no: one at a time
+	PREFETCH4                  \ // x ahead (AVX2: half of it twice, harmless)
+	VMULPS   0(SI), SCALE, v0  \ // x[0 : 1 vector] * a
+	VMULPS   w1(SI), SCALE, v1 \ // vector 1
+	VMULPS   w2(SI), SCALE, v2 \ // vector 2
+	VMULPS   w3(SI), SCALE, v3 \ // vector 3
+	VMOVNTPS v0, 0(R8)         \ // store y, vector 0, non-temporal
+	VMOVNTPS v1, w1(R8)        \ // vector 1
+	VMOVNTPS v2, w2(R8)        \ // vector 2
+	VMOVNTPS v3, w3(R8)        \ // vector 3
+	ADDQ     $w4, SI           \ // x += four vectors
+	ADDQ     $w4, R8           \ // y += four vectors
+	SUBQ     $4, CX            \ // four vectors done
+	JMP      scalent           \ // loop
+scalentone:                    \ // one vector at a time, non-temporal
+	TESTQ    CX, CX            \ // vectors left?
+	JZ       scalentdone       \ // no
+	VMULPS   0(SI), SCALE, v0  \ // x[0 : 1 vector] * a
+	VMOVNTPS v0, 0(R8)         \ // store y, non-temporal
+	ADDQ     $w1, SI           \ // x += one vector
+	ADDQ     $w1, R8           \ // y += one vector
+	DECQ     CX                \ // one vector done
+	JMP      scalentone        \ // loop
+scalentdone:                   \ // after the non-temporal stores
+	SFENCE                     \ // order them
+scaledone:                     \ // done
+	VZEROUPPER                 \ // clean upper registers
+scaleret:                      \ // also the JZ target for no vectors
+	RET                          // done
+
 // func scaleAVX512(y, x *float32, n int, a float32, nt bool)
 TEXT ·scaleAVX512(SB), NOSPLIT, $0-29
 	MOVQ         y+0(FP), R8   // R8 = y
 	MOVQ         x+8(FP), SI   // SI = x
 	MOVQ         n+16(FP), CX  // CX = n, a multiple of 16
 	SHRQ         $4, CX        // CX = vectors of 16
-	JZ           scale512ret   // none: return
+	JZ           scaleret      // none: return
 	VBROADCASTSS a+24(FP), SCALE // SCALE = a in every lane
 	CMPB         nt+28(FP), $0 // non-temporal stores?
-	JNE          scale512nt    // yes
 
-scale512four:
-	CMPQ   CX, $4               // four vectors left?
-	JB     scale512one          // no: one at a time
-	VMULPS 0(SI), SCALE, U0     // x[0:16] * a
-	VMULPS 64(SI), SCALE, U1    // x[16:32] * a
-	VMULPS 128(SI), SCALE, U2   // x[32:48] * a
-	VMULPS 192(SI), SCALE, U3   // x[48:64] * a
-	STORE4_512(VMOVUPS)       // store y[0:64]
-	ADDQ   $256, SI             // x += 64
-	ADDQ   $256, R8             // y += 64
-	SUBQ   $4, CX               // four vectors done
-	JMP    scale512four         // loop
-
-scale512one:
-	TESTQ   CX, CX           // vectors left?
-	JZ      scale512done     // no
-	VMULPS  0(SI), SCALE, U0 // x[0:16] * a
-	VMOVUPS U0, 0(R8)        // store y[0:16]
-	ADDQ    $64, SI          // x += 16
-	ADDQ    $64, R8          // y += 16
-	DECQ    CX               // one vector done
-	JMP     scale512one      // loop
-
-scale512nt:
-	CMPQ     CX, $4             // four vectors left?
-	JB       scale512ntone      // no: one at a time
-	PREFETCH4                   // x ahead
-	VMULPS   0(SI), SCALE, U0   // x[0:16] * a
-	VMULPS   64(SI), SCALE, U1  // x[16:32] * a
-	VMULPS   128(SI), SCALE, U2 // x[32:48] * a
-	VMULPS   192(SI), SCALE, U3 // x[48:64] * a
-	STORE4_512(VMOVNTPS)      // store y[0:64], non-temporal
-	ADDQ     $256, SI           // x += 64
-	ADDQ     $256, R8           // y += 64
-	SUBQ     $4, CX             // four vectors done
-	JMP      scale512nt         // loop
-
-scale512ntone:
-	TESTQ    CX, CX           // vectors left?
-	JZ       scale512ntdone   // no
-	VMULPS   0(SI), SCALE, U0 // x[0:16] * a
-	VMOVNTPS U0, 0(R8)        // store y[0:16], non-temporal
-	ADDQ     $64, SI          // x += 16
-	ADDQ     $64, R8          // y += 16
-	DECQ     CX               // one vector done
-	JMP      scale512ntone    // loop
-
-scale512ntdone:
-	SFENCE // order the non-temporal stores
-
-scale512done:
-	VZEROUPPER // clean upper registers
-
-scale512ret:
-	RET // done
+	SCALE_LOOPS(U0, U1, U2, U3, 64, 128, 192, 256) // y = x * a
 
 // ---------------------------------------------------------------------------
 // AVX-512 fused dropout-add: y = res + float32(x * factor). R10 = res.
@@ -947,72 +956,11 @@ TEXT ·scaleAVX2(SB), NOSPLIT, $0-29
 	MOVQ         x+8(FP), SI   // SI = x
 	MOVQ         n+16(FP), CX  // CX = n, a multiple of 8
 	SHRQ         $3, CX        // CX = vectors of 8
-	JZ           scale2ret     // none: return
+	JZ           scaleret      // none: return
 	VBROADCASTSS a+24(FP), SCALE // SCALE = a in every lane
 	CMPB         nt+28(FP), $0 // non-temporal stores?
-	JNE          scale2nt      // yes
 
-scale2four:
-	CMPQ    CX, $4             // four vectors left?
-	JB      scale2one          // no: one at a time
-	VMULPS  0(SI), SCALE, F0   // x[0:8] * a
-	VMULPS  32(SI), SCALE, F1  // x[8:16] * a
-	VMULPS  64(SI), SCALE, F2  // x[16:24] * a
-	VMULPS  96(SI), SCALE, F3  // x[24:32] * a
-	VMOVUPS F0, 0(R8)          // store y[0:8]
-	VMOVUPS F1, 32(R8)         // store y[8:16]
-	VMOVUPS F2, 64(R8)         // store y[16:24]
-	VMOVUPS F3, 96(R8)         // store y[24:32]
-	ADDQ    $128, SI           // x += 32
-	ADDQ    $128, R8           // y += 32
-	SUBQ    $4, CX             // four vectors done
-	JMP     scale2four         // loop
-
-scale2one:
-	TESTQ   CX, CX           // vectors left?
-	JZ      scale2done       // no
-	VMULPS  0(SI), SCALE, F0 // x[0:8] * a
-	VMOVUPS F0, 0(R8)        // store y[0:8]
-	ADDQ    $32, SI          // x += 8
-	ADDQ    $32, R8          // y += 8
-	DECQ    CX               // one vector done
-	JMP     scale2one        // loop
-
-scale2nt:
-	CMPQ     CX, $4            // four vectors left?
-	JB       scale2ntone       // no: one at a time
-	PREFETCH4                  // x ahead (half of it twice: harmless)
-	VMULPS   0(SI), SCALE, F0  // x[0:8] * a
-	VMULPS   32(SI), SCALE, F1 // x[8:16] * a
-	VMULPS   64(SI), SCALE, F2 // x[16:24] * a
-	VMULPS   96(SI), SCALE, F3 // x[24:32] * a
-	VMOVNTPS F0, 0(R8)         // store y[0:8], non-temporal
-	VMOVNTPS F1, 32(R8)        // store y[8:16]
-	VMOVNTPS F2, 64(R8)        // store y[16:24]
-	VMOVNTPS F3, 96(R8)        // store y[24:32]
-	ADDQ     $128, SI          // x += 32
-	ADDQ     $128, R8          // y += 32
-	SUBQ     $4, CX            // four vectors done
-	JMP      scale2nt          // loop
-
-scale2ntone:
-	TESTQ    CX, CX           // vectors left?
-	JZ       scale2ntdone     // no
-	VMULPS   0(SI), SCALE, F0 // x[0:8] * a
-	VMOVNTPS F0, 0(R8)        // store y[0:8], non-temporal
-	ADDQ     $32, SI          // x += 8
-	ADDQ     $32, R8          // y += 8
-	DECQ     CX               // one vector done
-	JMP      scale2ntone      // loop
-
-scale2ntdone:
-	SFENCE // order the non-temporal stores
-
-scale2done:
-	VZEROUPPER // clean upper registers
-
-scale2ret:
-	RET // done
+	SCALE_LOOPS(F0, F1, F2, F3, 32, 64, 96, 128) // y = x * a
 
 // func fenceAMD64()
 TEXT ·fenceAMD64(SB), NOSPLIT, $0-0

@@ -53,13 +53,16 @@ func (m Mask) Bytes(dst []uint8) {
 	m.unpackBytes(dst)
 }
 
-// unpackBytes writes bit i as byte 0 or 1: whole words on the active path,
-// the last partial word here.
+// unpackBytes writes bit i as byte 0 or 1 with the active path's word
+// kernel; a last partial word goes through a 64-byte buffer.
 func (m Mask) unpackBytes(dst []uint8) {
+	k := active.Load()
 	body := len(dst) &^ 63
-	active.Load().unpack8(dst[:body], m[:body/64])
-	for i := body; i < len(dst); i++ {
-		dst[i] = uint8(m[i>>6] >> uint(i&63) & 1)
+	k.unpack8(dst[:body], m[:body/64])
+	if body < len(dst) {
+		var buf [64]uint8
+		k.unpack8(buf[:], m[body/64:body/64+1])
+		copy(dst[body:], buf[:])
 	}
 }
 
@@ -68,10 +71,13 @@ func (m Mask) unpackBytes(dst []uint8) {
 // mask.astype(np.float32).
 func (m Mask) Float32s(dst []float32) {
 	checkMask("Mask.Float32s", m, len(dst))
+	k := active.Load()
 	body := len(dst) &^ 63
-	active.Load().unpack32(dst[:body], m[:body/64])
-	for i := body; i < len(dst); i++ {
-		dst[i] = math.Float32frombits(-uint32(m[i>>6]>>uint(i&63)&1) & 0x3f800000)
+	k.unpack32(dst[:body], m[:body/64])
+	if body < len(dst) { // a last partial word, through a buffer
+		var buf [64]float32
+		k.unpack32(buf[:], m[body/64:body/64+1])
+		copy(dst[body:], buf[:])
 	}
 }
 
@@ -94,26 +100,18 @@ func (m Mask) SetBytes(src []uint8) {
 	m.packBytes(src)
 }
 
-// packBytes sets bit i iff src[i] != 0: whole words on the active path, the
-// last partial word here.
+// packBytes sets bit i iff src[i] != 0 with the active path's word kernel;
+// a last partial word goes through a zeroed 64-byte buffer, whose zeros
+// clear the bits past len(src).
 func (m Mask) packBytes(src []uint8) {
+	k := active.Load()
 	body := len(src) &^ 63
-	active.Load().pack8(m[:body/64], src[:body])
-	packTail(m, src)
-}
-
-// packTail packs the elements of src past its last whole word (fewer than
-// 64) into the next word of m, bit i set iff the element is nonzero.
-func packTail[T uint8 | float32](m Mask, src []T) {
-	body := len(src) &^ 63
-	if body == len(src) {
-		return
+	k.pack8(m[:body/64], src[:body])
+	if body < len(src) {
+		var buf [64]uint8
+		copy(buf[:], src[body:])
+		k.pack8(m[body/64:body/64+1], buf[:])
 	}
-	var w uint64
-	for i, v := range src[body:] {
-		w |= uint64(b2u(v != 0)) << uint(i)
-	}
-	m[body/64] = w
 }
 
 // SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
@@ -121,9 +119,14 @@ func packTail[T uint8 | float32](m Mask, src []T) {
 // len(src) in the last word are cleared.
 func (m Mask) SetFloat32s(src []float32) {
 	checkMask("Mask.SetFloat32s", m, len(src))
+	k := active.Load()
 	body := len(src) &^ 63
-	active.Load().pack32(m[:body/64], src[:body])
-	packTail(m, src)
+	k.pack32(m[:body/64], src[:body])
+	if body < len(src) { // a last partial word, through a buffer of +0
+		var buf [64]float32
+		copy(buf[:], src[body:])
+		k.pack32(m[body/64:body/64+1], buf[:])
+	}
 }
 
 func b2u(b bool) uint8 {

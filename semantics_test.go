@@ -359,6 +359,7 @@ func TestNoAllocs(t *testing.T) {
 	n := 3*BlockSize + 100
 	x, y := make([]float32, n), make([]float32, n)
 	u := make([]uint32, n)
+	b := make([]uint8, n)
 	m := make(Mask, MaskLen(n))
 	forEachPath(t, func(_ testing.TB, k *kernels) {
 		for _, off := range []uint64{0, 37} {
@@ -370,6 +371,12 @@ func TestNoAllocs(t *testing.T) {
 				d.BackwardKey(y, x, key)
 				d.Infer(y, x)
 				Draws(u, key)
+				// n is not a multiple of 64: the mask conversions' partial
+				// last word (a stack buffer) is covered too.
+				m.Float32s(y)
+				m.SetFloat32s(y)
+				m.Bytes(b)
+				m.SetBytes(b)
 			}); a != 0 {
 				t.Errorf("%s offset %d: %v allocations per run", k.name, off, a)
 			}

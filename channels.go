@@ -1,10 +1,5 @@
 package dropout
 
-import (
-	"fmt"
-	"math"
-)
-
 // Channel dropout (PyTorch's Dropout1d/2d/3d, TensorFlow's noise_shape, Flax's
 // broadcast_dims): one draw per channel, a run of size contiguous elements
 // (a channel's feature map), so whole channels are kept or dropped and the
@@ -30,6 +25,7 @@ func (d Dropout) ForwardChannels(y, x []float32, size int, mask Mask, key Key) {
 	c := checkChannels(fn, "x", len(x), size)
 	if mask != nil {
 		checkMask(fn, mask, c)
+		checkMaskApart(fn, mask, []string{"y", "x"}, y, x)
 	}
 	d.channels(y, x, size, mask, &key)
 }
@@ -51,50 +47,4 @@ func (d Dropout) BackwardChannelsKey(dx, dy []float32, size int, key Key) {
 	checkPair(fn, "dx", "dy", dx, dy)
 	checkChannels(fn, "dy", len(dy), size)
 	d.channels(dx, dy, size, nil, &key)
-}
-
-// channels applies one factor per channel. With key, the keep bits come from
-// the stream (and go to mask unless nil); without, from mask.
-func (d Dropout) channels(y, x []float32, size int, mask Mask, key *Key) {
-	const batch = 1024 // channels per round of draws
-	k := active.Load()
-	nt := useNT(k, len(x))
-	sb := d.keepX ^ oneBits
-	chans := len(x) / size
-	var u [batch]uint32
-	for c0 := 0; c0 < chans; c0 += batch {
-		nc := min(batch, chans-c0)
-		if key != nil {
-			Draws(u[:nc], Key{Seed: key.Seed, Offset: key.Offset + uint64(c0)})
-			if mask != nil {
-				words := mask[c0/64 : MaskLen(c0+nc)]
-				clear(words)
-				for c, v := range u[:nc] {
-					words[c/64] |= uint64(keepMask(v, d.thr)&1) << uint(c%64)
-				}
-			}
-		}
-		for c := range nc {
-			var keep uint32
-			if key != nil {
-				keep = keepMask(u[c], d.thr)
-			} else {
-				keep = -uint32(mask[(c0+c)/64] >> uint((c0+c)%64) & 1)
-			}
-			f := math.Float32frombits(keep & sb)
-			lo := (c0 + c) * size
-			if size >= 64 {
-				k.scale(y[lo:lo+size], x[lo:lo+size], f, nt)
-			} else {
-				scaleGeneric(y[lo:lo+size], x[lo:lo+size], f)
-			}
-		}
-	}
-}
-
-func checkChannels(fn, xName string, n, size int) int {
-	if size < 1 || n%size != 0 {
-		panic(fmt.Sprintf("dropout: %s: len(%s) = %d is not a whole number of channels of size %d", fn, xName, n, size))
-	}
-	return n / size
 }

@@ -8,7 +8,7 @@ import (
 
 func TestChannels(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, size := range []int{1, 3, 16, 63, 64, 65, 500} {
 			for _, chans := range []int{0, 1, 5, 64, 65, 1023, 1025, 2100} {
 				if size*chans > 1<<20 {
@@ -55,6 +55,6 @@ func TestChannels(t *testing.T) {
 	})
 	d, _ := New(0.5, Classic)
 	mustPanic(t, []string{"Dropout.ForwardChannels", "len(x) = 10", "size 3"}, func() { d.ForwardChannels(make([]float32, 10), make([]float32, 10), 3, nil, Key{}) })
-	mustPanic(t, []string{"Dropout.ForwardChannels", "size 0"}, func() { d.ForwardChannels(nil, nil, 0, nil, Key{}) })
+	mustPanic(t, []string{"Dropout.ForwardChannels", "size = 0", "at least 1 element"}, func() { d.ForwardChannels(nil, nil, 0, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.BackwardChannels", "MaskLen(65) = 2"}, func() { d.BackwardChannels(make([]float32, 65), make([]float32, 65), 1, make(Mask, 1)) })
 }

@@ -5,165 +5,408 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"unsafe"
 )
 
-// kernels is one implementation path. Its operations dispatch with a switch
-// on id to direct calls (never through function values, which would make
-// every lane state and buffer escape to the heap): id 0 is the generic path,
-// other ids belong to the architecture file, which defines the arch*
-// functions. The stream kernels (fwd, draws) start at lane 0 of the state's
-// current step and take lengths that are multiples of 64; bwd takes a
-// multiple of 64 elements and their mask words; scale and skip take any
-// length. Every path must give exactly the bits of the generic kernels in
-// kernel_generic.go.
-type kernels struct {
+// The dispatch layer. Every kernel call of the package goes through one of
+// the path methods below, which do what every path needs, once:
+//
+//   - the race annotations (the race detector cannot see into assembly);
+//   - reslicing every operand to exactly the length the kernel will touch;
+//   - the empty call, and p = 1 (thr = 1<<24, which lim = thr<<8 cannot
+//     express: the kernels then keep everything with factor +0, which gives
+//     the products of a dropped element, and the keep bits are cleared);
+//   - tails: a kernel only ever sees whole 64-element groups (whole mask
+//     words); a partial last group goes through the same kernel on a
+//     zero-padded 64-element stack buffer;
+//   - non-temporal stores only on an output aligned to the path's vector;
+//   - bounded pieces: no kernel call gets more than pieceLen elements, so
+//     that a stop-the-world request (the garbage collector) never waits for
+//     more than one piece: Go cannot preempt assembly, nor the runtime's own
+//     memclr and memmove.
+//
+// Below this layer a path is a set of kernels with one narrow contract:
+// float kernels take a multiple of 64 elements, the keep threshold as
+// lim = thr<<8 (kept iff the 32-bit sum s0+s3 >= lim, unsigned) and factors
+// as float32 bits. The architecture files (path_amd64.go, path_arm64.go,
+// path_noasm.go) only map a path id to its kernels; generic.go holds the
+// reference kernels, which every path reproduces bit for bit.
+
+// path is one implementation: the generic Go kernels (id 0) or an
+// architecture's assembly (other ids, defined by the architecture file).
+type path struct {
 	name string
-	id   int // 0: generic; otherwise an architecture path
-	// ntMin is the call length from which the non-temporal hint is set
-	// (the data cannot stay in cache anyway); 0 means never.
+	id   int
+	// align is the vector size in bytes: non-temporal stores need an
+	// output aligned to it.
+	align uintptr
+	// ntMin is the call length (elements) from which outputs are stored
+	// with non-temporal hints (the data cannot stay in the caches anyway);
+	// 0 means never.
 	ntMin int
-	// fused: the architecture file implements archFwdAdd and archAdd;
-	// otherwise those two operations run the generic kernels (the same
-	// bits, only slower).
-	fused bool
-	// vseed: the architecture file implements archSeed (seedBlock in
-	// vector registers); otherwise the Go seedBlock runs.
-	vseed bool
-	// masks: the architecture file implements the mask conversions
-	// (archUnpack8, archPack8, archUnpack32, archPack32); otherwise the
-	// generic ones run.
-	masks bool
+	// parMin is the call length from which a Parallel Dropout splits a
+	// call over goroutines (measurements in parallel.go).
+	parMin int
 }
 
-// seed sets st to block blk's lanes at step 0, as lanes.seedBlock.
-func (k *kernels) seed(st *lanes, base, blk uint64) {
-	if k.id == 0 || !k.vseed {
+// pieceLen bounds the elements (or mask words' worth of elements) of one
+// kernel call: 32768 float32 take 10-15 µs at DRAM speed on AVX-512, and
+// well under 1 ms even when every element is a subnormal (a microcode
+// assist each), so a stop-the-world request waits at most that long. A
+// multiple of 64 and of BlockSize.
+const pieceLen = 1 << 15
+
+// testHookPiece, when set by a test, sees every kernel call: the kernel's
+// name and its length in elements.
+var testHookPiece func(kernel string, n int)
+
+func hook(kernel string, n int) {
+	if testHookPiece != nil {
+		testHookPiece(kernel, n)
+	}
+}
+
+// isAligned reports whether the first element of s is aligned to the
+// path's vector size.
+func (p *path) isAligned(s []float32) bool {
+	return len(s) > 0 && uintptr(unsafe.Pointer(&s[0]))%p.align == 0
+}
+
+// useNT reports whether a call of n elements should store with
+// non-temporal hints.
+func (p *path) useNT(n int) bool { return p.ntMin > 0 && n >= p.ntMin }
+
+// seed sets st to block blk's lanes at step 0 (lanes.seedBlock).
+func (p *path) seed(st *lanes, base, blk uint64) {
+	hook("seed", 0)
+	if p.id == 0 || !archSeed(p.id, &st.s, base+blk*(2*Lanes)*golden+golden) {
 		st.seedBlock(base, blk)
+	}
+}
+
+// skip advances every lane n steps (n < BlockSize/Lanes: a stream call skips
+// inside one block).
+func (p *path) skip(st *lanes, n int) {
+	if n <= 0 {
 		return
 	}
-	archSeed(k.id, st, base, blk)
-}
-
-// fwd: y[i] = x[i]*(u_i >= thr ? scale : 0), keep bits to bits unless nil;
-// st advances len(x)/16 steps. nt asks for non-temporal stores of y.
-func (k *kernels) fwd(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32, nt bool) {
-	if k.id == 0 {
-		fwdGeneric(st, y, x, bits, thr, scale)
-		return
-	}
-	archFwd(k.id, st, y, x, bits, thr, scale, nt)
-}
-
-// fwdAdd: y[i] = res[i] + float32(x[i]*(u_i >= thr ? scale : 0)), the
-// product rounded to float32 before the add (never a fused multiply-add);
-// keep bits to bits unless nil; st advances len(x)/16 steps. y may be x or
-// res (exactly): the kernel must not read an element after writing it.
-func (k *kernels) fwdAdd(st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, nt bool) {
-	if k.id == 0 || !k.fused {
-		fwdAddGeneric(st, y, x, res, bits, thr, scale)
-		return
-	}
-	archFwdAdd(k.id, st, y, x, res, bits, thr, scale, nt)
-}
-
-// add: dst[i] = a[i] + b[i], any length; dst may be a or b.
-func (k *kernels) add(dst, a, b []float32) {
-	if k.id == 0 || !k.fused {
-		addGeneric(dst, a, b)
-		return
-	}
-	archAdd(k.id, dst, a, b)
-}
-
-// fence orders the non-temporal stores that the fwd and fwdAdd kernels of
-// one stream call left unfenced (one SFENCE per call on amd64, not one per
-// block); stream calls it at the end of every call made with nt set.
-func (k *kernels) fence() {
-	if k.id != 0 {
-		archFence(k.id)
-	}
-}
-
-// draws: u[i] = u_i; st advances len(u)/16 steps.
-func (k *kernels) draws(st *lanes, u []uint32) {
-	if k.id == 0 {
-		drawsGeneric(st, u)
-		return
-	}
-	archDraws(k.id, st, u)
-}
-
-// bwd: dx[i] = dy[i]*(bit i of words ? scale : 0).
-func (k *kernels) bwd(dx, dy []float32, words []uint64, scale float32, nt bool) {
-	if k.id == 0 {
-		bwdGeneric(dx, dy, words, scale)
-		return
-	}
-	archBwd(k.id, dx, dy, words, scale, nt)
-}
-
-// scale: y[i] = x[i]*a.
-func (k *kernels) scale(y, x []float32, a float32, nt bool) {
-	if k.id == 0 {
-		scaleGeneric(y, x, a)
-		return
-	}
-	archScale(k.id, y, x, a, nt)
-}
-
-// skip: advance every lane n steps.
-func (k *kernels) skip(st *lanes, n int) {
-	if k.id == 0 {
+	hook("skip", n*Lanes)
+	if p.id == 0 {
 		st.skip(n)
 		return
 	}
-	archSkip(k.id, st, n)
+	archSkip(p.id, &st.s, n)
 }
 
-// unpack8: dst[i] = bit i of words as byte 0 or 1; len(dst) = 64*len(words).
-func (k *kernels) unpack8(dst []uint8, words []uint64) {
-	if k.id == 0 || !k.masks {
+// fwd is the stream kernel of Forward and, with res, of DropoutAdd:
+// y[i] = x[i]*f_i (or res[i] + float32(x[i]*f_i)), f_i = sb if u_i >= thr
+// and +0 otherwise, keep bits to bits unless nil. len(x) is a multiple of
+// 64 and at most BlockSize (the driver calls it once per block); st
+// advances len(x)/16 steps. y may be x or res; nt asks for non-temporal
+// stores, which the driver fences once per call (fence).
+func (p *path) fwd(st *lanes, y, x, res []float32, bits []uint64, thr, sb uint32, nt bool) {
+	n := len(x)
+	if n == 0 {
+		return
+	}
+	y = y[:n]
+	if bits != nil {
+		bits = bits[:n/64]
+	}
+	raceRead(x)
+	raceWrite(y)
+	raceWrite(bits)
+	out, lim := bits, thr<<8
+	if thr >= 1<<24 { // nothing kept: lim = 0 keeps all, with factor +0
+		out, lim, sb = nil, 0, 0
+	}
+	nt = nt && p.isAligned(y)
+	if res == nil {
+		hook("fwd", n)
+		if p.id == 0 {
+			fwdGeneric(st, y, x, out, lim, sb)
+		} else {
+			archFwd(p.id, &st.s, y, x, out, lim, sb, nt)
+		}
+	} else {
+		res = res[:n]
+		raceRead(res)
+		hook("fwdAdd", n)
+		if p.id == 0 {
+			fwdAddGeneric(st, y, x, res, out, lim, sb)
+		} else {
+			archFwdAdd(p.id, &st.s, y, x, res, out, lim, sb, nt)
+		}
+	}
+	if thr >= 1<<24 {
+		clear(bits)
+	}
+}
+
+// draws: u[i] = u_i, len(u) a multiple of 64 and at most BlockSize; st
+// advances len(u)/16 steps.
+func (p *path) draws(st *lanes, u []uint32) {
+	if len(u) == 0 {
+		return
+	}
+	raceWrite(u)
+	hook("draws", len(u))
+	if p.id == 0 {
+		drawsGeneric(st, u)
+		return
+	}
+	archDraws(p.id, &st.s, u)
+}
+
+// fence orders the non-temporal stores that the fwd kernels of one stream
+// call left unfenced (one SFENCE per call on amd64, not one per block).
+func (p *path) fence() {
+	if p.id != 0 {
+		archFence(p.id)
+	}
+}
+
+// bwd: dx[i] = dy[i] * (bit i of words ? sb : +0), any length; dx may be
+// dy.
+func (p *path) bwd(dx, dy []float32, words []uint64, sb uint32, nt bool) {
+	n := len(dy)
+	dx, words = dx[:n], words[:MaskLen(n)]
+	raceRead(dy)
+	raceRead(words)
+	raceWrite(dx)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kbwd(dx[i:j], dy[i:j], words[i/64:j/64], sb, nt && p.isAligned(dx[i:j]))
+	}
+	if body < n {
+		var b [64]float32
+		copy(b[:], dy[body:])
+		p.kbwd(b[:], b[:], words[body/64:], sb, false)
+		copy(dx[body:], b[:])
+	}
+}
+
+func (p *path) kbwd(dx, dy []float32, words []uint64, sb uint32, nt bool) {
+	hook("bwd", len(dy))
+	if p.id == 0 {
+		bwdGeneric(dx, dy, words, sb)
+		return
+	}
+	archBwd(p.id, dx, dy, words, sb, nt)
+}
+
+// scale: y[i] = x[i] * a (a as float32 bits), any length; y may be x. With
+// nt, the elements before the first vector-aligned one of y go through the
+// stack buffer, so that the non-temporal stores are aligned.
+func (p *path) scale(y, x []float32, a uint32, nt bool) {
+	n := len(x)
+	y = y[:n]
+	raceRead(x)
+	raceWrite(y)
+	if nt && n > 0 && !p.isAligned(y) {
+		h := min(n, int((p.align-uintptr(unsafe.Pointer(&y[0]))%p.align)/4))
+		p.scaleBuf(y[:h], x[:h], a)
+		x, y, n = x[h:], y[h:], n-h
+		nt = p.isAligned(y) // false only for a misaligned float32 slice
+	}
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kscale(y[i:j], x[i:j], a, nt)
+	}
+	if body < n {
+		p.scaleBuf(y[body:], x[body:], a)
+	}
+}
+
+// scaleBuf runs the scale kernel on fewer than 64 elements through a
+// stack buffer.
+func (p *path) scaleBuf(y, x []float32, a uint32) {
+	var b [64]float32
+	copy(b[:], x)
+	p.kscale(b[:], b[:], a, false)
+	copy(y, b[:])
+}
+
+func (p *path) kscale(y, x []float32, a uint32, nt bool) {
+	hook("scale", len(x))
+	if p.id == 0 {
+		scaleGeneric(y, x, a)
+		return
+	}
+	archScale(p.id, y, x, a, nt)
+}
+
+// add: dst[i] = a[i] + b[i], any length; dst may be a or b.
+func (p *path) add(dst, a, b []float32) {
+	n := len(a)
+	dst, b = dst[:n], b[:n]
+	raceRead(a)
+	raceRead(b)
+	raceWrite(dst)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kadd(dst[i:j], a[i:j], b[i:j])
+	}
+	if body < n {
+		var ba, bb [64]float32
+		copy(ba[:], a[body:])
+		copy(bb[:], b[body:])
+		p.kadd(ba[:], ba[:], bb[:])
+		copy(dst[body:], ba[:])
+	}
+}
+
+func (p *path) kadd(dst, a, b []float32) {
+	hook("add", len(a))
+	if p.id == 0 {
+		addGeneric(dst, a, b)
+		return
+	}
+	archAdd(p.id, dst, a, b)
+}
+
+// unpack8: dst[i] = bit i of words as byte 0 or 1, any len(dst) <=
+// 64*len(words).
+func (p *path) unpack8(dst []uint8, words []uint64) {
+	n := len(dst)
+	words = words[:MaskLen(n)]
+	raceRead(words)
+	raceWrite(dst)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kunpack8(dst[i:j], words[i/64:j/64])
+	}
+	if body < n {
+		var b [64]uint8
+		p.kunpack8(b[:], words[body/64:])
+		copy(dst[body:], b[:])
+	}
+}
+
+func (p *path) kunpack8(dst []uint8, words []uint64) {
+	hook("unpack8", len(dst))
+	if p.id == 0 {
 		unpack8Generic(dst, words)
 		return
 	}
-	archUnpack8(k.id, dst, words)
+	archUnpack8(p.id, dst, words)
 }
 
-// pack8: bit i of words = src[i] != 0; len(src) = 64*len(words).
-func (k *kernels) pack8(words []uint64, src []uint8) {
-	if k.id == 0 || !k.masks {
+// pack8: bit i of words = src[i] != 0, and the bits past len(src) in the
+// last word cleared.
+func (p *path) pack8(words []uint64, src []uint8) {
+	n := len(src)
+	words = words[:MaskLen(n)]
+	raceRead(src)
+	raceWrite(words)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kpack8(words[i/64:j/64], src[i:j])
+	}
+	if body < n {
+		var b [64]uint8 // its zeros clear the bits past n
+		copy(b[:], src[body:])
+		p.kpack8(words[body/64:], b[:])
+	}
+}
+
+func (p *path) kpack8(words []uint64, src []uint8) {
+	hook("pack8", len(src))
+	if p.id == 0 {
 		pack8Generic(words, src)
 		return
 	}
-	archPack8(k.id, words, src)
+	archPack8(p.id, words, src)
 }
 
-// unpack32: dst[i] = 1 or +0 from bit i of words; len(dst) = 64*len(words).
-func (k *kernels) unpack32(dst []float32, words []uint64) {
-	if k.id == 0 || !k.masks {
+// unpack32: dst[i] = 1 or +0 from bit i of words, any len(dst) <=
+// 64*len(words).
+func (p *path) unpack32(dst []float32, words []uint64) {
+	n := len(dst)
+	words = words[:MaskLen(n)]
+	raceRead(words)
+	raceWrite(dst)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kunpack32(dst[i:j], words[i/64:j/64])
+	}
+	if body < n {
+		var b [64]float32
+		p.kunpack32(b[:], words[body/64:])
+		copy(dst[body:], b[:])
+	}
+}
+
+func (p *path) kunpack32(dst []float32, words []uint64) {
+	hook("unpack32", len(dst))
+	if p.id == 0 {
 		unpack32Generic(dst, words)
 		return
 	}
-	archUnpack32(k.id, dst, words)
+	archUnpack32(p.id, dst, words)
 }
 
-// pack32: bit i of words = src[i] != 0 (NaN nonzero, -0 zero);
-// len(src) = 64*len(words).
-func (k *kernels) pack32(words []uint64, src []float32) {
-	if k.id == 0 || !k.masks {
+// pack32: bit i of words = src[i] != 0 (NaN nonzero, -0 zero), and the bits
+// past len(src) in the last word cleared.
+func (p *path) pack32(words []uint64, src []float32) {
+	n := len(src)
+	words = words[:MaskLen(n)]
+	raceRead(src)
+	raceWrite(words)
+	body := n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		j := min(body, i+pieceLen)
+		p.kpack32(words[i/64:j/64], src[i:j])
+	}
+	if body < n {
+		var b [64]float32 // its +0s clear the bits past n
+		copy(b[:], src[body:])
+		p.kpack32(words[body/64:], b[:])
+	}
+}
+
+func (p *path) kpack32(words []uint64, src []float32) {
+	hook("pack32", len(src))
+	if p.id == 0 {
 		pack32Generic(words, src)
 		return
 	}
-	archPack32(k.id, words, src)
+	archPack32(p.id, words, src)
 }
 
-var genericKernels = kernels{name: "generic"}
+// clearPieces zeroes s in pieces: the runtime's memclr cannot be preempted
+// either.
+func clearPieces[T uint64 | float32](s []T) {
+	for len(s) > 0 {
+		c := min(len(s), pieceLen)
+		hook("clear", c)
+		clear(s[:c])
+		s = s[c:]
+	}
+}
 
-// available lists the paths this CPU and build can run, best first; the
-// generic path is always last. active holds the one in use.
+// copyPieces is copy(dst, src) in pieces, for the same reason.
+func copyPieces(dst, src []float32) {
+	n := min(len(dst), len(src))
+	for i := 0; i < n; i += pieceLen {
+		j := min(n, i+pieceLen)
+		hook("copy", j-i)
+		copy(dst[i:j], src[i:j])
+	}
+}
+
+// The paths this CPU and build can run, best first, the generic path last;
+// active holds the one in use.
 var (
-	available []*kernels
-	active    atomic.Pointer[kernels]
+	genericPath = path{name: "generic", align: 4, parMin: parMinGeneric}
+	available   []*path
+	active      atomic.Pointer[path]
 )
 
 func init() {
@@ -171,12 +414,12 @@ func init() {
 	for _, name := range strings.Split(os.Getenv("DROPOUT_DISABLE"), ",") {
 		disabled[strings.TrimSpace(strings.ToLower(name))] = true
 	}
-	for _, k := range archKernels() {
-		if !disabled[k.name] {
-			available = append(available, k)
+	for _, p := range archPaths() {
+		if !disabled[p.name] {
+			available = append(available, p)
 		}
 	}
-	available = append(available, &genericKernels)
+	available = append(available, &genericPath)
 	active.Store(available[0])
 }
 
@@ -193,8 +436,8 @@ func Kernel() string { return active.Load().name }
 // not listed.
 func Kernels() []string {
 	names := make([]string, len(available))
-	for i, k := range available {
-		names[i] = k.name
+	for i, p := range available {
+		names[i] = p.name
 	}
 	return names
 }
@@ -204,9 +447,9 @@ func Kernels() []string {
 // Every path gives the same bits; this is for benchmarks and tests that
 // compare them. Calls already running finish on the path they started with.
 func UseKernel(name string) error {
-	for _, k := range available {
-		if k.name == name {
-			active.Store(k)
+	for _, p := range available {
+		if p.name == name {
+			active.Store(p)
 			return nil
 		}
 	}

@@ -1,7 +1,5 @@
 package dropout
 
-import "fmt"
-
 // Fused residual operations: the transformer hot path, where dropout's output
 // is added to a residual stream, optionally after a bias. One pass over
 // memory instead of three, with exactly the roundings of the unfused
@@ -25,6 +23,7 @@ func (d Dropout) DropoutAdd(y, x, residual []float32, mask Mask, key Key) {
 	checkPair(fn, "y", "residual", y, residual)
 	if mask != nil {
 		checkMask(fn, mask, len(x))
+		checkMaskApart(fn, mask, []string{"y", "x", "residual"}, y, x, residual)
 	}
 	if !d.split(opDropoutAdd, y, x, residual, nil, mask, key) {
 		d.stream(operands{y: y, x: x, res: residual, mask: mask}, key)
@@ -44,15 +43,17 @@ func (d Dropout) DropoutAdd(y, x, residual []float32, mask Mask, key Key) {
 //
 // y may be x or residual itself. It panics if bias is empty, if len(x) is
 // not a multiple of len(bias), if the lengths of y, x and residual differ,
-// if mask is not nil and shorter than MaskLen(len(x)), or if y partly
-// overlaps x or residual.
+// if mask is not nil and shorter than MaskLen(len(x)), if y partly
+// overlaps x or residual, or if y shares any memory with bias.
 func (d Dropout) BiasDropoutAdd(y, x, bias, residual []float32, mask Mask, key Key) {
 	const fn = "Dropout.BiasDropoutAdd"
 	checkPair(fn, "y", "x", y, x)
 	checkPair(fn, "y", "residual", y, residual)
 	checkBias(fn, "x", len(x), "bias", bias)
+	checkApart(fn, "y", y, "bias", bias)
 	if mask != nil {
 		checkMask(fn, mask, len(x))
+		checkMaskApart(fn, mask, []string{"y", "x", "residual", "bias"}, y, x, residual, bias)
 	}
 	if !d.split(opBiasDropoutAdd, y, x, residual, bias, mask, key) {
 		d.stream(operands{y: y, x: x, res: residual, bias: bias, mask: mask}, key)
@@ -68,44 +69,22 @@ func (d Dropout) BiasDropoutAdd(y, x, bias, residual []float32, mask Mask, key K
 // row (+0 when there are no rows): the same bits on every path and worker
 // count. The residual's gradient is dy itself. dx may be dy itself. It
 // panics if len(dx) != len(dy), if dbias is empty or len(dy) is not a
-// multiple of it, if mask is shorter than MaskLen(len(dy)), or if dx and dy
-// partly overlap.
+// multiple of it, if mask is shorter than MaskLen(len(dy)), if dx and dy
+// partly overlap, or if dbias shares any memory with dx or dy.
 func (d Dropout) BiasDropoutAddBackward(dx, dbias, dy []float32, mask Mask) {
 	const fn = "Dropout.BiasDropoutAddBackward"
-	checkPair(fn, "dx", "dy", dx, dy)
-	checkBias(fn, "dy", len(dy), "dbias", dbias)
+	checkBiasBackward(fn, dx, dbias, dy)
 	checkMask(fn, mask, len(dy))
 	d.Backward(dx, dy, mask)
 	columnSums(dbias, dx)
 }
 
 // BiasDropoutAddBackwardKey is BiasDropoutAddBackward with the keep bits
-// regenerated from the key of the BiasDropoutAdd call: no mask memory.
+// regenerated from the key of the BiasDropoutAdd call: no mask memory. It
+// panics as BiasDropoutAddBackward does.
 func (d Dropout) BiasDropoutAddBackwardKey(dx, dbias, dy []float32, key Key) {
 	const fn = "Dropout.BiasDropoutAddBackwardKey"
-	checkPair(fn, "dx", "dy", dx, dy)
-	checkBias(fn, "dy", len(dy), "dbias", dbias)
+	checkBiasBackward(fn, dx, dbias, dy)
 	d.BackwardKey(dx, dy, key)
 	columnSums(dbias, dx)
-}
-
-// columnSums sets sum[j] to the float32 sum of the column j of rows (rows of
-// len(sum) elements), row by row: the first row, then + each later row.
-func columnSums(sum, rows []float32) {
-	nb := len(sum)
-	if len(rows) == 0 {
-		clear(sum)
-		return
-	}
-	copy(sum, rows[:nb])
-	k := active.Load()
-	for r := nb; r < len(rows); r += nb {
-		k.add(sum, sum, rows[r:r+nb])
-	}
-}
-
-func checkBias(fn, xName string, n int, biasName string, bias []float32) {
-	if len(bias) == 0 || n%len(bias) != 0 {
-		panic(fmt.Sprintf("dropout: %s: len(%s) = %d is not a whole number of rows of len(%s) = %d", fn, xName, n, biasName, len(bias)))
-	}
 }

@@ -30,7 +30,7 @@ func refBiasDropoutAdd(d Dropout, x, bias, res []float32, key Key) []float32 {
 func TestFusedAgainstReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	biasLens := []int{1, 3, 16, 17, 63, 64, 100, 1000}
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for it, nb := range biasLens {
 			for _, rows := range []int{0, 1, 2, 7, 40} {
 				n := nb * rows
@@ -117,7 +117,7 @@ func TestFusedParallel(t *testing.T) {
 		d.BiasDropoutAdd(want, x, bias, res, wm, key)
 		wantAdd := make([]float32, n)
 		d.DropoutAdd(wantAdd, x, res, nil, key)
-		forEachPath(t, func(_ testing.TB, k *kernels) {
+		forEachPath(t, func(t *testing.T, k *path) {
 			for w := 2; w <= 8; w++ {
 				pd := d.Parallel(w)
 				y, m := make([]float32, n), make(Mask, MaskLen(n))
@@ -211,7 +211,7 @@ func TestDropoutAddNoFMA(t *testing.T) {
 	for i := range x {
 		x[i], res[i] = s, r
 	}
-	forEachPath(t, func(t testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, off := range []uint64{0, 3, BlockSize - 100} {
 			y, y2, m := make([]float32, n), make([]float32, n), make(Mask, MaskLen(n))
 			d.DropoutAdd(y, x, res, m, Key{Seed: 5, Offset: off})

@@ -44,7 +44,7 @@ func FuzzForward(f *testing.F) {
 		}
 		x := fuzzFloats(data)
 		key := Key{Seed: seed, Offset: offset}
-		forEachPath(t, func(_ testing.TB, k *kernels) {
+		forEachPath(t, func(t *testing.T, k *path) {
 			checkForward(t, k.name, p, d.Mode(), x, key)
 		})
 	})
@@ -66,7 +66,7 @@ func FuzzSplit(f *testing.F) {
 		key := Key{Seed: seed, Offset: offset}
 		whole, parts := make([]float32, n), make([]float32, n)
 		wm, m1, m2 := make(Mask, MaskLen(int(n))), make(Mask, MaskLen(c)), make(Mask, MaskLen(int(n)-c))
-		forEachPath(t, func(_ testing.TB, k *kernels) {
+		forEachPath(t, func(t *testing.T, k *path) {
 			d.Forward(whole, x, wm, key)
 			d.Forward(parts[:c], x[:c], m1, key)
 			d.Forward(parts[c:], x[c:], m2, Key{Seed: seed, Offset: offset + uint64(c)})
@@ -105,7 +105,7 @@ func FuzzBackward(f *testing.F) {
 			want[i] = dy[i] * f
 		}
 		dx := make([]float32, n)
-		forEachPath(t, func(_ testing.TB, k *kernels) {
+		forEachPath(t, func(t *testing.T, k *path) {
 			d.Backward(dx, dy, mask)
 			sameF32(t, k.name+" Backward", dx, want)
 		})
@@ -124,7 +124,7 @@ func FuzzMask(f *testing.F) {
 		floats := fuzzFloats(data[s:])
 		m8, m32 := make(Mask, MaskLen(len(bytes))), make(Mask, MaskLen(len(floats)))
 		b8, f32 := make([]uint8, len(bytes)), make([]float32, len(floats))
-		forEachPath(t, func(_ testing.TB, k *kernels) {
+		forEachPath(t, func(t *testing.T, k *path) {
 			m8.SetBytes(bytes)
 			m32.SetFloat32s(floats)
 			for i, v := range bytes {

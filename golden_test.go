@@ -92,7 +92,7 @@ func parseMode(t *testing.T, s string) Mode {
 
 func TestGoldenNumPy(t *testing.T) {
 	cases := loadGolden(t)
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for ci, c := range cases {
 			d, err := New(c.P, parseMode(t, c.Mode))
 			if err != nil {

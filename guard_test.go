@@ -90,7 +90,7 @@ func TestGuardPages(t *testing.T) {
 	gr, gb := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN)
 	classic, _ := New(0.3, Classic)
 	inverted, _ := New(0.7, Inverted)
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
 				x, y, m := f32At(gx, n, end), f32At(gy, n, end), maskAt(gm, n, end)
@@ -140,7 +140,7 @@ func TestGuardPagesMask(t *testing.T) {
 	sizes = append(sizes, 1023, 1024, 1025, 4096+63, 65536+1)
 	maxN := sizes[len(sizes)-1]
 	gv, gm := newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
 				m := maskAt(gm, n, end)

@@ -16,7 +16,7 @@ import (
 // asmPaths returns the amd64 paths this CPU can run (ignoring
 // DROPOUT_DISABLE, so that CI pins nothing away by accident) and skips the
 // test when there are none.
-func asmPaths(t *testing.T) []*kernels {
+func asmPaths(t *testing.T) []*path {
 	ks := archKernels()
 	if len(ks) == 0 {
 		t.Skip("no AVX2 or AVX-512 on this CPU")

@@ -113,7 +113,7 @@ func TestNEONForward(t *testing.T) {
 				want := make([]float32, n)
 				wantBits := make([]uint64, n/64)
 				wantSt := st0
-				genericKernels.fwd(&wantSt, want, x0, wantBits, thr, scale, false)
+				genericPath.fwd(&wantSt, want, x0, wantBits, thr, scale, false)
 				for _, mask := range []bool{true, false} {
 					for _, inPlace := range []bool{false, true} {
 						x, checkX := guarded(n, off, canaryF, x0)
@@ -185,7 +185,7 @@ func TestNEONForwardAdd(t *testing.T) {
 					want := make([]float32, n)
 					wantBits := make([]uint64, n/64)
 					wantSt := st0
-					genericKernels.fwdAdd(&wantSt, want, xIn, resIn, wantBits, thr, scale, false)
+					genericPath.fwdAdd(&wantSt, want, xIn, resIn, wantBits, thr, scale, false)
 					for _, mask := range []bool{true, false} {
 						x, checkX := guarded(n, off, canaryF, xIn)
 						res, checkRes := guarded(n, (off+1)%4, canaryF, resIn)
@@ -284,7 +284,7 @@ func TestNEONAdd(t *testing.T) {
 				bIn = a0
 			}
 			want := make([]float32, n)
-			genericKernels.add(want, aIn, bIn)
+			genericPath.add(want, aIn, bIn)
 			a, checkA := guarded(n, n%4, float32(-7.5), aIn)
 			b, checkB := guarded(n, (n+1)%4, float32(-7.5), bIn)
 			var dst []float32
@@ -322,7 +322,7 @@ func TestNEONDraws(t *testing.T) {
 		st0 := randLanes(r)
 		want := make([]uint32, n)
 		wantSt := st0
-		genericKernels.draws(&wantSt, want)
+		genericPath.draws(&wantSt, want)
 		u, check := guarded(n, n/64%4, uint32(0xdeadbeef), nil)
 		st := st0
 		neonKernels.draws(&st, u)
@@ -348,7 +348,7 @@ func TestNEONBackward(t *testing.T) {
 		words0 := slices.Clone(words)
 		for _, scale := range append(neonScales, 0.5, 0) {
 			want := make([]float32, n)
-			genericKernels.bwd(want, dy0, words, scale, false)
+			genericPath.bwd(want, dy0, words, scale, false)
 			for _, inPlace := range []bool{false, true} {
 				dy, checkDy := guarded(n, n/64%4, float32(-7.5), dy0)
 				dx, checkDx := dy, checkDy
@@ -381,7 +381,7 @@ func TestNEONScale(t *testing.T) {
 		x0 := neonInput(r, n)
 		for _, a := range []float32{0.5, 1, 2, float32(math.Inf(1)), 0, float32(math.Copysign(0, -1)), 3e38, float32(math.NaN())} {
 			want := make([]float32, n)
-			genericKernels.scale(want, x0, a, false)
+			genericPath.scale(want, x0, a, false)
 			for _, inPlace := range []bool{false, true} {
 				x, checkX := guarded(n, n%4, float32(-7.5), x0)
 				y, checkY := x, checkX
@@ -405,7 +405,7 @@ func TestNEONSkip(t *testing.T) {
 	for n := 0; n <= 600; n++ {
 		st0 := randLanes(r)
 		want, got := st0, st0
-		genericKernels.skip(&want, n)
+		genericPath.skip(&want, n)
 		neonKernels.skip(&got, n)
 		if got != want {
 			t.Fatalf("skip(%d): lane state differs", n)
@@ -440,13 +440,13 @@ func TestNEONStreamEdges(t *testing.T) {
 		var want, got []float32
 		var wantM, gotM Mask
 		var wantU, gotU []uint32
-		for _, k := range []*kernels{&genericKernels, &neonKernels} {
+		for _, k := range []*path{&genericPath, &neonKernels} {
 			y, m, u := make([]float32, n), make(Mask, MaskLen(n)), make([]uint32, n)
 			withPath(k, func() {
 				d.Forward(y, x, m, key)
 				Draws(u, key)
 			})
-			if k == &genericKernels {
+			if k == &genericPath {
 				want, wantM, wantU = y, m, u
 			} else {
 				got, gotM, gotU = y, m, u
@@ -483,7 +483,7 @@ func TestNEONFusedStreamEdges(t *testing.T) {
 				m, bm                   Mask
 			}
 			var o [2]out
-			for j, k := range []*kernels{&genericKernels, &neonKernels} {
+			for j, k := range []*path{&genericPath, &neonKernels} {
 				o[j] = out{
 					add: make([]float32, n), biasAdd: make([]float32, n), dx: make([]float32, n), dbias: make([]float32, nb),
 					m: make(Mask, MaskLen(n)), bm: make(Mask, MaskLen(n)),

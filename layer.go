@@ -5,10 +5,14 @@ import "fmt"
 // Layer is the book's Dropout class: it owns the seed, the stream position
 // and the mask of the last training pass, so that Backward needs no
 // arguments beyond the gradient. Each training Forward of n elements uses
-// stream positions [Pos(), Pos()+n) and then advances Pos() by n, so two
-// passes get different masks and a run is reproducible from its seed.
-// A Layer allocates only when its mask buffer must grow. It is not safe
-// for concurrent use; the Dropout it wraps is.
+// the stream positions [Key().Offset, Key().Offset+n) and then advances the
+// position by n, so two passes get different masks and a run is
+// reproducible from its seed. A Layer allocates only when its mask buffer
+// must grow. It is not safe for concurrent use; the Dropout it wraps is.
+//
+// The zero Layer is usable: p = 0, Classic, seed 0, position 0 — the
+// identity, which still records its (all-kept) mask. As for any Layer,
+// Backward before a training Forward panics.
 //
 // In NumPy (Deep Learning from Scratch):
 //
@@ -21,11 +25,12 @@ import "fmt"
 //	    def backward(self, dout):
 //	        return dout * self.mask
 type Layer struct {
-	d    Dropout
-	seed uint64
-	pos  uint64
-	mask Mask
-	n    int // length of the last training Forward; -1 before the first
+	d       Dropout
+	seed    uint64
+	pos     uint64
+	mask    Mask
+	n       int  // length of the last training Forward
+	trained bool // a training Forward has run: mask and n are set
 }
 
 // NewLayer returns a Layer dropping with probability p in the given mode,
@@ -36,18 +41,22 @@ func NewLayer(p float64, mode Mode, seed uint64) (*Layer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dropout.NewLayer: %w", err)
 	}
-	return &Layer{d: d, seed: seed, n: -1}, nil
+	return &Layer{d: d, seed: seed}, nil
 }
 
 // Forward computes y from x: with train, Dropout.Forward at the layer's
 // key, keeping the mask for Backward and advancing the stream position by
-// len(x); without train, Dropout.Infer. y may be x itself. It panics as
-// Dropout.Forward does.
+// len(x); without train, Dropout.Infer. y may be x itself. It panics if
+// len(y) != len(x) or if they partly overlap, before changing anything: a
+// Forward that panics leaves the layer's mask, position and last length as
+// they were.
 func (l *Layer) Forward(y, x []float32, train bool) {
+	const fn = "Layer.Forward"
 	if !train {
-		l.d.Infer(y, x)
+		l.d.inferAs(fn, y, x)
 		return
 	}
+	checkPair(fn, "y", "x", y, x)
 	n := len(x)
 	if w := MaskLen(n); cap(l.mask) < w {
 		l.mask = make(Mask, w)
@@ -57,18 +66,21 @@ func (l *Layer) Forward(y, x []float32, train bool) {
 	l.d.Forward(y, x, l.mask, Key{Seed: l.seed, Offset: l.pos})
 	l.pos += uint64(n)
 	l.n = n
+	l.trained = true
 }
 
 // Backward computes dx = dy * factor with the mask of the last training
 // Forward (the book's dout * self.mask). dx may be dy itself. It panics if
-// there was no training Forward yet or if len(dy) differs from its length.
+// there was no training Forward yet, if len(dy) differs from its length,
+// if len(dx) != len(dy), or if dx and dy partly overlap.
 func (l *Layer) Backward(dx, dy []float32) {
-	if l.n < 0 {
+	if !l.trained {
 		panic("dropout: Layer.Backward: no training Forward has run, so there is no mask")
 	}
 	if len(dy) != l.n {
-		panic(fmt.Sprintf("dropout: Layer.Backward: len(dy) = %d, but the last training Forward had %d elements", len(dy), l.n))
+		panic(fmt.Sprintf("dropout: Layer.Backward: len(dy) = %d, but the last training Forward had %s", len(dy), plural(l.n, "element")))
 	}
+	checkPair("Layer.Backward", "dx", "dy", dx, dy)
 	l.d.Backward(dx, dy, l.mask)
 }
 
@@ -78,7 +90,7 @@ func (l *Layer) Dropout() Dropout { return l.d }
 // Mask returns the keep bits of the last training Forward (nil before the
 // first). The layer reuses this memory on the next training Forward.
 func (l *Layer) Mask() Mask {
-	if l.n < 0 {
+	if !l.trained {
 		return nil
 	}
 	return l.mask
@@ -90,3 +102,8 @@ func (l *Layer) Key() Key { return Key{Seed: l.seed, Offset: l.pos} }
 // Seek sets the stream position of the next training Forward, e.g. to
 // replay a pass or to resume a run from a checkpoint.
 func (l *Layer) Seek(pos uint64) { l.pos = pos }
+
+// Reseed starts the stream of a new seed at position 0, e.g. for the next
+// run of an experiment; the mask of the last training Forward stays
+// available to Backward.
+func (l *Layer) Reseed(seed uint64) { l.seed, l.pos = seed, 0 }

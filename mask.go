@@ -1,9 +1,7 @@
 package dropout
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math"
 	"math/bits"
 	"unsafe"
 )
@@ -38,10 +36,13 @@ func (m Mask) Count(n int) int {
 // NumPy's boolean mask (U > ratio) and PyTorch's bool tensors.
 func (m Mask) Bools(dst []bool) {
 	checkMask("Mask.Bools", m, len(dst))
-	if len(dst) > 0 {
-		// A Go bool is one byte holding 0 or 1.
-		m.unpackBytes(unsafe.Slice((*uint8)(unsafe.Pointer(&dst[0])), len(dst)))
-	}
+	active.Load().unpack8(boolBytes(dst), m)
+}
+
+// boolBytes views a []bool as its bytes: a Go bool is one byte holding 0
+// or 1.
+func boolBytes(b []bool) []uint8 {
+	return unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
 }
 
 // Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask). In
@@ -50,20 +51,7 @@ func (m Mask) Bools(dst []bool) {
 //	dst = np.unpackbits(m.view(np.uint8), count=n, bitorder="little")
 func (m Mask) Bytes(dst []uint8) {
 	checkMask("Mask.Bytes", m, len(dst))
-	m.unpackBytes(dst)
-}
-
-// unpackBytes writes bit i as byte 0 or 1 with the active path's word
-// kernel; a last partial word goes through a 64-byte buffer.
-func (m Mask) unpackBytes(dst []uint8) {
-	k := active.Load()
-	body := len(dst) &^ 63
-	k.unpack8(dst[:body], m[:body/64])
-	if body < len(dst) {
-		var buf [64]uint8
-		k.unpack8(buf[:], m[body/64:body/64+1])
-		copy(dst[body:], buf[:])
-	}
+	active.Load().unpack8(dst, m)
 }
 
 // Float32s expands the first len(dst) bits to 0 and 1: the book's
@@ -71,14 +59,7 @@ func (m Mask) unpackBytes(dst []uint8) {
 // mask.astype(np.float32).
 func (m Mask) Float32s(dst []float32) {
 	checkMask("Mask.Float32s", m, len(dst))
-	k := active.Load()
-	body := len(dst) &^ 63
-	k.unpack32(dst[:body], m[:body/64])
-	if body < len(dst) { // a last partial word, through a buffer
-		var buf [64]float32
-		k.unpack32(buf[:], m[body/64:body/64+1])
-		copy(dst[body:], buf[:])
-	}
+	active.Load().unpack32(dst, m)
 }
 
 // SetBools packs src into m: bit i is set iff src[i], and the bits past
@@ -86,9 +67,7 @@ func (m Mask) Float32s(dst []float32) {
 // MaskLen(len(src)).
 func (m Mask) SetBools(src []bool) {
 	checkMask("Mask.SetBools", m, len(src))
-	if len(src) > 0 {
-		m.packBytes(unsafe.Slice((*uint8)(unsafe.Pointer(&src[0])), len(src)))
-	}
+	active.Load().pack8(m, boolBytes(src))
 }
 
 // SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
@@ -97,21 +76,7 @@ func (m Mask) SetBools(src []bool) {
 // to whole little-endian uint64 words.
 func (m Mask) SetBytes(src []uint8) {
 	checkMask("Mask.SetBytes", m, len(src))
-	m.packBytes(src)
-}
-
-// packBytes sets bit i iff src[i] != 0 with the active path's word kernel;
-// a last partial word goes through a zeroed 64-byte buffer, whose zeros
-// clear the bits past len(src).
-func (m Mask) packBytes(src []uint8) {
-	k := active.Load()
-	body := len(src) &^ 63
-	k.pack8(m[:body/64], src[:body])
-	if body < len(src) {
-		var buf [64]uint8
-		copy(buf[:], src[body:])
-		k.pack8(m[body/64:body/64+1], buf[:])
-	}
+	active.Load().pack8(m, src)
 }
 
 // SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
@@ -119,86 +84,5 @@ func (m Mask) packBytes(src []uint8) {
 // len(src) in the last word are cleared.
 func (m Mask) SetFloat32s(src []float32) {
 	checkMask("Mask.SetFloat32s", m, len(src))
-	k := active.Load()
-	body := len(src) &^ 63
-	k.pack32(m[:body/64], src[:body])
-	if body < len(src) { // a last partial word, through a buffer of +0
-		var buf [64]float32
-		copy(buf[:], src[body:])
-		k.pack32(m[body/64:body/64+1], buf[:])
-	}
-}
-
-func b2u(b bool) uint8 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// The generic mask conversions, on whole words: len(dst) or len(src) is
-// 64*len(words). The assembly paths reproduce them bit for bit.
-
-// unpack8Generic: dst[i] = bit i of words as byte 0 or 1, eight bytes at a
-// time from a table.
-func unpack8Generic(dst []uint8, words []uint64) {
-	for q, w := range words {
-		d := dst[64*q : 64*q+64]
-		for k := 0; k < 64; k += 8 {
-			binary.LittleEndian.PutUint64(d[k:], spread[uint8(w>>uint(k))])
-		}
-	}
-}
-
-// spread[b] holds bit k of b in byte k, little-endian.
-var spread = func() (t [256]uint64) {
-	for b := range t {
-		for k := 0; k < 8; k++ {
-			t[b] |= uint64(b>>k&1) << (8 * k)
-		}
-	}
-	return t
-}()
-
-// pack8Generic: bit i of words = src[i] != 0, eight bytes at a time: each
-// byte is folded onto its lowest bit, and one multiply gathers the eight
-// low bits.
-func pack8Generic(words []uint64, src []uint8) {
-	for q := range words {
-		s := src[64*q : 64*q+64]
-		var w uint64
-		for k := 0; k < 64; k += 8 {
-			v := binary.LittleEndian.Uint64(s[k:])
-			v |= v >> 4 // bits 0..3 of each byte: OR with bits 4..7 of the same byte
-			v |= v >> 2
-			v |= v >> 1
-			v &= 0x0101010101010101
-			w |= (v * 0x0102040810204080 >> 56) << uint(k) // byte j's bit to bit j
-		}
-		words[q] = w
-	}
-}
-
-// unpack32Generic: dst[i] = 1 if bit i of words is set, +0 otherwise, with
-// no branch and no conversion.
-func unpack32Generic(dst []float32, words []uint64) {
-	for q, w := range words {
-		d := dst[64*q : 64*q+64]
-		for i := range d {
-			d[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000)
-			w >>= 1
-		}
-	}
-}
-
-// pack32Generic: bit i of words = src[i] != 0 (NaN is nonzero, -0 is zero),
-// no branch on the data.
-func pack32Generic(words []uint64, src []float32) {
-	for q := range words {
-		var w uint64
-		for _, v := range src[64*q : 64*q+64] {
-			w = w>>1 | uint64(b2u(v != 0))<<63
-		}
-		words[q] = w
-	}
+	active.Load().pack32(m, src)
 }

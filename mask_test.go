@@ -65,7 +65,7 @@ var specialFloatBits = []uint32{
 // must stay untouched, and the mask words past MaskLen(n) too.
 func TestMaskConversionsPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
-	forEachPath(t, func(t testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range maskSizes() {
 			for a := 0; a < 4; a++ {
 				where := fmt.Sprintf("%s n=%d align=%d", k.name, n, a)
@@ -186,7 +186,7 @@ func checkPacked(t testing.TB, where string, buf Mask, w, n int, want func(i int
 // TestMaskRoundTrip: pack(unpack(m)) == m on every path, for every kind.
 func TestMaskRoundTrip(t *testing.T) {
 	r := rand.New(rand.NewPCG(63, 64))
-	forEachPath(t, func(t testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range []int{0, 1, 63, 64, 65, 127, 128, 129, 1000, 4097} {
 			m := randomWords(r, MaskLen(n))
 			if n%64 != 0 {

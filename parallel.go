@@ -38,13 +38,6 @@ const (
 	parMinAsm     = 1 << 18
 )
 
-func parMin(k *kernels) int {
-	if k.id == 0 {
-		return parMinGeneric
-	}
-	return parMinAsm
-}
-
 // Parallel returns a copy of d whose large calls (from 32768 elements on the
 // generic path, 262144 on the assembly paths) are cut into chunks run on up to
 // workers goroutines: 0 means GOMAXPROCS at the time of the call, 1 means no
@@ -66,17 +59,18 @@ func (d Dropout) Parallel(workers int) Dropout {
 }
 
 // Workers returns how many goroutines a large call may use: 1 for a Dropout
-// that is not Parallel.
+// that is not Parallel, and at most 256.
 func (d Dropout) Workers() int {
 	switch {
 	case d.par < 0:
-		return runtime.GOMAXPROCS(0)
+		return min(runtime.GOMAXPROCS(0), maxWorkers)
 	case d.par == 0:
 		return 1
 	}
 	return int(d.par)
 }
 
+// maxWorkers bounds the chunks of one call, and so the worker goroutines.
 const maxWorkers = 256
 
 type opKind uint8
@@ -92,11 +86,21 @@ const (
 
 // task is one chunk of a call, run by a worker.
 type task struct {
-	op   opKind
-	d    Dropout // serial
-	o    operands
-	key  Key
-	done chan struct{} // receives one value when the chunk is done
+	op  opKind
+	d   Dropout // serial
+	o   operands
+	key Key
+	c   *call
+}
+
+// call tracks the chunks of one split call. A worker never blocks on it:
+// left counts the chunks not done, and the worker that finishes the last
+// one sends the call's only value on done (capacity 1). So workers only
+// ever wait for work, callers only for the queue or their own call, and no
+// number of callers, chunks or GOMAXPROCS can deadlock them.
+type call struct {
+	left atomic.Int32
+	done chan struct{}
 }
 
 func (t *task) run() {
@@ -114,9 +118,9 @@ var (
 	workQueue   = make(chan task, maxWorkers)
 	workerCount atomic.Int32
 	workerMu    sync.Mutex
-	// doneChans recycles the per-call completion channels (a sync.Pool
-	// would drop them at every GC and allocate again).
-	doneChans = make(chan chan struct{}, maxWorkers)
+	// calls recycles the call records (a sync.Pool would drop them at
+	// every GC and allocate again).
+	calls = make(chan *call, maxWorkers)
 )
 
 // nextTask returns the next chunk, polling the queue (yielding to any other
@@ -155,7 +159,9 @@ func ensureWorkers(k int) {
 			for {
 				t := nextTask()
 				t.run()
-				t.done <- struct{}{}
+				if t.c.left.Add(-1) == 0 {
+					t.c.done <- struct{}{} // the call's only send: never blocks
+				}
 			}
 		}()
 		workerCount.Add(1)
@@ -170,27 +176,29 @@ func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key K
 	if d.par == 0 {
 		return false
 	}
-	pm := parMin(active.Load())
+	pm := active.Load().parMin
 	if n < pm {
 		return false
 	}
-	w := min(d.Workers(), n/(pm/2))
+	w := min(d.Workers(), n/(pm/2), maxWorkers)
 	if w < 2 {
 		return false
 	}
 	chunk := ((n+w-1)/w + 63) &^ 63
+	chunks := (n + chunk - 1) / chunk
 	serial := d
 	serial.par = 0
-	ensureWorkers(w)
-	var done chan struct{}
+	ensureWorkers(chunks)
+	var c *call
 	select {
-	case done = <-doneChans:
+	case c = <-calls:
 	default:
-		done = make(chan struct{}, maxWorkers)
+		c = &call{done: make(chan struct{}, 1)}
 	}
+	c.left.Store(int32(chunks))
 	// part is the chunk [lo, hi) as a task.
 	part := func(lo, hi int) task {
-		t := task{op: op, d: serial, key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, done: done}
+		t := task{op: op, d: serial, key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, c: c}
 		t.o = operands{y: out[lo:hi], x: in[lo:hi], bias: bias}
 		if res != nil {
 			t.o.res = res[lo:hi]
@@ -207,16 +215,12 @@ func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key K
 	// worker waits in the run-next slot of the caller's P, so a caller that
 	// kept computing chunk 0 delayed it (measured: generic 262144 took 1.2x
 	// less time on two workers that way, 1.6x less this way).
-	sent := 0
 	for lo := 0; lo < n; lo += chunk {
 		workQueue <- part(lo, min(lo+chunk, n))
-		sent++
 	}
-	for ; sent > 0; sent-- {
-		<-done
-	}
+	<-c.done
 	select {
-	case doneChans <- done:
+	case calls <- c:
 	default:
 	}
 	return true

@@ -16,7 +16,7 @@ func TestParallelSameBits(t *testing.T) {
 	if testing.Short() {
 		sizes = []int{parMinGeneric + 1, 100000 + 17, parMinAsm + 77}
 	}
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			x := specialInputs(r, n)
 			for _, mode := range []Mode{Classic, Inverted} {

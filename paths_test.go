@@ -7,19 +7,20 @@ import (
 )
 
 // forEachPath runs f once per path this CPU and build can run (every entry
-// of available, the generic path last), with that path active, and restores
-// the active path afterwards.
-func forEachPath(t testing.TB, f func(t testing.TB, k *kernels)) {
-	saved := active.Load()
-	defer active.Store(saved)
+// of available, the generic path last) as a subtest named after the path
+// (go test -run 'TestX/avx2' selects one), with that path active, and
+// restores the active path afterwards.
+func forEachPath(t *testing.T, f func(t *testing.T, k *path)) {
+	t.Helper()
 	for _, k := range available {
-		active.Store(k)
-		f(t, k)
+		t.Run(k.name, func(t *testing.T) {
+			withPath(k, func() { f(t, k) })
+		})
 	}
 }
 
 // withPath runs f with k active and restores the active path.
-func withPath(k *kernels, f func()) {
+func withPath(k *path, f func()) {
 	saved := active.Load()
 	defer active.Store(saved)
 	active.Store(k)
@@ -72,7 +73,7 @@ func TestPathsAgainstGeneric(t *testing.T) {
 			d, _ := New(p, Mode((n+oi)%2))
 			key := Key{Seed: uint64(n) * 31, Offset: off}
 			var want outs
-			withPath(&genericKernels, func() { want = run(d, n, key) })
+			withPath(&genericPath, func() { want = run(d, n, key) })
 			for _, k := range available[:len(available)-1] {
 				var got outs
 				withPath(k, func() { got = run(d, n, key) })

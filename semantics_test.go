@@ -115,7 +115,7 @@ func TestAgainstReference(t *testing.T) {
 		sizes = sizes[:120]
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for si, n := range sizes {
 			x := specialInputs(r, n)
 			for mi, mode := range []Mode{Classic, Inverted} {
@@ -133,7 +133,7 @@ func TestAgainstReference(t *testing.T) {
 func TestEdgeProbabilities(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	x := specialInputs(r, BlockSize+300)
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, p := range testPs {
 			for _, mode := range []Mode{Classic, Inverted} {
 				checkForward(t, fmt.Sprintf("%s p=%v %v", k.name, p, mode), p, mode, x, Key{Seed: 99, Offset: BlockSize - 150})
@@ -162,7 +162,7 @@ func TestEdgeProbabilities(t *testing.T) {
 // offsets gives the same output and keep bits; so do draws.
 func TestSplitInvariance(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for iter := 0; iter < 300; iter++ {
 			n := r.IntN(3 * BlockSize)
 			if iter < 50 {
@@ -212,7 +212,7 @@ func TestSplitInvariance(t *testing.T) {
 
 // TestDraws: Draws against the reference, every path.
 func TestDraws(t *testing.T) {
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range []int{0, 1, 16, 63, 64, 65, 1000, BlockSize + 77} {
 			for _, off := range testOffsets {
 				key := Key{Seed: 77, Offset: off}
@@ -230,7 +230,7 @@ func TestDraws(t *testing.T) {
 
 func TestInfer(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range []int{0, 1, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 1000, 100000} {
 			x := specialInputs(r, n)
 			for _, p := range testPs {
@@ -336,7 +336,7 @@ func TestBadInputPanics(t *testing.T) {
 	mustPanic(t, []string{"Dropout.Infer", "len(y) = 99"}, func() { d.Infer(y, x) })
 	buf := make([]float32, 200)
 	mustPanic(t, []string{"Dropout.Forward", "partly overlap", "3 elements"}, func() { d.Forward(buf[3:103], buf[:100], nil, k) })
-	mustPanic(t, []string{"Dropout.Forward", "partly overlap", "-3 elements"}, func() { d.Forward(buf[:100], buf[3:103], nil, k) })
+	mustPanic(t, []string{"Dropout.Forward", "partly overlap", "y starts 3 elements before x"}, func() { d.Forward(buf[:100], buf[3:103], nil, k) })
 	mustPanic(t, []string{"Dropout.Backward", "partly overlap"}, func() { d.Backward(buf[1:101], buf[:100], make(Mask, 2)) })
 	mustPanic(t, []string{"Dropout.BackwardKey", "partly overlap"}, func() { d.BackwardKey(buf[:100], buf[99:199], k) })
 	mustPanic(t, []string{"Dropout.Infer", "partly overlap"}, func() { d.Infer(buf[50:150], buf[:100]) })
@@ -361,7 +361,7 @@ func TestNoAllocs(t *testing.T) {
 	u := make([]uint32, n)
 	b := make([]uint8, n)
 	m := make(Mask, MaskLen(n))
-	forEachPath(t, func(_ testing.TB, k *kernels) {
+	forEachPath(t, func(t *testing.T, k *path) {
 		for _, off := range []uint64{0, 37} {
 			key := Key{Seed: 1, Offset: off}
 			if a := testing.AllocsPerRun(5, func() {

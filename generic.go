@@ -1,36 +1,39 @@
 package dropout
 
 import (
+	"encoding/binary"
 	"math"
 	"unsafe"
 )
 
-// The pure-Go kernels. They are compiled on every architecture and with every
-// build tag, so that each assembly path is tested against them, and they are
-// the path used under the purego tag and on architectures without assembly.
+// The generic kernels: the reference that every assembly path reproduces bit
+// for bit, and the "generic" path (the purego build, and architectures
+// without assembly). They are compiled on every architecture and with every
+// build tag, so that each assembly path is tested against them.
 //
-// The stream kernels (fwdGeneric, drawsGeneric) take a lane state positioned
-// at lane 0 of some step and a length that is a multiple of 64, so that their
-// keep bits fill whole mask words; the driver in kernel.go does heads and
-// tails element by element. They walk the lanes one at a time over a chunk
-// of chunkSteps steps, so each lane's four state words stay in registers;
-// x, y and the keep-bit words of a chunk stay in L1 meanwhile.
+// They keep the contract of every path's kernels (see dispatch.go): whole
+// 64-element groups, the threshold as lim = thr<<8 (kept iff s0+s3 >= lim),
+// factors as float32 bits. The stream kernels (fwdGeneric, drawsGeneric)
+// take a lane state positioned at lane 0 of some step; the driver does heads
+// and tails element by element. They walk the lanes one at a time over a
+// chunk of chunkSteps steps, so each lane's four state words stay in
+// registers; x, y and the keep-bit words of a chunk stay in L1 meanwhile.
 
 const chunkSteps = 64 // steps per lane pass: 1024 elements, 16 mask words
 
 // fwdGeneric is the reference Forward kernel: for i in [0, len(x)),
-// keep_i = u_i >= thr, y[i] = x[i] * (keep_i ? scale : 0), and keep_i is bit
-// i%64 of bits[i/64] when bits is not nil. len(x) is a multiple of 64,
-// len(y) == len(x), and st advances by len(x)/16 steps.
+// keep_i = s0+s3 >= lim (u_i >= thr for lim = thr<<8; lim = 0 keeps all),
+// y[i] = x[i] * (keep_i ? sb : +0) with sb the factor's float32 bits, and
+// keep_i is bit i%64 of bits[i/64] when bits is not nil. len(x) is a
+// multiple of 64, len(y) == len(x), and st advances by len(x)/16 steps.
 //
 // It walks the lanes one at a time over chunks of up to chunkSteps steps,
 // so that a lane's four state words stay in registers; x, y and the chunk's
 // keep words stay in L1 meanwhile.
-func fwdGeneric(st *lanes, y, x []float32, bits []uint64, thr uint32, scale float32) {
-	sb := math.Float32bits(scale)
-	// u >= thr  <=>  s0+s3 >= thr<<8  <=>  s0+s3 > thr<<8 - 1, as 64-bit
-	// numbers (thr<<8 may be 2^32; thr<<8 - 1 wraps to 2^64-1 for thr = 0).
-	thr8m1 := uint64(thr)<<8 - 1
+func fwdGeneric(st *lanes, y, x []float32, bits []uint64, lim, sb uint32) {
+	// s0+s3 >= lim  <=>  s0+s3 > lim - 1, as 64-bit numbers (lim - 1 wraps
+	// to 2^64-1 for lim = 0: everything kept).
+	thr8m1 := uint64(lim) - 1
 	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
 		n := min(len(x), chunkSteps*Lanes)
@@ -103,9 +106,8 @@ func keepMask(u, thr uint32) uint32 { return ^uint32(int32(u-thr) >> 31) }
 // y[i] = res[i] + float32(x[i]*factor_i), each product rounded to float32
 // before the add; otherwise as fwdGeneric. y may be x or res: every element
 // is read before it is written.
-func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32) {
-	sb := math.Float32bits(scale)
-	thr8m1 := uint64(thr)<<8 - 1 // as in fwdGeneric
+func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32) {
+	thr8m1 := uint64(lim) - 1 // as in fwdGeneric
 	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
 		n := min(len(x), chunkSteps*Lanes)
@@ -201,10 +203,9 @@ func drawsGeneric(st *lanes, u []uint32) {
 }
 
 // bwdGeneric is the reference Backward kernel: for i in [0, len(dy)),
-// dx[i] = dy[i] * (bit i%64 of words[i/64] ? scale : 0). len(dy) is a
-// multiple of 64 and len(words) == len(dy)/64.
-func bwdGeneric(dx, dy []float32, words []uint64, scale float32) {
-	sb := math.Float32bits(scale)
+// dx[i] = dy[i] * (bit i%64 of words[i/64] ? sb : +0), sb the factor's
+// float32 bits. len(dy) is a multiple of 64 and len(words) == len(dy)/64.
+func bwdGeneric(dx, dy []float32, words []uint64, sb uint32) {
 	for k, w := range words {
 		cx, cy := dx[k*64:k*64+64], dy[k*64:k*64+64]
 		for j := range cy {
@@ -214,9 +215,10 @@ func bwdGeneric(dx, dy []float32, words []uint64, scale float32) {
 	}
 }
 
-// scaleGeneric is y[i] = x[i] * a for every i, four at a time (1.5-2.5x
-// faster than the plain loop here).
-func scaleGeneric(y, x []float32, a float32) {
+// scaleGeneric is y[i] = x[i] * a for every i (a as float32 bits), four at
+// a time (1.5-2.5x faster than the plain loop here).
+func scaleGeneric(y, x []float32, ab uint32) {
+	a := math.Float32frombits(ab)
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -225,5 +227,79 @@ func scaleGeneric(y, x []float32, a float32) {
 	}
 	for ; i < len(x); i++ {
 		y[i] = x[i] * a
+	}
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The generic mask conversions, on whole words: len(dst) or len(src) is
+// 64*len(words). The assembly paths reproduce them bit for bit.
+
+// unpack8Generic: dst[i] = bit i of words as byte 0 or 1, eight bytes at a
+// time from a table.
+func unpack8Generic(dst []uint8, words []uint64) {
+	for q, w := range words {
+		d := dst[64*q : 64*q+64]
+		for k := 0; k < 64; k += 8 {
+			binary.LittleEndian.PutUint64(d[k:], spread[uint8(w>>uint(k))])
+		}
+	}
+}
+
+// spread[b] holds bit k of b in byte k, little-endian.
+var spread = func() (t [256]uint64) {
+	for b := range t {
+		for k := 0; k < 8; k++ {
+			t[b] |= uint64(b>>k&1) << (8 * k)
+		}
+	}
+	return t
+}()
+
+// pack8Generic: bit i of words = src[i] != 0, eight bytes at a time: each
+// byte is folded onto its lowest bit, and one multiply gathers the eight
+// low bits.
+func pack8Generic(words []uint64, src []uint8) {
+	for q := range words {
+		s := src[64*q : 64*q+64]
+		var w uint64
+		for k := 0; k < 64; k += 8 {
+			v := binary.LittleEndian.Uint64(s[k:])
+			v |= v >> 4 // bits 0..3 of each byte: OR with bits 4..7 of the same byte
+			v |= v >> 2
+			v |= v >> 1
+			v &= 0x0101010101010101
+			w |= (v * 0x0102040810204080 >> 56) << uint(k) // byte j's bit to bit j
+		}
+		words[q] = w
+	}
+}
+
+// unpack32Generic: dst[i] = 1 if bit i of words is set, +0 otherwise, with
+// no branch and no conversion.
+func unpack32Generic(dst []float32, words []uint64) {
+	for q, w := range words {
+		d := dst[64*q : 64*q+64]
+		for i := range d {
+			d[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000)
+			w >>= 1
+		}
+	}
+}
+
+// pack32Generic: bit i of words = src[i] != 0 (NaN is nonzero, -0 is zero),
+// no branch on the data.
+func pack32Generic(words []uint64, src []float32) {
+	for q := range words {
+		var w uint64
+		for _, v := range src[64*q : 64*q+64] {
+			w = w>>1 | uint64(b2u(v != 0))<<63
+		}
+		words[q] = w
 	}
 }

@@ -7,16 +7,6 @@ import (
 	"testing"
 )
 
-// TestMaskPathsUseAssembly: every amd64 path runs its own mask
-// conversions, so that the path tests do not test the generic ones twice.
-func TestMaskPathsUseAssembly(t *testing.T) {
-	for _, k := range available {
-		if k.id != 0 && !k.masks {
-			t.Errorf("%s: masks not set: the mask conversions run the generic code", k.name)
-		}
-	}
-}
-
 // TestMaskPackValues: pack8 with every byte value at every bit position,
 // pack32 with every sign and exponent and five mantissas at every bit
 // position, on every path against the generic functions.

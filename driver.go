@@ -1,0 +1,243 @@
+package dropout
+
+import "math"
+
+// The driver: it turns one checked public call into kernel calls on the
+// active path (dispatch.go). The stream ops (Forward, BackwardKey, the fused
+// ops, Draws) are cut at stream-block boundaries, each block seeded and
+// skipped to the call's first position; the element-by-element heads and
+// tails of a block are done here, in Go, the whole 64-element groups by the
+// path's kernels.
+
+// operands are the slices of one stream call. u != nil: draws to u.
+// Otherwise y = x*factor, with keep bits to mask unless nil; with res,
+// y = res + float32(x*factor); with bias too, x[i] is replaced by
+// float32(x[i] + bias[(biasOff+i)%len(bias)]) first.
+type operands struct {
+	y, x    []float32
+	res     []float32
+	bias    []float32
+	biasOff int
+	u       []uint32
+	mask    Mask
+}
+
+// stream runs the stream kernels over a call (see operands). It cuts the call
+// at block boundaries, seeds each block, skips to the first position, does
+// the part before the first 64-aligned stream position and the part after
+// the last one element by element, and the rest with the active path.
+func (d Dropout) stream(o operands, key Key) {
+	n := len(o.x)
+	if o.u != nil {
+		n = len(o.u)
+	}
+	if n == 0 {
+		return
+	}
+	p := active.Load()
+	if o.mask != nil {
+		o.mask = o.mask[:MaskLen(n)]
+		if key.Offset%64 != 0 {
+			clearPieces(o.mask) // keep bits are ORed in at a shift
+		} else {
+			o.mask[len(o.mask)-1] = 0 // only the last word can be partial
+		}
+	}
+	e := elem{operands: o, thr: d.thr, sb: d.sb(), nt: p.useNT(n)}
+	base := streamBase(key.Seed)
+	var st lanes
+	pos := key.Offset
+	for i := 0; i < n; {
+		j := int(pos % BlockSize) // position inside the block
+		seg := min(n-i, BlockSize-j)
+		p.seed(&st, base, pos/BlockSize)
+		p.skip(&st, j/Lanes)
+		// Head: element by element up to the next 64-aligned position.
+		h := min(seg, (64-j%64)%64)
+		e.run(&st, j%Lanes, i, h)
+		// Body: whole 64-element groups in the kernel.
+		b := (seg - h) &^ 63
+		if b > 0 {
+			e.body(p, &st, i+h, b)
+		}
+		// Tail: element by element.
+		e.run(&st, 0, i+h+b, seg-h-b)
+		i += seg
+		pos += uint64(seg)
+	}
+	if e.nt {
+		p.fence()
+	}
+}
+
+// elem holds one stream call's operands for the element-by-element parts.
+type elem struct {
+	operands
+	thr uint32
+	sb  uint32 // bits of the keep factor
+	nt  bool   // non-temporal stores: the call is too big for the caches
+}
+
+// run processes c elements from call index i, the first being lane l of
+// st's current step, advancing st past every step it completes.
+func (e *elem) run(st *lanes, l, i, c int) {
+	for ; c > 0; c-- {
+		v := st.draw(l)
+		if e.u != nil {
+			e.u[i] = v
+		} else {
+			keep := keepMask(v, e.thr)
+			xv := e.x[i]
+			if e.bias != nil {
+				xv = float32(xv + e.bias[(e.biasOff+i)%len(e.bias)])
+			}
+			yv := float32(xv * math.Float32frombits(keep&e.sb)) // float32(): no fused multiply-add
+			if e.res != nil {
+				yv = e.res[i] + yv
+			}
+			e.y[i] = yv
+			if e.mask != nil {
+				e.mask[i>>6] |= uint64(keep&1) << uint(i&63)
+			}
+		}
+		i++
+		if l++; l == Lanes {
+			st.skip(1)
+			l = 0
+		}
+	}
+}
+
+// body runs the path's kernel over b elements (a multiple of 64) from call
+// index i, st being at lane 0 of a step.
+func (e *elem) body(p *path, st *lanes, i, b int) {
+	if e.u != nil {
+		p.draws(st, e.u[i:i+b])
+		return
+	}
+	if e.bias == nil {
+		e.kernel(p, st, i, b, e.x[i:i+b])
+		return
+	}
+	// BiasDropoutAdd: t = x + bias in an L1-sized buffer, then the kernel
+	// on t; the same roundings as the unfused sequence.
+	var t [biasChunk]float32
+	for b > 0 {
+		c := min(b, biasChunk)
+		addBias(p, t[:c], e.x[i:i+c], e.bias, e.biasOff+i)
+		e.kernel(p, st, i, c, t[:c])
+		i += c
+		b -= c
+	}
+}
+
+const biasChunk = 1024
+
+// addBias sets t[k] = x[k] + bias[(i0+k)%len(bias)], in runs that do not
+// wrap around the bias.
+func addBias(p *path, t, x, bias []float32, i0 int) {
+	j := i0 % len(bias)
+	for len(t) > 0 {
+		r := min(len(t), len(bias)-j)
+		p.add(t[:r], x[:r], bias[j:j+r])
+		t, x = t[r:], x[r:]
+		j = 0
+	}
+}
+
+// kernel runs the fwd kernel over b elements of x (the call's x or the
+// bias buffer) into y and the mask from call index i.
+func (e *elem) kernel(p *path, st *lanes, i, b int, x []float32) {
+	y := e.y[i : i+b]
+	var res []float32
+	if e.res != nil {
+		res = e.res[i : i+b]
+	}
+	switch {
+	case e.mask == nil:
+		p.fwd(st, y, x, res, nil, e.thr, e.sb, e.nt)
+	case i%64 == 0:
+		p.fwd(st, y, x, res, e.mask[i/64:(i+b)/64], e.thr, e.sb, e.nt)
+	default:
+		// The stream's 64-groups straddle mask words: take the bits to a
+		// buffer and OR them in at the shift (the words were cleared).
+		var buf [BlockSize / 64]uint64
+		w := buf[:b/64]
+		p.fwd(st, y, x, res, w, e.thr, e.sb, e.nt)
+		q, sh := i/64, uint(i%64)
+		for _, v := range w {
+			e.mask[q] |= v << sh
+			e.mask[q+1] |= v >> (64 - sh)
+			q++
+		}
+	}
+}
+
+// backward is Backward's driver: the bwd kernel with the keep factor.
+func (d Dropout) backward(dx, dy []float32, mask Mask) {
+	p := active.Load()
+	p.bwd(dx, dy, mask, d.sb(), p.useNT(len(dy)))
+}
+
+// infer is Infer's driver: a copy for Inverted (nothing when y is x), the
+// scale kernel with float32(1-p) for Classic.
+func (d Dropout) infer(y, x []float32) {
+	if d.mode == Inverted {
+		if len(x) > 0 && &y[0] != &x[0] {
+			copyPieces(y, x)
+		}
+		return
+	}
+	p := active.Load()
+	p.scale(y, x, d.infX^oneBits, p.useNT(len(x)))
+}
+
+// channels applies one factor per channel of size elements. With key, the
+// keep bits come from the stream (and go to mask unless nil); without, from
+// mask.
+func (d Dropout) channels(y, x []float32, size int, mask Mask, key *Key) {
+	const batch = 1024 // channels per round of draws
+	p := active.Load()
+	nt := p.useNT(len(x))
+	sb := d.sb()
+	chans := len(x) / size
+	var u [batch]uint32
+	for c0 := 0; c0 < chans; c0 += batch {
+		nc := min(batch, chans-c0)
+		if key != nil {
+			Draws(u[:nc], Key{Seed: key.Seed, Offset: key.Offset + uint64(c0)})
+			if mask != nil {
+				words := mask[c0/64 : MaskLen(c0+nc)]
+				clear(words) // at most batch/64 words
+				for c, v := range u[:nc] {
+					words[c/64] |= uint64(keepMask(v, d.thr)&1) << uint(c%64)
+				}
+			}
+		}
+		for c := range nc {
+			var keep uint32
+			if key != nil {
+				keep = keepMask(u[c], d.thr)
+			} else {
+				keep = -uint32(mask[(c0+c)/64] >> uint((c0+c)%64) & 1)
+			}
+			lo := (c0 + c) * size
+			p.scale(y[lo:lo+size], x[lo:lo+size], keep&sb, nt)
+		}
+	}
+}
+
+// columnSums sets sum[j] to the float32 sum of the column j of rows (rows of
+// len(sum) elements), row by row: the first row, then + each later row.
+func columnSums(sum, rows []float32) {
+	nb := len(sum)
+	if len(rows) == 0 {
+		clearPieces(sum)
+		return
+	}
+	copyPieces(sum, rows[:nb])
+	p := active.Load()
+	for r := nb; r < len(rows); r += nb {
+		p.add(sum, sum, rows[r:r+nb])
+	}
+}

@@ -1,0 +1,150 @@
+//go:build !purego
+
+package dropout
+
+// The NEON kernels (kernel_arm64.s, mask_arm64.s), with their Go
+// equivalents. They keep the contract of every path's kernels (dispatch.go):
+// whole 64-element groups (whole mask words), lim = thr<<8 with
+// thr < 1<<24, factors as float32 bits, and they touch nothing outside their
+// slices. st holds word k of lane L at st[k][L]; xoshiro is the step of
+// xoshiroNext.
+
+// fwdMask32NEON is fwdGeneric with keep bits; len(x) is a multiple of 64,
+// len(y) == len(x), len(bits) == len(x)/64:
+//
+//	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
+//		keep := st[0][i%16]+st[3][i%16] >= lim
+//		f := uint32(0)
+//		if keep {
+//			f = sb
+//			bits[i/64] |= 1 << (i % 64)
+//		}
+//		y[i] = x[i] * math.Float32frombits(f)
+//		if i%16 == 15 {
+//			xoshiro(st) // every lane one step
+//		}
+//	}
+//
+// bits[i/64] is written whole, not ORed into.
+//
+//go:noescape
+func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
+
+// fwd32NEON is fwdMask32NEON without keep bits.
+//
+//go:noescape
+func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
+
+// fwdAddMask32NEON is fwdAddGeneric with keep bits: fwdMask32NEON with the
+// residual added to each product, which is rounded to float32 first (a
+// multiply, then an add: never a fused multiply-add); y may be x or res:
+//
+//	p := x[i] * math.Float32frombits(f) // rounded to float32
+//	y[i] = res[i] + p
+//
+//go:noescape
+func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
+
+// fwdAdd32NEON is fwdAddMask32NEON without keep bits.
+//
+//go:noescape
+func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
+
+// drawsNEON is drawsGeneric, len(u) a multiple of 64:
+//
+//	for i := range u {
+//		u[i] = (st[0][i%16] + st[3][i%16]) >> 8
+//		if i%16 == 15 {
+//			xoshiro(st)
+//		}
+//	}
+//
+//go:noescape
+func drawsNEON(st *[4][16]uint32, u []uint32)
+
+// skipNEON advances every lane n >= 0 steps (lanes.skip).
+//
+//go:noescape
+func skipNEON(st *[4][16]uint32, n int)
+
+// bwd32NEON is bwdGeneric, len(dy) a multiple of 64, len(dx) == len(dy),
+// len(words) == len(dy)/64:
+//
+//	for i := range dy {
+//		f := uint32(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = sb
+//		}
+//		dx[i] = dy[i] * math.Float32frombits(f)
+//	}
+//
+//go:noescape
+func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
+
+// scale32NEON is scaleGeneric, len(x) a multiple of 64, len(y) == len(x):
+//
+//	for i := range x {
+//		y[i] = x[i] * math.Float32frombits(a)
+//	}
+//
+//go:noescape
+func scale32NEON(y, x []float32, a uint32)
+
+// add32NEON is addGeneric, len(a) a multiple of 64, len(dst) == len(b) ==
+// len(a); dst may be a or b:
+//
+//	for i := range a {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func add32NEON(dst, a, b []float32)
+
+// unpack8NEON is unpack8Generic, len(dst) == 64*len(words):
+//
+//	for i := range dst {
+//		dst[i] = uint8(words[i/64] >> (i % 64) & 1)
+//	}
+//
+//go:noescape
+func unpack8NEON(dst []uint8, words []uint64)
+
+// pack8NEON is pack8Generic, len(src) == 64*len(words):
+//
+//	for q := range words {
+//		var w uint64
+//		for j, v := range src[64*q : 64*q+64] {
+//			if v != 0 {
+//				w |= 1 << j
+//			}
+//		}
+//		words[q] = w
+//	}
+//
+//go:noescape
+func pack8NEON(words []uint64, src []uint8)
+
+// unpack32NEON is unpack32Generic, len(dst) == 64*len(words):
+//
+//	for i := range dst {
+//		dst[i] = math.Float32frombits(-uint32(words[i/64]>>(i%64)&1) & 0x3f800000) // 1 or +0
+//	}
+//
+//go:noescape
+func unpack32NEON(dst []float32, words []uint64)
+
+// pack32NEON is pack32Generic, len(src) == 64*len(words), the float test
+// done on the bits (no FP compare, so no flush-to-zero can matter):
+//
+//	for q := range words {
+//		var w uint64
+//		for j, v := range src[64*q : 64*q+64] {
+//			if math.Float32bits(v)&0x7fffffff != 0 { // v != 0, NaN included
+//				w |= 1 << j
+//			}
+//		}
+//		words[q] = w
+//	}
+//
+//go:noescape
+func pack32NEON(words []uint64, src []float32)

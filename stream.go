@@ -21,8 +21,6 @@ const (
 	// the Lanes generators. Stream position q belongs to block q/BlockSize.
 	BlockSize = 8192
 
-	blockSteps = BlockSize / Lanes
-
 	// golden is SplitMix64's increment, 2^64/φ rounded to odd.
 	golden = 0x9e3779b97f4a7c15
 )

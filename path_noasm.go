@@ -16,7 +16,7 @@ func archFwdAdd(int, *[4][16]uint32, []float32, []float32, []float32, []uint64, 
 	panic(noAsm)
 }
 func archDraws(int, *[4][16]uint32, []uint32)                   { panic(noAsm) }
-func archFence(int)                                            {}
+func archFence(int)                                             {}
 func archBwd(int, []float32, []float32, []uint64, uint32, bool) { panic(noAsm) }
 func archScale(int, []float32, []float32, uint32, bool)         { panic(noAsm) }
 func archAdd(int, []float32, []float32, []float32)              { panic(noAsm) }

@@ -8,7 +8,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+# step NAME: print the step's name; the previous step's duration is printed
+# when the next one starts, and a summary at the end.
+t0=$(date +%s)
+last=$t0
+current=""
+summary=()
+step() {
+	local now
+	now=$(date +%s)
+	if [ -n "$current" ]; then
+		printf '    (%s: %ds)\n' "$current" $((now - last))
+		summary+=("$(printf '%5ds  %s' $((now - last)) "$current")")
+	fi
+	current="$*"
+	last=$now
+	printf '\n=== %s\n' "$*"
+}
 
 # --- what the tests need --------------------------------------------------
 need=()
@@ -26,16 +42,18 @@ export DROPOUT_REQUIRE_NUMPY=1 # the NumPy referee must run, not skip
 
 # --- format and vet everywhere Go runs -------------------------------------
 step "gofmt"
-bad=$(gofmt -l $(git ls-files '*.go' | grep -v '^_gen/' || true))
+bad=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$bad" ] || { echo "not gofmt-formatted: $bad"; exit 1; }
 
 step "go vet on every GOOS/GOARCH, with and without purego"
 for target in linux/amd64 linux/arm64 linux/386 linux/riscv64 linux/ppc64le linux/s390x \
 	darwin/arm64 darwin/amd64 windows/amd64 windows/arm64 js/wasm wasip1/wasm freebsd/amd64; do
+	printf '  %s' "$target"
 	for tags in "" purego; do
 		GOOS=${target%/*} GOARCH=${target#*/} go vet -tags "$tags" ./... || { echo "vet failed: $target tags=$tags"; exit 1; }
 	done
 done
+echo
 echo "vet clean on 13 targets x {default, purego}"
 
 # --- the golden file is what NumPy writes ----------------------------------
@@ -78,20 +96,33 @@ step "tests: big-endian s390x under qemu-s390x"
 DROPOUT_EXPECT_KERNEL=generic GOARCH=s390x go test -count=1 -short -exec qemu-s390x ./...
 
 # --- fuzz targets, briefly ---------------------------------------------------
-step "fuzzing (${FUZZTIME:=10s} per target)"
 for target in FuzzForward FuzzSplit FuzzBackward FuzzMask; do
+	step "fuzzing $target (${FUZZTIME:=10s})"
 	go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" . | tail -1
 done
 
-# --- generated code and the bench module ------------------------------------
-if [ -d _gen ]; then
-	step "assembly generator: regenerate and diff"
-	(cd _gen && go run . -out ../kernel_amd64.s -stubs ../kernel_amd64_stubs.go)
-	git diff --exit-code -- kernel_amd64.s kernel_amd64_stubs.go
-fi
-if [ -d bench ]; then
-	step "bench module: vet and smoke test"
-	(cd bench && go vet ./... && go test -count=1 ./...)
-fi
+# --- generated code, static checks and the other modules ---------------------
+step "go generate ./... reproduces the generated assembly (avo, _asm/)"
+go generate ./...
+git diff --exit-code -- asm_amd64.s asm_amd64_stubs.go
+echo "asm_amd64.s and asm_amd64_stubs.go unchanged"
 
-step "all tests passed"
+step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), bench"
+staticcheck="go run honnef.co/go/tools/cmd/staticcheck@v0.8.2"
+$staticcheck ./...
+$staticcheck -tags purego ./...
+(cd bench && $staticcheck ./...)
+
+step "bench module: vet for linux, darwin and windows, and smoke test"
+for goos in linux darwin windows; do
+	(cd bench && GOOS=$goos go vet ./...) || { echo "bench vet failed: GOOS=$goos"; exit 1; }
+done
+(cd bench && go test -count=1 ./...)
+
+step "done"
+echo
+echo "step durations:"
+printf '%s\n' "${summary[@]}"
+printf '%5ds  total\n' $(($(date +%s) - t0))
+echo
+echo "all tests passed"

@@ -20,17 +20,18 @@ import (
 // for the most chunks a call can have, several callers share the workers;
 // every call finishes (within a generous deadline) with the serial bits.
 // Before the completion count, workers blocked on a full done channel while
-// callers blocked on the full queue.
+// callers blocked on the full queue: with these sizes the old code
+// deadlocked within seconds.
 func TestParallelManyProcs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1024))
-	n := 1<<17 + 77
-	callers, iters := 4, 6
+	n := 1 << 16
+	callers, iters := 4, 20
 	if testing.Short() {
-		callers, iters = 3, 2
+		callers, iters = 3, 5
 	}
 	forEachPath(t, func(t *testing.T, k *path) {
 		small := *k
-		small.parMin = 256 // n/(parMin/2) > 256: the call gets the most chunks
+		small.parMin = 128 // n/(parMin/2) = 1024 chunks asked for: the most a call gets
 		withPath(&small, func() {
 			d, _ := New(0.5, Inverted)
 			x := specialInputs(rand.New(rand.NewPCG(1, 2)), n)

@@ -177,3 +177,50 @@ func ExampleMask_Float32s() {
 	fmt.Println(f)
 	// Output: [1 0 1 0 1]
 }
+
+// A training loop that owns its keys: each layer has its own seed, and the
+// offset moves past every element used, so no step repeats a mask. Reusing
+// a key would draw the same mask again.
+func ExampleKey() {
+	d, err := dropout.New(0.5, dropout.Inverted)
+	if err != nil {
+		panic(err)
+	}
+	const runSeed = 2026
+	x := []float32{1, 1, 1, 1, 1, 1, 1, 1}
+	y := make([]float32, len(x))
+	for step := uint64(0); step < 3; step++ {
+		for layer := uint64(0); layer < 2; layer++ {
+			key := dropout.Key{Seed: runSeed ^ layer<<32, Offset: step * uint64(len(x))}
+			mask := make(dropout.Mask, 1)
+			d.Forward(y, x, mask, key)
+			fmt.Printf("step %d layer %d: mask %08b\n", step, layer, mask[0])
+		}
+	}
+	// Output:
+	// step 0 layer 0: mask 11101111
+	// step 0 layer 1: mask 10100010
+	// step 1 layer 0: mask 11110111
+	// step 1 layer 1: mask 10100111
+	// step 2 layer 0: mask 10001001
+	// step 2 layer 1: mask 00110101
+}
+
+// Reseed starts a new run: the same seed replays the same masks.
+func ExampleLayer_Reseed() {
+	layer, _ := dropout.NewLayer(0.5, dropout.Classic, 1)
+	x := []float32{1, 2, 3, 4, 5, 6, 7, 8}
+	y := make([]float32, len(x))
+	for run := uint64(1); run <= 2; run++ {
+		layer.Reseed(run)
+		layer.Forward(y, x, true)
+		fmt.Println("run", run, y)
+	}
+	layer.Reseed(1)
+	layer.Forward(y, x, true)
+	fmt.Println("run 1 again", y)
+	// Output:
+	// run 1 [0 2 3 0 0 6 7 0]
+	// run 2 [1 0 3 4 5 0 7 8]
+	// run 1 again [0 2 3 0 0 6 7 0]
+}

@@ -250,6 +250,9 @@ func TestLispMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if off := y.Op().(*Op).Key().Offset; off != uint64(n) {
+		t.Errorf("after one run the next offset is %d, want n = %d (one forward execution)", off, n)
+	}
 	key, ok := y.Op().(*Op).LastKey()
 	if !ok {
 		t.Fatal("no forward execution")

@@ -107,17 +107,24 @@ go generate ./...
 git diff --exit-code -- asm_amd64.s asm_amd64_stubs.go
 echo "asm_amd64.s and asm_amd64_stubs.go unchanged"
 
-step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), bench"
+step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), bench, examples"
 staticcheck="go run honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 $staticcheck ./...
 $staticcheck -tags purego ./...
-(cd bench && $staticcheck ./...)
+for m in bench examples/*/; do
+	(cd "$m" && $staticcheck ./...)
+done
 
 step "bench module: vet for linux, darwin and windows, and smoke test"
 for goos in linux darwin windows; do
 	(cd bench && GOOS=$goos go vet ./...) || { echo "bench vet failed: GOOS=$goos"; exit 1; }
 done
 (cd bench && go test -count=1 ./...)
+
+for m in examples/*/; do
+	step "examples: $m vet and tests"
+	(cd "$m" && go vet ./... && go test -count=1 ./...)
+done
 
 step "done"
 echo

@@ -95,15 +95,6 @@ func TestFusedAgainstReference(t *testing.T) {
 	})
 }
 
-func sameMask(t testing.TB, where string, got, want Mask) {
-	t.Helper()
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("%s: word %d = %#x, want %#x", where, i, got[i], want[i])
-		}
-	}
-}
-
 // TestFusedParallel: chunk boundaries that cut rows of the bias.
 func TestFusedParallel(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -102,7 +103,7 @@ func TestGoldenNumPy(t *testing.T) {
 			x, dy := hexF32(t, c.X), hexF32(t, c.DY)
 			n := len(x)
 			where := func(what string) string {
-				return k.name + " case " + itoa(ci) + " " + d.String() + " " + what
+				return k.name + " case " + strconv.Itoa(ci) + " " + d.String() + " " + what
 			}
 			u := make([]uint32, n)
 			Draws(u, key)
@@ -132,29 +133,4 @@ func TestGoldenNumPy(t *testing.T) {
 			sameF32(t, where("infer"), y, hexF32(t, c.Infer))
 		}
 	})
-}
-
-// sameF32 fails unless got and want have the same bits, NaN as a class.
-func sameF32(t testing.TB, where string, got, want []float32) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d elements, want %d", where, len(got), len(want))
-	}
-	for i := range got {
-		if !sameBits(got[i], want[i]) {
-			t.Fatalf("%s: [%d] = %v (%#08x), want %v (%#08x)", where, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
-		}
-	}
-}
-
-func sameBits(a, b float32) bool {
-	if a != a && b != b {
-		return true
-	}
-	return math.Float32bits(a) == math.Float32bits(b)
-}
-
-func itoa(i int) string {
-	b, _ := json.Marshal(i)
-	return string(b)
 }

@@ -26,43 +26,11 @@ func maskSizes() []int {
 	return ns
 }
 
-// randomWords returns words whose bits have density varying with the word
-// (all zero, all one, sparse, dense, half).
-func randomWords(r *rand.Rand, n int) Mask {
-	m := make(Mask, n)
-	for i := range m {
-		switch i % 5 {
-		case 0:
-			m[i] = r.Uint64()
-		case 1:
-			m[i] = r.Uint64() & r.Uint64() & r.Uint64()
-		case 2:
-			m[i] = r.Uint64() | r.Uint64() | r.Uint64()
-		case 3:
-			m[i] = 0
-		case 4:
-			m[i] = ^uint64(0)
-		}
-	}
-	return m
-}
-
-// specialFloatBits: values SetFloat32s must sort into zero (the two
-// zeros) and nonzero (everything else: NaNs of every kind, infinities,
-// the smallest subnormals, ordinary numbers).
-var specialFloatBits = []uint32{
-	0x00000000, 0x80000000, // +0, -0: zero
-	0x7fc00000, 0xffc00000, 0x7f800001, 0xffffffff, 0x7fffffff, // NaNs
-	0x7f800000, 0xff800000, // ±Inf
-	0x00000001, 0x80000001, 0x007fffff, // subnormals
-	0x3f800000, 0xbf800000, 0x00800000, 0x7f7fffff, // 1, -1, smallest normal, max
-}
-
 // TestMaskConversionsPaths: every conversion on every path against the
 // element-by-element definition, for every n in 0..700 and around larger
 // vector and word boundaries, at every start alignment 0..3 of the
 // destination and source slices; guards before and after the destination
-// must stay untouched, and the mask words past MaskLen(n) too.
+// must stay untouched (guarded), and the mask words around too.
 func TestMaskConversionsPaths(t *testing.T) {
 	r := rand.New(rand.NewPCG(61, 62))
 	forEachPath(t, func(t *testing.T, k *path) {
@@ -75,30 +43,21 @@ func TestMaskConversionsPaths(t *testing.T) {
 	})
 }
 
-const guardWord = 0x5a5a5a5a5a5a5a5a
-
 func checkMaskConversions(t testing.TB, r *rand.Rand, where string, n, a int) {
+	t.Helper()
 	w := MaskLen(n)
-	// A mask longer than needed: the extra word is never read by unpack
-	// nor written by pack.
-	buf := randomWords(r, w+2)
-	m := buf[1 : w+1 : w+2]
-	buf[0], buf[w+1] = guardWord, guardWord
+	// The bits past n in the last word are random: unpacking ignores them.
+	words, mIntact := guarded(w, 0, randomWords(r, w))
+	m := Mask(words)
+	bit := func(i int) uint64 { return m[i/64] >> uint(i%64) & 1 }
 
 	// Unpack to bytes and bools.
-	b8 := make([]uint8, n+a+8)
-	for i := range b8 {
-		b8[i] = 0xa5
-	}
-	dst := b8[a : a+n]
-	m.Bytes(dst)
-	for i := range b8 {
-		want := uint8(0xa5)
-		if i >= a && i < a+n {
-			want = uint8(m[(i-a)/64] >> uint((i-a)%64) & 1)
-		}
-		if b8[i] != want {
-			t.Fatalf("%s: Bytes: byte %d (element %d) = %#x, want %#x", where, i, i-a, b8[i], want)
+	b8, intact := guarded[uint8](n, a, nil)
+	m.Bytes(b8)
+	intact(t, where+" Bytes")
+	for i, v := range b8 {
+		if want := uint8(bit(i)); v != want {
+			t.Fatalf("%s: Bytes: element %d = %#x, want %#x", where, i, v, want)
 		}
 	}
 	bools := make([]bool, n+a)[a:]
@@ -110,20 +69,15 @@ func checkMaskConversions(t testing.TB, r *rand.Rand, where string, n, a int) {
 	}
 
 	// Unpack to float32.
-	f := make([]float32, n+a+8)
-	for i := range f {
-		f[i] = math.Float32frombits(0x7fa5a5a5)
-	}
-	m.Float32s(f[a : a+n])
-	for i := range f {
-		want := uint32(0x7fa5a5a5)
-		if i >= a && i < a+n {
-			want = uint32(m[(i-a)/64]>>uint((i-a)%64)&1) * 0x3f800000
-		}
-		if got := math.Float32bits(f[i]); got != want {
-			t.Fatalf("%s: Float32s: float %d (element %d) bits %#08x, want %#08x", where, i, i-a, got, want)
+	f, intact := guarded[float32](n, a, nil)
+	m.Float32s(f)
+	intact(t, where+" Float32s")
+	for i, v := range f {
+		if got, want := math.Float32bits(v), uint32(bit(i))*0x3f800000; got != want {
+			t.Fatalf("%s: Float32s: element %d bits %#08x, want %#08x", where, i, got, want)
 		}
 	}
+	mIntact(t, where+" unpacked mask")
 
 	// Pack bytes: any nonzero byte is kept.
 	src := make([]uint8, n+a)[a:]
@@ -135,49 +89,36 @@ func checkMaskConversions(t testing.TB, r *rand.Rand, where string, n, a int) {
 			src[i] = []uint8{1, 0x80, 0xff, 0x10}[r.IntN(4)]
 		}
 	}
-	m2 := fillMask(buf, w)
-	m2.SetBytes(src)
-	checkPacked(t, where+" SetBytes", buf, w, n, func(i int) bool { return src[i] != 0 })
+	checkPacked(t, where+" SetBytes", n, func(m Mask) { m.SetBytes(src) }, func(i int) bool { return src[i] != 0 })
 	bsrc := make([]bool, n+a)[a:]
 	for i := range bsrc {
 		bsrc[i] = r.IntN(2) == 0
 	}
-	m2 = fillMask(buf, w)
-	m2.SetBools(bsrc)
-	checkPacked(t, where+" SetBools", buf, w, n, func(i int) bool { return bsrc[i] })
+	checkPacked(t, where+" SetBools", n, func(m Mask) { m.SetBools(bsrc) }, func(i int) bool { return bsrc[i] })
 
 	// Pack float32: zero iff ±0.
 	fsrc := make([]float32, n+a)[a:]
 	for i := range fsrc {
 		if r.IntN(2) == 0 {
-			fsrc[i] = math.Float32frombits(specialFloatBits[r.IntN(len(specialFloatBits))])
+			fsrc[i] = math.Float32frombits(specialBits[r.IntN(len(specialBits))])
 		} else if r.IntN(2) == 0 {
 			fsrc[i] = float32(r.NormFloat64())
 		}
 	}
-	m2 = fillMask(buf, w)
-	m2.SetFloat32s(fsrc)
-	checkPacked(t, where+" SetFloat32s", buf, w, n, func(i int) bool { return fsrc[i] != 0 })
+	checkPacked(t, where+" SetFloat32s", n, func(m Mask) { m.SetFloat32s(fsrc) }, func(i int) bool { return fsrc[i] != 0 })
 }
 
-// fillMask sets words 1..w of buf to all ones (stale bits pack must clear)
-// and the guards around them, and returns those words.
-func fillMask(buf Mask, w int) Mask {
-	for i := range buf {
-		buf[i] = ^uint64(0)
-	}
-	buf[0], buf[w+1] = guardWord, guardWord
-	return buf[1 : w+1]
-}
-
-func checkPacked(t testing.TB, where string, buf Mask, w, n int, want func(i int) bool) {
+// checkPacked runs pack on MaskLen(n) guarded words whose stale bits are
+// all ones (pack must clear them, the bits past n too) and checks every bit
+// against want.
+func checkPacked(t testing.TB, where string, n int, pack func(Mask), want func(i int) bool) {
 	t.Helper()
-	if buf[0] != guardWord || buf[w+1] != guardWord {
-		t.Fatalf("%s: wrote outside its %d words: %#x %#x", where, w, buf[0], buf[w+1])
-	}
-	m := buf[1 : w+1]
+	w := MaskLen(n)
+	words, intact := guarded(w, 0, filled(w, ^uint64(0)))
+	pack(words)
+	intact(t, where)
 	for i := 0; i < 64*w; i++ {
-		if got, wt := m[i/64]>>uint(i%64)&1 != 0, i < n && want(i); got != wt {
+		if got, wt := words[i/64]>>uint(i%64)&1 != 0, i < n && want(i); got != wt {
 			t.Fatalf("%s: bit %d = %v, want %v", where, i, got, wt)
 		}
 	}
@@ -210,4 +151,40 @@ func TestMaskRoundTrip(t *testing.T) {
 			}
 		}
 	})
+}
+
+// BenchmarkMaskConversions: Bytes, SetBytes, Float32s and SetFloat32s on
+// every path. SetBytes counts the bytes of the unpacked slice (1 or 4 per
+// element).
+func BenchmarkMaskConversions(b *testing.B) {
+	for _, n := range []int{4096, 262144} {
+		r := rand.New(rand.NewPCG(7, uint64(n)))
+		m := randomWords(r, MaskLen(n))
+		u8, f32 := make([]uint8, n), make([]float32, n)
+		m.Bytes(u8)
+		m.Float32s(f32)
+		ops := []struct {
+			name string
+			size int
+			f    func()
+		}{
+			{"Bytes", 1, func() { m.Bytes(u8) }},
+			{"SetBytes", 1, func() { m.SetBytes(u8) }},
+			{"Float32s", 4, func() { m.Float32s(f32) }},
+			{"SetFloat32s", 4, func() { m.SetFloat32s(f32) }},
+		}
+		for _, op := range ops {
+			for _, k := range available {
+				b.Run(fmt.Sprintf("%s/%s/n=%d", op.name, k.name, n), func(b *testing.B) {
+					withPath(k, func() {
+						b.SetBytes(int64(op.size * n))
+						b.ReportAllocs()
+						for b.Loop() {
+							op.f()
+						}
+					})
+				})
+			}
+		}
+	}
 }

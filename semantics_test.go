@@ -27,30 +27,6 @@ func testSizes() []int {
 
 var testOffsets = []uint64{0, 1, 15, 16, 17, 63, 64, 100, BlockSize - 1, BlockSize - 64, BlockSize - 200, 5*BlockSize + 13, 1 << 40, math.MaxUint64 - 100}
 
-// specialInputs returns n values salted with NaN, ±Inf, ±0, subnormals and
-// ±3e38.
-func specialInputs(r *rand.Rand, n int) []float32 {
-	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1)),
-		math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32, 1.1754942e-38, -5e-40, 3e38, -3e38, math.MaxFloat32, -1, 1}
-	x := make([]float32, n)
-	for i := range x {
-		if r.IntN(4) == 0 {
-			x[i] = specials[r.IntN(len(specials))]
-		} else {
-			x[i] = float32(r.NormFloat64() * 10)
-		}
-	}
-	return x
-}
-
-func filled(n int, v uint64) Mask {
-	m := make(Mask, n)
-	for i := range m {
-		m[i] = v
-	}
-	return m
-}
-
 // checkForward runs Forward on the active path and compares it with the
 // reference: y bits, keep bits, cleared bits past n, and words past
 // MaskLen(n) untouched.
@@ -302,25 +278,6 @@ func TestNewAndAccessors(t *testing.T) {
 	if !math.IsInf(float64(one.Scale()), 1) || one.Threshold() != 1<<24 {
 		t.Errorf("p=1: scale %v thr %d", one.Scale(), one.Threshold())
 	}
-}
-
-// mustPanic fails unless f panics with a message containing every part.
-func mustPanic(t *testing.T, parts []string, f func()) {
-	t.Helper()
-	defer func() {
-		t.Helper()
-		r := recover()
-		if r == nil {
-			t.Fatalf("no panic; want one mentioning %q", parts)
-		}
-		msg := fmt.Sprint(r)
-		for _, p := range parts {
-			if !strings.Contains(msg, p) {
-				t.Fatalf("panic %q does not mention %q", msg, p)
-			}
-		}
-	}()
-	f()
 }
 
 func TestBadInputPanics(t *testing.T) {

@@ -16,7 +16,7 @@ var neonKernels = kernels{name: "neon", id: 1, fused: true, masks: true}
 
 func archKernels() []*kernels { return []*kernels{&neonKernels} }
 
-// archFwd runs fwdMaskNEON or fwdNEON. They compare the unshifted sum
+// archFwd runs fwdMask32NEON or fwd32NEON. They compare the unshifted sum
 // s0+s3 with lim = thr<<8 (u = (s0+s3)>>8 >= thr iff s0+s3 >= thr<<8), which
 // cannot express thr = 1<<24 (nothing kept): that case runs with lim = 0
 // (everything kept) and factor bits 0, which gives x * +0 as the generic
@@ -28,22 +28,22 @@ func archFwd(_ int, st *lanes, y, x []float32, bits []uint64, thr uint32, scale 
 	raceWrite(y)
 	sb := math.Float32bits(scale)
 	if thr >= 1<<24 { // u < 1<<24 <= thr: nothing is kept
-		fwdNEON(st, y, x, 0, 0)
+		fwd32NEON(&st.s, y, x, 0, 0)
 		if bits != nil {
 			clear(bits[:len(x)/64])
 		}
 		return
 	}
 	if bits == nil {
-		fwdNEON(st, y, x, thr<<8, sb)
+		fwd32NEON(&st.s, y, x, thr<<8, sb)
 		return
 	}
 	bits = bits[:len(x)/64]
 	raceWrite(bits)
-	fwdMaskNEON(st, y, x, bits, thr<<8, sb)
+	fwdMask32NEON(&st.s, y, x, bits, thr<<8, sb)
 }
 
-// archFwdAdd runs fwdAddMaskNEON or fwdAddNEON, handling thr = 1<<24 as
+// archFwdAdd runs fwdAddMask32NEON or fwdAdd32NEON, handling thr = 1<<24 as
 // archFwd does (lim 0 and factor bits 0: y = res + x * +0, as the generic
 // kernel computes it).
 func archFwdAdd(_ int, st *lanes, y, x, res []float32, bits []uint64, thr uint32, scale float32, _ bool) {
@@ -54,19 +54,19 @@ func archFwdAdd(_ int, st *lanes, y, x, res []float32, bits []uint64, thr uint32
 	raceWrite(y)
 	sb := math.Float32bits(scale)
 	if thr >= 1<<24 { // u < 1<<24 <= thr: nothing is kept
-		fwdAddNEON(st, y, x, res, 0, 0)
+		fwdAdd32NEON(&st.s, y, x, res, 0, 0)
 		if bits != nil {
 			clear(bits[:len(x)/64])
 		}
 		return
 	}
 	if bits == nil {
-		fwdAddNEON(st, y, x, res, thr<<8, sb)
+		fwdAdd32NEON(&st.s, y, x, res, thr<<8, sb)
 		return
 	}
 	bits = bits[:len(x)/64]
 	raceWrite(bits)
-	fwdAddMaskNEON(st, y, x, res, bits, thr<<8, sb)
+	fwdAddMask32NEON(&st.s, y, x, res, bits, thr<<8, sb)
 }
 
 func archAdd(_ int, dst, a, b []float32) {
@@ -74,13 +74,13 @@ func archAdd(_ int, dst, a, b []float32) {
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	addNEON(dst, a, b)
+	add32NEON(dst, a, b)
 }
 
 func archDraws(_ int, st *lanes, u []uint32) {
 	neonWhole64(len(u))
 	raceWrite(u)
-	drawsNEON(st, u)
+	drawsNEON(&st.s, u)
 }
 
 func archBwd(_ int, dx, dy []float32, words []uint64, scale float32, _ bool) {
@@ -89,19 +89,19 @@ func archBwd(_ int, dx, dy []float32, words []uint64, scale float32, _ bool) {
 	raceRead(dy)
 	raceRead(words)
 	raceWrite(dx)
-	bwdNEON(dx, dy, words, math.Float32bits(scale))
+	bwd32NEON(dx, dy, words, math.Float32bits(scale))
 }
 
 func archScale(_ int, y, x []float32, a float32, _ bool) {
 	y = y[:len(x)]
 	raceRead(x)
 	raceWrite(y)
-	scaleNEON(y, x, a)
+	scale32NEON(y, x, math.Float32bits(a))
 }
 
 func archSkip(_ int, st *lanes, n int) {
 	if n > 0 {
-		skipNEON(st, n)
+		skipNEON(&st.s, n)
 	}
 }
 
@@ -114,12 +114,12 @@ func neonWhole64(n int) {
 	}
 }
 
-// fwdMaskNEON is fwdGeneric with keep bits, len(x) a multiple of 64,
+// fwdMask32NEON is fwdGeneric with keep bits, len(x) a multiple of 64,
 // len(y) == len(x), len(bits) == len(x)/64 and lim = thr<<8 with
 // thr < 1<<24. In Go, with xoshiro as in kernel_generic.go:
 //
 //	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
-//		keep := st.s[0][i%16]+st.s[3][i%16] >= lim
+//		keep := st[0][i%16]+st[3][i%16] >= lim
 //		f := uint32(0)
 //		if keep {
 //			f = sb
@@ -127,29 +127,29 @@ func neonWhole64(n int) {
 //		}
 //		y[i] = x[i] * math.Float32frombits(f)
 //		if i%16 == 15 {
-//			st.skip(1)
+//			l.skip(1) // st == &l.s: one step of every lane
 //		}
 //	}
 //
 // bits[i/64] is written whole, not ORed into.
 //
 //go:noescape
-func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 
-// fwdNEON is fwdMaskNEON without keep bits: y[i] = x[i] * (keep ? sb : 0)
+// fwd32NEON is fwdMask32NEON without keep bits: y[i] = x[i] * (keep ? sb : 0)
 // as float32 bits, st advancing len(x)/16 steps. len(x) is a multiple of 64.
 //
 //go:noescape
-func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
+func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
 
-// fwdAddMaskNEON is fwdAddGeneric with keep bits: fwdMaskNEON with the
+// fwdAddMask32NEON is fwdAddGeneric with keep bits: fwdMask32NEON with the
 // residual added to each product, which is rounded to float32 first (a
 // multiply, then an add: never a fused multiply-add). len(x) is a multiple
 // of 64, len(y) == len(res) == len(x), len(bits) == len(x)/64 and
 // lim = thr<<8 with thr < 1<<24; y may be x or res (exactly). In Go:
 //
 //	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
-//		keep := st.s[0][i%16]+st.s[3][i%16] >= lim
+//		keep := st[0][i%16]+st[3][i%16] >= lim
 //		f := uint32(0)
 //		if keep {
 //			f = sb
@@ -158,23 +158,23 @@ func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
 //		p := x[i] * math.Float32frombits(f) // rounded to float32
 //		y[i] = res[i] + p
 //		if i%16 == 15 {
-//			st.skip(1)
+//			l.skip(1) // st == &l.s: one step of every lane
 //		}
 //	}
 //
 // bits[i/64] is written whole, not ORed into.
 //
 //go:noescape
-func fwdAddMaskNEON(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32)
+func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 
-// fwdAddNEON is fwdAddMaskNEON without keep bits: y[i] = res[i] + p with
+// fwdAdd32NEON is fwdAddMask32NEON without keep bits: y[i] = res[i] + p with
 // p = x[i] * (keep ? sb : 0 as float32 bits) rounded to float32, st
 // advancing len(x)/16 steps. len(x) is a multiple of 64.
 //
 //go:noescape
-func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
+func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
 
-// addNEON is addGeneric for any length, len(dst) == len(b) == len(a); dst
+// add32NEON is addGeneric for any length, len(dst) == len(b) == len(a); dst
 // may be a or b (exactly):
 //
 //	for i := range a {
@@ -182,21 +182,21 @@ func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
 //	}
 //
 //go:noescape
-func addNEON(dst, a, b []float32)
+func add32NEON(dst, a, b []float32)
 
 // drawsNEON is drawsGeneric, len(u) a multiple of 64:
 //
 //	for i := range u {
-//		u[i] = (st.s[0][i%16] + st.s[3][i%16]) >> 8
+//		u[i] = (st[0][i%16] + st[3][i%16]) >> 8
 //		if i%16 == 15 {
-//			st.skip(1)
+//			l.skip(1) // st == &l.s: one step of every lane
 //		}
 //	}
 //
 //go:noescape
-func drawsNEON(st *lanes, u []uint32)
+func drawsNEON(st *[4][16]uint32, u []uint32)
 
-// bwdNEON is bwdGeneric, len(dy) a multiple of 64, len(dx) == len(dy) and
+// bwd32NEON is bwdGeneric, len(dy) a multiple of 64, len(dx) == len(dy) and
 // len(words) == len(dy)/64:
 //
 //	for i := range dy {
@@ -208,21 +208,21 @@ func drawsNEON(st *lanes, u []uint32)
 //	}
 //
 //go:noescape
-func bwdNEON(dx, dy []float32, words []uint64, sb uint32)
+func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 
-// scaleNEON is scaleGeneric for any length, len(y) == len(x):
+// scale32NEON is scaleGeneric for any length, len(y) == len(x):
 //
 //	for i := range x {
 //		y[i] = x[i] * a
 //	}
 //
 //go:noescape
-func scaleNEON(y, x []float32, a float32)
+func scale32NEON(y, x []float32, a uint32)
 
-// skipNEON is st.skip(n) for n > 0.
+// skipNEON is l.skip(n) for st == &l.s, n >= 0 (0 touches nothing).
 //
 //go:noescape
-func skipNEON(st *lanes, n int)
+func skipNEON(st *[4][16]uint32, n int)
 
 // archFence: the NEON kernels make no non-temporal stores.
 func archFence(int) {}

@@ -20,7 +20,7 @@
 // workaround on the shifted draw would take 3 instructions instead of 1.
 
 // Lane state of the stream kernels, in registers for the whole call. Sk<q>
-// holds word sk of lanes 4q .. 4q+3: the four vectors of st.s[k].
+// holds word sk of lanes 4q .. 4q+3: the four vectors of st[k].
 #define S00 V0
 #define S01 V1
 #define S02 V2
@@ -59,7 +59,7 @@
 #define K2 V22
 #define K3 V23
 
-// fwdMaskNEON: keep bytes of the four steps of a mask word, and constants.
+// fwdMask32NEON: keep bytes of the four steps of a mask word, and constants.
 #define B0 V24
 #define B1 V25
 #define B2 V26
@@ -71,14 +71,14 @@
 
 // LOAD_STATE and STORE_STATE move *st (R0, clobbers p) to and from V0-V15.
 #define LOAD_STATE(p) \
-	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	MOVD    R0, p                                       /* p = &st[0] */ \
 	VLD1.P  64(p), [S00.S4, S01.S4, S02.S4, S03.S4]     /* s0 of lanes 0-15 */ \
 	VLD1.P  64(p), [S10.S4, S11.S4, S12.S4, S13.S4]     /* s1 */ \
 	VLD1.P  64(p), [S20.S4, S21.S4, S22.S4, S23.S4]     /* s2 */ \
 	VLD1    (p), [S30.S4, S31.S4, S32.S4, S33.S4]       /* s3 */
 
 #define STORE_STATE(p) \
-	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	MOVD    R0, p                                       /* p = &st[0] */ \
 	VST1.P  [S00.S4, S01.S4, S02.S4, S03.S4], 64(p)     /* s0 of lanes 0-15 */ \
 	VST1.P  [S10.S4, S11.S4, S12.S4, S13.S4], 64(p)     /* s1 */ \
 	VST1.P  [S20.S4, S21.S4, S22.S4, S23.S4], 64(p)     /* s2 */ \
@@ -174,7 +174,7 @@
 	Y16                                                 /* y */ \
 	XOSHIRO                                             /* next step */
 
-// FWD_MASK_BODY is the rest of fwdMaskNEON and fwdAddMaskNEON once the
+// FWD_MASK_BODY is the rest of fwdMask32NEON and fwdAddMask32NEON once the
 // arguments are in registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len,
 // a multiple of 64 and not 0, R4 = &bits[0], R5 = lim, R6 = sb, and R8 =
 // &res[0] for APPLY_ADD), with Y16 (APPLY or APPLY_ADD) making y.
@@ -202,7 +202,7 @@ fwdmask_loop:                                       /* one mask word per iterati
 fwdmask_done:                                       /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// FWD_BODY is the rest of fwdNEON and fwdAddNEON once the arguments are in
+// FWD_BODY is the rest of fwd32NEON and fwdAdd32NEON once the arguments are in
 // registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len, a multiple of 64
 // and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with Y16
 // (APPLY or APPLY_ADD) making y: 64 elements (four steps) per iteration.
@@ -230,13 +230,13 @@ fwd_loop:                                           /* 64 elements per iteration
 fwd_done:                                           /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+// func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 //
 // FWD_MASK_BODY with APPLY: 215 instructions per iteration of 64 elements,
 // 53.75 per 16 elements: 32 xoshiro, 4 VADD + 4 CMHS keep test, 4 VAND +
 // 4 FMUL, 1 load, 1 store, 1 TBL, and 2.75 for the word (AND, ADDP, store)
 // and the loop.
-TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
+TEXT ·fwdMask32NEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -247,11 +247,11 @@ TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
 	MOVWU   sb+84(FP), R6                               // R6 = sb
 	FWD_MASK_BODY(APPLY)                                // y = x * f and the mask words
 
-// func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
+// func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
 //
 // FWD_BODY with APPLY: 64 elements (four steps) per iteration, 202
 // instructions, 50.5 per 16 elements.
-TEXT ·fwdNEON(SB), NOSPLIT, $0-64
+TEXT ·fwd32NEON(SB), NOSPLIT, $0-64
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -261,12 +261,12 @@ TEXT ·fwdNEON(SB), NOSPLIT, $0-64
 	MOVWU   sb+60(FP), R6                               // R6 = sb
 	FWD_BODY(APPLY)                                     // y = x * f
 
-// func fwdAddMaskNEON(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32)
+// func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 //
-// fwdMaskNEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
+// fwdMask32NEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
 // elements per iteration, 235 instructions, 58.75 per 16 elements: those of
-// fwdMaskNEON plus 1 load of res and 4 FADD.
-TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
+// fwdMask32NEON plus 1 load of res and 4 FADD.
+TEXT ·fwdAddMask32NEON(SB), NOSPLIT, $0-112
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -278,11 +278,11 @@ TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
 	MOVWU   sb+108(FP), R6                              // R6 = sb
 	FWD_MASK_BODY(APPLY_ADD)                            // y = res + x * f and the mask words
 
-// func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
+// func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
 //
-// fwdNEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
+// fwd32NEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
 // steps) per iteration, 222 instructions, 55.5 per 16 elements.
-TEXT ·fwdAddNEON(SB), NOSPLIT, $0-88
+TEXT ·fwdAdd32NEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -306,7 +306,7 @@ TEXT ·fwdAddNEON(SB), NOSPLIT, $0-88
 	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* u[16 elements] */ \
 	XOSHIRO                                             /* next step */
 
-// func drawsNEON(st *lanes, u []uint32)
+// func drawsNEON(st *[4][16]uint32, u []uint32)
 //
 // 64 draws (four steps) per iteration: 166 instructions, 41.5 per 16.
 TEXT ·drawsNEON(SB), NOSPLIT, $0-32
@@ -329,7 +329,7 @@ draws_loop:
 draws_done:
 	RET
 
-// func skipNEON(st *lanes, n int)
+// func skipNEON(st *[4][16]uint32, n int)
 TEXT ·skipNEON(SB), NOSPLIT, $0-16
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    n+8(FP), R3                                 // R3 = steps left
@@ -346,7 +346,7 @@ skip_loop:
 skip_done:
 	RET
 
-// bwdNEON registers: 16 elements of dy (then dx), their factors, the
+// bwd32NEON registers: 16 elements of dy (then dx), their factors, the
 // broadcast half word of keep bits, sb, and the bit each lane tests.
 #define BD0 V0
 #define BD1 V1
@@ -386,10 +386,10 @@ skip_done:
 	WORD    $0x6e27dc63                                 /* FMUL V3.4S, V3.4S, V7.4S: lanes 12-15 */ \
 	VST1.P  [BD0.S4, BD1.S4, BD2.S4, BD3.S4], 64(R1)    /* dx[16 elements] */
 
-// func bwdNEON(dx, dy []float32, words []uint64, sb uint32)
+// func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 //
 // 64 elements (one mask word) per iteration: 60 instructions, 15 per 16.
-TEXT ·bwdNEON(SB), NOSPLIT, $0-76
+TEXT ·bwd32NEON(SB), NOSPLIT, $0-76
 	MOVD    dx_base+0(FP), R1                           // R1 = &dx[0]
 	MOVD    dy_base+24(FP), R2                          // R2 = &dy[0]
 	MOVD    dy_len+32(FP), R3                           // R3 = elements left, a multiple of 64
@@ -412,14 +412,14 @@ bwd_loop:
 bwd_done:
 	RET
 
-// func scaleNEON(y, x []float32, a float32)
+// func scale32NEON(y, x []float32, a uint32)
 //
 // 16 elements per iteration (8 instructions), then 4, then 1.
-TEXT ·scaleNEON(SB), NOSPLIT, $0-52
+TEXT ·scale32NEON(SB), NOSPLIT, $0-52
 	MOVD    y_base+0(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+24(FP), R2                           // R2 = &x[0]
 	MOVD    x_len+32(FP), R3                            // R3 = n
-	FMOVS   a+48(FP), F4                                // F4 = a
+	FMOVS   a+48(FP), F4                                // F4 = a (the bits of the float32)
 	VDUP    V4.S[0], V4.S4                              // V4 = a in every lane
 	SUBS    $16, R3, R3                                 // R3 = elements left - 16
 	BLT     scale_4                                     // fewer than 16
@@ -459,7 +459,7 @@ scale_1_loop:
 scale_done:
 	RET
 
-// addNEON registers: 16 elements of a (then dst) and of b.
+// add32NEON registers: 16 elements of a (then dst) and of b.
 #define AV0 V0
 #define AV1 V1
 #define AV2 V2
@@ -469,12 +469,12 @@ scale_done:
 #define BV2 V6
 #define BV3 V7
 
-// func addNEON(dst, a, b []float32)
+// func add32NEON(dst, a, b []float32)
 //
 // 16 elements per iteration (9 instructions: 2 loads, 4 FADD, 1 store and
 // the loop), then 4, then 1. Each group's a and b are loaded before its dst
 // is stored, so dst may be a or b.
-TEXT ·addNEON(SB), NOSPLIT, $0-72
+TEXT ·add32NEON(SB), NOSPLIT, $0-72
 	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
 	MOVD    a_base+24(FP), R2                           // R2 = &a[0]
 	MOVD    a_len+32(FP), R4                            // R4 = n

@@ -161,7 +161,7 @@ func TestNEONForward(t *testing.T) {
 // neonAliases are the ways y of fwdAdd may share memory with its inputs.
 var neonAliases = []string{"none", "y=x", "y=res", "y=x=res"}
 
-// TestNEONForwardAdd checks fwdAdd (fwdAddMaskNEON and fwdAddNEON through
+// TestNEONForwardAdd checks fwdAdd (fwdAddMask32NEON and fwdAdd32NEON through
 // archFwdAdd) against fwdAddGeneric: special values in x and in res, every
 // threshold edge, with and without keep bits, y apart or the same slice as
 // an input.
@@ -264,7 +264,7 @@ func TestNEONForwardAddRounding(t *testing.T) {
 	}
 }
 
-// TestNEONAdd checks add (addNEON through archAdd) against addGeneric at
+// TestNEONAdd checks add (add32NEON through archAdd) against addGeneric at
 // every length up to 300 and some large ones, dst apart or the same slice
 // as a, b or both.
 func TestNEONAdd(t *testing.T) {

@@ -113,7 +113,7 @@ pack8_done:
 
 // func unpack32NEON(dst []float32, words []uint64)
 //
-// bwdNEON's bit test with 1.0 for the factor and no multiply: 40
+// bwd32NEON's bit test with 1.0 for the factor and no multiply: 40
 // instructions per word.
 TEXT ·unpack32NEON(SB), NOSPLIT, $0-48
 	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]

@@ -69,12 +69,16 @@ func archFwdAdd(_ int, st *lanes, y, x, res []float32, bits []uint64, thr uint32
 	fwdAddMask32NEON(&st.s, y, x, res, bits, thr<<8, sb)
 }
 
+// archAdd runs add32NEON on the whole 64-element groups and addGeneric on
+// the rest.
 func archAdd(_ int, dst, a, b []float32) {
 	dst, b = dst[:len(a)], b[:len(a)]
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	add32NEON(dst, a, b)
+	n := len(a) &^ 63
+	add32NEON(dst[:n], a[:n], b[:n])
+	addGeneric(dst[n:], a[n:], b[n:])
 }
 
 func archDraws(_ int, st *lanes, u []uint32) {
@@ -92,11 +96,15 @@ func archBwd(_ int, dx, dy []float32, words []uint64, scale float32, _ bool) {
 	bwd32NEON(dx, dy, words, math.Float32bits(scale))
 }
 
+// archScale runs scale32NEON on the whole 64-element groups and
+// scaleGeneric on the rest.
 func archScale(_ int, y, x []float32, a float32, _ bool) {
 	y = y[:len(x)]
 	raceRead(x)
 	raceWrite(y)
-	scale32NEON(y, x, math.Float32bits(a))
+	n := len(x) &^ 63
+	scale32NEON(y[:n], x[:n], math.Float32bits(a))
+	scaleGeneric(y[n:], x[n:], a)
 }
 
 func archSkip(_ int, st *lanes, n int) {
@@ -174,8 +182,8 @@ func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim
 //go:noescape
 func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
 
-// add32NEON is addGeneric for any length, len(dst) == len(b) == len(a); dst
-// may be a or b (exactly):
+// add32NEON is addGeneric for len(a) a multiple of 64, len(dst) == len(b)
+// == len(a); dst may be a or b (exactly):
 //
 //	for i := range a {
 //		dst[i] = a[i] + b[i]
@@ -210,10 +218,11 @@ func drawsNEON(st *[4][16]uint32, u []uint32)
 //go:noescape
 func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 
-// scale32NEON is scaleGeneric for any length, len(y) == len(x):
+// scale32NEON is scaleGeneric for len(x) a multiple of 64, len(y) ==
+// len(x), with a the bits of the factor; y may be x (exactly):
 //
 //	for i := range x {
-//		y[i] = x[i] * a
+//		y[i] = x[i] * math.Float32frombits(a)
 //	}
 //
 //go:noescape

@@ -412,110 +412,83 @@ bwd_loop:
 bwd_done:
 	RET
 
+// scale32NEON registers: 16 elements of x, their products y (computed in
+// place), and a.
+#define SX0 V0  // x, elements 0-3 of the 16
+#define SX1 V1  // elements 4-7
+#define SX2 V2  // elements 8-11
+#define SX3 V3  // elements 12-15
+#define SY0 V0  // y = x * a, in place of SX0-SX3
+#define SY1 V1
+#define SY2 V2
+#define SY3 V3
+#define SA V4   // a in every lane
+
 // func scale32NEON(y, x []float32, a uint32)
 //
-// 16 elements per iteration (8 instructions), then 4, then 1.
+// y = x * a with a the bits of a float32, len(x) a multiple of 64 (the Go
+// side finishes tails): 16 elements per iteration, 8 instructions (1 load,
+// 4 FMUL, 1 store and the loop). x is loaded before y is stored, so y may be
+// x.
 TEXT ·scale32NEON(SB), NOSPLIT, $0-52
 	MOVD    y_base+0(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+24(FP), R2                           // R2 = &x[0]
-	MOVD    x_len+32(FP), R3                            // R3 = n
-	FMOVS   a+48(FP), F4                                // F4 = a (the bits of the float32)
-	VDUP    V4.S[0], V4.S4                              // V4 = a in every lane
-	SUBS    $16, R3, R3                                 // R3 = elements left - 16
-	BLT     scale_4                                     // fewer than 16
+	MOVD    x_len+32(FP), R3                            // R3 = elements left, a multiple of 64
+	CBZ     R3, scale_done                              // nothing to do
+	MOVWU   a+48(FP), R4                                // R4 = a (float32 bits)
+	VDUP    R4, SA.S4                                   // SA = a in every lane
 
-scale_16:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]        // x[16 elements]
-	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	WORD    $0x6e24dc21                                 // FMUL V1.4S, V1.4S, V4.4S: elements 4-7
-	WORD    $0x6e24dc42                                 // FMUL V2.4S, V2.4S, V4.4S: elements 8-11
-	WORD    $0x6e24dc63                                 // FMUL V3.4S, V3.4S, V4.4S: elements 12-15
-	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)        // y[16 elements]
+scale_loop:
+	VLD1.P  64(R2), [SX0.S4, SX1.S4, SX2.S4, SX3.S4]    // x[16 elements]
+	WORD    $0x6e24dc00                                 // FMUL SY0.4S, SX0.4S, SA.4S: y = x * a
+	WORD    $0x6e24dc21                                 // FMUL SY1.4S, SX1.4S, SA.4S: elements 4-7
+	WORD    $0x6e24dc42                                 // FMUL SY2.4S, SX2.4S, SA.4S: elements 8-11
+	WORD    $0x6e24dc63                                 // FMUL SY3.4S, SX3.4S, SA.4S: elements 12-15
+	VST1.P  [SY0.S4, SY1.S4, SY2.S4, SY3.S4], 64(R1)    // y[16 elements]
 	SUBS    $16, R3, R3                                 // 16 done
-	BGE     scale_16                                    // another 16
-
-scale_4:
-	ADDS    $12, R3, R3                                 // R3 = elements left - 4
-	BLT     scale_1                                     // fewer than 4
-
-scale_4_loop:
-	VLD1.P  16(R2), [V0.S4]                             // x[4 elements]
-	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	VST1.P  [V0.S4], 16(R1)                             // y[4 elements]
-	SUBS    $4, R3, R3                                  // 4 done
-	BGE     scale_4_loop                                // another 4
-
-scale_1:
-	ADDS    $4, R3, R3                                  // R3 = elements left, 0 to 3
-	BEQ     scale_done                                  // none
-
-scale_1_loop:
-	FMOVS.P 4(R2), F0                                   // F0 = x[i]
-	FMULS   F4, F0, F0                                  // F0 = x[i] * a
-	FMOVS.P F0, 4(R1)                                   // y[i] = F0
-	SUBS    $1, R3, R3                                  // 1 done
-	BNE     scale_1_loop                                // another
+	BNE     scale_loop                                  // more to do
 
 scale_done:
 	RET
 
-// add32NEON registers: 16 elements of a (then dst) and of b.
-#define AV0 V0
-#define AV1 V1
-#define AV2 V2
-#define AV3 V3
-#define BV0 V4
+// add32NEON registers: 16 elements of a and of b, and their sums dst
+// (computed in place of a).
+#define AV0 V0  // a, elements 0-3 of the 16
+#define AV1 V1  // elements 4-7
+#define AV2 V2  // elements 8-11
+#define AV3 V3  // elements 12-15
+#define BV0 V4  // b, elements 0-3
 #define BV1 V5
 #define BV2 V6
 #define BV3 V7
+#define DV0 V0  // dst = a + b, in place of AV0-AV3
+#define DV1 V1
+#define DV2 V2
+#define DV3 V3
 
 // func add32NEON(dst, a, b []float32)
 //
-// 16 elements per iteration (9 instructions: 2 loads, 4 FADD, 1 store and
-// the loop), then 4, then 1. Each group's a and b are loaded before its dst
-// is stored, so dst may be a or b.
+// dst = a + b, len(a) a multiple of 64 (the Go side finishes tails): 16
+// elements per iteration, 9 instructions (2 loads, 4 FADD, 1 store and the
+// loop). Each group's a and b are loaded before its dst is stored, so dst
+// may be a or b.
 TEXT ·add32NEON(SB), NOSPLIT, $0-72
 	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
 	MOVD    a_base+24(FP), R2                           // R2 = &a[0]
-	MOVD    a_len+32(FP), R4                            // R4 = n
+	MOVD    a_len+32(FP), R4                            // R4 = elements left, a multiple of 64
 	MOVD    b_base+48(FP), R3                           // R3 = &b[0]
-	SUBS    $16, R4, R4                                 // R4 = elements left - 16
-	BLT     add_4                                       // fewer than 16
+	CBZ     R4, add_done                                // nothing to do
 
-add_16:
+add_loop:
 	VLD1.P  64(R2), [AV0.S4, AV1.S4, AV2.S4, AV3.S4]    // a[16 elements]
 	VLD1.P  64(R3), [BV0.S4, BV1.S4, BV2.S4, BV3.S4]    // b[16 elements]
-	WORD    $0x4e24d400                                 // FADD V0.4S, V0.4S, V4.4S: dst = a + b
-	WORD    $0x4e25d421                                 // FADD V1.4S, V1.4S, V5.4S: elements 4-7
-	WORD    $0x4e26d442                                 // FADD V2.4S, V2.4S, V6.4S: elements 8-11
-	WORD    $0x4e27d463                                 // FADD V3.4S, V3.4S, V7.4S: elements 12-15
-	VST1.P  [AV0.S4, AV1.S4, AV2.S4, AV3.S4], 64(R1)    // dst[16 elements]
+	WORD    $0x4e24d400                                 // FADD DV0.4S, AV0.4S, BV0.4S: dst = a + b
+	WORD    $0x4e25d421                                 // FADD DV1.4S, AV1.4S, BV1.4S: elements 4-7
+	WORD    $0x4e26d442                                 // FADD DV2.4S, AV2.4S, BV2.4S: elements 8-11
+	WORD    $0x4e27d463                                 // FADD DV3.4S, AV3.4S, BV3.4S: elements 12-15
+	VST1.P  [DV0.S4, DV1.S4, DV2.S4, DV3.S4], 64(R1)    // dst[16 elements]
 	SUBS    $16, R4, R4                                 // 16 done
-	BGE     add_16                                      // another 16
-
-add_4:
-	ADDS    $12, R4, R4                                 // R4 = elements left - 4
-	BLT     add_1                                       // fewer than 4
-
-add_4_loop:
-	VLD1.P  16(R2), [AV0.S4]                            // a[4 elements]
-	VLD1.P  16(R3), [BV0.S4]                            // b[4 elements]
-	WORD    $0x4e24d400                                 // FADD V0.4S, V0.4S, V4.4S: dst = a + b
-	VST1.P  [AV0.S4], 16(R1)                            // dst[4 elements]
-	SUBS    $4, R4, R4                                  // 4 done
-	BGE     add_4_loop                                  // another 4
-
-add_1:
-	ADDS    $4, R4, R4                                  // R4 = elements left, 0 to 3
-	BEQ     add_done                                    // none
-
-add_1_loop:
-	FMOVS.P 4(R2), F0                                   // F0 = a[i]
-	FMOVS.P 4(R3), F4                                   // F4 = b[i]
-	FADDS   F4, F0, F0                                  // F0 = a[i] + b[i]
-	FMOVS.P F0, 4(R1)                                   // dst[i] = F0
-	SUBS    $1, R4, R4                                  // 1 done
-	BNE     add_1_loop                                  // another
+	BNE     add_loop                                    // more to do
 
 add_done:
 	RET

@@ -59,11 +59,8 @@
 #define K2 V22
 #define K3 V23
 
-// fwdMask32NEON: keep bytes of the four steps of a mask word, and constants.
-#define B0 V24
-#define B1 V25
-#define B2 V26
-#define B3 V27
+// Constants of the stream kernels; fwdMask32NEON's keep bytes B0-B3 are
+// V24-V27 (bits_arm64.h).
 #define LIM V28 // lim = thr<<8 in every lane
 #define FSB V29 // bits of the keep factor in every lane
 #define IDX V30 // TBL indices 0, 4, ..., 60: byte 0 of each K lane
@@ -187,8 +184,8 @@
 #define FWD_MASK_BODY(Y16) \
 	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
 	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX /* IDX = 0, 4, 8, ..., 60 */ \
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT /* WT = 1, 2, 4, ..., 128 twice */ \
+	LANE_BYTE0(IDX)                                     /* IDX = 0, 4, 8, ..., 60 */ \
+	BYTE_WEIGHTS(WT)                                    /* WT = 1, 2, 4, ..., 128 twice */ \
 	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
 fwdmask_loop:                                       /* one mask word per iteration */ \
 	FWD_MASK_STEP(Y16, B0)                              /* elements 0-15 of the word, bytes to B0 */ \
@@ -347,7 +344,8 @@ skip_done:
 	RET
 
 // bwd32NEON registers: 16 elements of dy (then dx), their factors, the
-// broadcast half word of keep bits, sb, and the bit each lane tests.
+// broadcast half word of keep bits and sb; the bit each lane tests is in
+// M0-M7 (V16-V23, bits_arm64.h).
 #define BD0 V0
 #define BD1 V1
 #define BD2 V2
@@ -359,14 +357,6 @@ skip_done:
 #define BLO V8  // bits 0-31 of the mask word in every lane
 #define BHI V9  // bits 32-63
 #define BSB V10 // sb in every lane
-#define M0 V16  // lane j: 1 << j
-#define M1 V17  // lane j: 1 << (4+j)
-#define M2 V18  // 1 << (8+j)
-#define M3 V19  // 1 << (12+j)
-#define M4 V20  // 1 << (16+j)
-#define M5 V21  // 1 << (20+j)
-#define M6 V22  // 1 << (24+j)
-#define M7 V23  // 1 << (28+j)
 
 // BWD16 does 16 elements: lane j of vector q tests bit 4q+j of w in bits
 // (BLO or BHI) against m0-m3 (M0-M3 or M4-M7). 14 instructions.

@@ -21,18 +21,8 @@
 #define I1 V17  // bytes 2 and 3
 #define I2 V18  // bytes 4 and 5
 #define I3 V19  // bytes 6 and 7
-#define M0 V16  // unpack32NEON: lane j holds 1 << j
-#define M1 V17  // 1 << (4+j)
-#define M2 V18  // 1 << (8+j)
-#define M3 V19  // 1 << (12+j)
-#define M4 V20  // 1 << (16+j)
-#define M5 V21  // 1 << (20+j)
-#define M6 V22  // 1 << (24+j)
-#define M7 V23  // 1 << (28+j)
-#define B0 V24  // pack32NEON: keep bytes of elements 0-15
-#define B1 V25  // 16-31
-#define B2 V26  // 32-47
-#define B3 V27  // 48-63
+// M0-M7 (unpack32NEON's per-lane bits, V16-V23) and B0-B3 (pack32NEON's
+// keep bytes, V24-V27) are named in bits_arm64.h.
 #define WT V28  // byte weights 1, 2, 4, ..., 128, 1, 2, ..., 128
 #define IDX V29 // pack32NEON TBL indices 0, 4, ..., 60: byte 0 of each lane
 
@@ -50,7 +40,7 @@ TEXT ·unpack8NEON(SB), NOSPLIT, $0-48
 	VMOVQ   $0x0202020202020202, $0x0303030303030303, I1 // I1 = 2, 3
 	VMOVQ   $0x0404040404040404, $0x0505050505050505, I2 // I2 = 4, 5
 	VMOVQ   $0x0606060606060606, $0x0707070707070707, I3 // I3 = 6, 7
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 unpack8_loop:
 	VLD1.P  8(R2), [W.B8]                               // W bytes 0-7 = words[q], little endian
@@ -82,7 +72,7 @@ TEXT ·pack8NEON(SB), NOSPLIT, $0-48
 	MOVD    words_len+8(FP), R3                         // R3 = words left
 	MOVD    src_base+24(FP), R2                         // R2 = &src[0]
 	CBZ     R3, pack8_done                              // nothing to do
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 pack8_loop:
 	VLD1.P  64(R2), [D0.B16, D1.B16, D2.B16, D3.B16]    // src[64 elements]
@@ -159,8 +149,8 @@ TEXT ·pack32NEON(SB), NOSPLIT, $0-48
 	CBZ     R3, pack32_done                             // nothing to do
 	MOVW    $0x7fffffff, R4                             // R4 = all but the sign bit
 	VDUP    R4, ABS.S4                                  // ABS = 0x7fffffff in every lane
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	LANE_BYTE0(IDX)                                     // IDX = 0, 4, 8, ..., 60
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 pack32_loop:
 	PACK32_16(B0)                                       // keep bytes of elements 0-15

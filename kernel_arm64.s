@@ -9,8 +9,9 @@
 // The Go assembler has no vector FMUL, FADD or CMHS (golang/go#41092): they
 // are WORDs, with the instruction in Arm syntax at the start of the comment
 // ("FMUL Vd.4S, Vn.4S, Vm.4S: ..."). neon_words_test.go encodes every such
-// comment again and compares it with its WORD. The WORDs name registers by
-// number, so changing a #define below means changing the WORDs that use it.
+// comment again and compares it with its WORD. The comments name registers
+// by their #defines (below and in bits_arm64.h), which the test resolves, so
+// a #define changed without its WORDs fails the test.
 // The assembler does have VFMLA, a fused multiply-add: the dropout-add
 // kernels must not use it (it rounds x*f+res once; see APPLY_ADD).
 //
@@ -38,26 +39,56 @@
 #define S32 V14
 #define S33 V15
 
-// Temporaries of one xoshiro step: SH = s1<<9, XR = s3^s1.
-#define SH0 V16
+// V16-V23 are the working registers of a step. Each name below means one
+// value; names of the same register are never live at once: a step's
+// elements (V16-V19: X, then P, then Y; or DS, then U) and keep test
+// (V20-V23: SUM, then K, then FK, then RS) are dead before XOSHIRO uses the
+// same registers for its temporaries (SH, XR). Each group of four is lanes
+// 0-3, 4-7, 8-11, 12-15 of the step (elements 16t .. 16t+15 of step t).
+#define SH0 V16 // XOSHIRO: t = s1 << 9
 #define SH1 V17
 #define SH2 V18
 #define SH3 V19
-#define XR0 V20
+#define XR0 V20 // XOSHIRO: r = s3 ^ s1, the new s3 before its rotation
 #define XR1 V21
 #define XR2 V22
 #define XR3 V23
-
-// The same registers before the step's state update: 16 elements of x (then
-// y, or the draws) and their keep masks (then factors).
-#define X0 V16
+#define X0 V16  // KEEP: 16 elements of x
 #define X1 V17
 #define X2 V18
 #define X3 V19
-#define K0 V20
+#define P0 V16  // FACTOR_MUL: the products x * f (y of fwd32NEON), in place of X
+#define P1 V17
+#define P2 V18
+#define P3 V19
+#define Y0 V16  // APPLY_ADD: y = res + p, in place of P
+#define Y1 V17
+#define Y2 V18
+#define Y3 V19
+#define DS0 V16 // DRAW_STEP: the sums s0 + s3
+#define DS1 V17
+#define DS2 V18
+#define DS3 V19
+#define U0 V16  // DRAW_STEP: the draws u = (s0 + s3) >> 8, in place of DS
+#define U1 V17
+#define U2 V18
+#define U3 V19
+#define SUM0 V20 // KEEP: the sums s0 + s3 (the draw << 8 plus 8 low bits)
+#define SUM1 V21
+#define SUM2 V22
+#define SUM3 V23
+#define K0 V20  // KEEP: the keep masks, all ones where s0 + s3 >= lim, in place of SUM
 #define K1 V21
 #define K2 V22
 #define K3 V23
+#define FK0 V20 // FACTOR_MUL: the factors k & sb (sb or +0), in place of K
+#define FK1 V21
+#define FK2 V22
+#define FK3 V23
+#define RS0 V20 // APPLY_ADD: 16 elements of res, once the factors are dead
+#define RS1 V21
+#define RS2 V22
+#define RS3 V23
 
 // Constants of the stream kernels; fwdMask32NEON's keep bytes B0-B3 are
 // V24-V27 (bits_arm64.h).
@@ -121,77 +152,77 @@
 // to the keep masks: all ones where s0+s3 >= lim. 9 instructions.
 #define KEEP \
 	VLD1.P  64(R2), [X0.S4, X1.S4, X2.S4, X3.S4]        /* x[16 elements] */ \
-	VADD    S00.S4, S30.S4, K0.S4                       /* k = s0 + s3: the draw << 8 plus 8 low bits */ \
-	VADD    S01.S4, S31.S4, K1.S4                       /* lanes 4-7 */ \
-	VADD    S02.S4, S32.S4, K2.S4                       /* lanes 8-11 */ \
-	VADD    S03.S4, S33.S4, K3.S4                       /* lanes 12-15 */ \
-	WORD    $0x6ebc3e94                                 /* CMHS V20.4S, V20.4S, V28.4S: k0 = k0 >= lim (unsigned) ? ^0 : 0 */ \
-	WORD    $0x6ebc3eb5                                 /* CMHS V21.4S, V21.4S, V28.4S: k1 */ \
-	WORD    $0x6ebc3ed6                                 /* CMHS V22.4S, V22.4S, V28.4S: k2 */ \
-	WORD    $0x6ebc3ef7                                 /* CMHS V23.4S, V23.4S, V28.4S: k3 */
+	VADD    S00.S4, S30.S4, SUM0.S4                     /* sum = s0 + s3: the draw << 8 plus 8 low bits */ \
+	VADD    S01.S4, S31.S4, SUM1.S4                     /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, SUM2.S4                     /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, SUM3.S4                     /* lanes 12-15 */ \
+	WORD    $0x6ebc3e94                                 /* CMHS K0.4S, SUM0.4S, LIM.4S: k = sum >= lim (unsigned) ? ^0 : 0 */ \
+	WORD    $0x6ebc3eb5                                 /* CMHS K1.4S, SUM1.4S, LIM.4S: lanes 4-7 */ \
+	WORD    $0x6ebc3ed6                                 /* CMHS K2.4S, SUM2.4S, LIM.4S: lanes 8-11 */ \
+	WORD    $0x6ebc3ef7                                 /* CMHS K3.4S, SUM3.4S, LIM.4S: lanes 12-15 */
 
-// FACTOR_MUL turns K0-K3 into the factors k & sb and multiplies X0-X3 by
-// them. 8 instructions.
+// FACTOR_MUL turns the keep masks K0-K3 into the factors FK0-FK3 = k & sb
+// and sets P0-P3 to the products x * f. 8 instructions.
 #define FACTOR_MUL \
-	VAND    FSB.B16, K0.B16, K0.B16                     /* f = k & sb: scale or +0 */ \
-	VAND    FSB.B16, K1.B16, K1.B16                     /* lanes 4-7 */ \
-	VAND    FSB.B16, K2.B16, K2.B16                     /* lanes 8-11 */ \
-	VAND    FSB.B16, K3.B16, K3.B16                     /* lanes 12-15 */ \
-	WORD    $0x6e34de10                                 /* FMUL V16.4S, V16.4S, V20.4S: x * f, a real multiply */ \
-	WORD    $0x6e35de31                                 /* FMUL V17.4S, V17.4S, V21.4S: lanes 4-7 */ \
-	WORD    $0x6e36de52                                 /* FMUL V18.4S, V18.4S, V22.4S: lanes 8-11 */ \
-	WORD    $0x6e37de73                                 /* FMUL V19.4S, V19.4S, V23.4S: lanes 12-15 */
+	VAND    FSB.B16, K0.B16, FK0.B16                    /* f = k & sb: scale or +0 */ \
+	VAND    FSB.B16, K1.B16, FK1.B16                    /* lanes 4-7 */ \
+	VAND    FSB.B16, K2.B16, FK2.B16                    /* lanes 8-11 */ \
+	VAND    FSB.B16, K3.B16, FK3.B16                    /* lanes 12-15 */ \
+	WORD    $0x6e34de10                                 /* FMUL P0.4S, X0.4S, FK0.4S: p = x * f, a real multiply */ \
+	WORD    $0x6e35de31                                 /* FMUL P1.4S, X1.4S, FK1.4S: lanes 4-7 */ \
+	WORD    $0x6e36de52                                 /* FMUL P2.4S, X2.4S, FK2.4S: lanes 8-11 */ \
+	WORD    $0x6e37de73                                 /* FMUL P3.4S, X3.4S, FK3.4S: lanes 12-15 */
 
-// APPLY sets X0-X3 to y = x * f (FACTOR_MUL) and stores the 16 elements of
-// y to R1. 9 instructions.
+// APPLY makes y = x * f (FACTOR_MUL) and stores the 16 elements of y to R1.
+// 9 instructions.
 #define APPLY \
-	FACTOR_MUL                                          /* y = x * f */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
+	FACTOR_MUL                                          /* p = x * f */ \
+	VST1.P  [P0.S4, P1.S4, P2.S4, P3.S4], 64(R1)        /* y[16 elements] = p */
 
 // APPLY_ADD is APPLY with the residual: after the multiply it loads the 16
-// elements of res from R8 into K0-K3 (the factors are dead by then) and adds
-// the products to them with a separate FADD, so each product is rounded to
-// float32 before the add, as in the generic kernel; never a fused
+// elements of res from R8 into RS0-RS3 (the factors are dead by then) and
+// adds the products to them with a separate FADD, so each product is rounded
+// to float32 before the add, as in the generic kernel; never a fused
 // multiply-add (FMLA rounds once). Both inputs of the 16 elements are loaded
 // before their y is stored, so y may be x or res. 14 instructions.
 #define APPLY_ADD \
 	FACTOR_MUL                                          /* p = x * f, rounded to float32 */ \
-	VLD1.P  64(R8), [K0.S4, K1.S4, K2.S4, K3.S4]        /* res[16 elements] */ \
-	WORD    $0x4e30d690                                 /* FADD V16.4S, V20.4S, V16.4S: y = res + p */ \
-	WORD    $0x4e31d6b1                                 /* FADD V17.4S, V21.4S, V17.4S: lanes 4-7 */ \
-	WORD    $0x4e32d6d2                                 /* FADD V18.4S, V22.4S, V18.4S: lanes 8-11 */ \
-	WORD    $0x4e33d6f3                                 /* FADD V19.4S, V23.4S, V19.4S: lanes 12-15 */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
+	VLD1.P  64(R8), [RS0.S4, RS1.S4, RS2.S4, RS3.S4]    /* res[16 elements] */ \
+	WORD    $0x4e30d690                                 /* FADD Y0.4S, RS0.4S, P0.4S: y = res + p */ \
+	WORD    $0x4e31d6b1                                 /* FADD Y1.4S, RS1.4S, P1.4S: lanes 4-7 */ \
+	WORD    $0x4e32d6d2                                 /* FADD Y2.4S, RS2.4S, P2.4S: lanes 8-11 */ \
+	WORD    $0x4e33d6f3                                 /* FADD Y3.4S, RS3.4S, P3.4S: lanes 12-15 */ \
+	VST1.P  [Y0.S4, Y1.S4, Y2.S4, Y3.S4], 64(R1)        /* y[16 elements] */
 
-// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b. Y16
+// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b. MAKE_Y
 // makes and stores their y: APPLY, or APPLY_ADD for the dropout-add.
-#define FWD_MASK_STEP(Y16, b) \
+#define FWD_MASK_STEP(MAKE_Y, b) \
 	KEEP                                                /* x and keep masks */ \
 	VTBL    IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */
 
 // FWD_MASK_BODY is the rest of fwdMask32NEON and fwdAddMask32NEON once the
 // arguments are in registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len,
 // a multiple of 64 and not 0, R4 = &bits[0], R5 = lim, R6 = sb, and R8 =
-// &res[0] for APPLY_ADD), with Y16 (APPLY or APPLY_ADD) making y.
+// &res[0] for APPLY_ADD), with MAKE_Y (APPLY or APPLY_ADD) making y.
 //
 // 64 elements per iteration: four steps, then their 64 keep bytes become one
 // mask word: each byte ANDed with its bit weight, then pairwise byte sums
 // (distinct bits, so sums are ORs) reduce 64 bytes to 8. The labels are the
 // kernel's own (labels are function scoped); fwdmask_done is its CBZ target
 // for no elements.
-#define FWD_MASK_BODY(Y16) \
+#define FWD_MASK_BODY(MAKE_Y) \
 	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
 	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
 	LANE_BYTE0(IDX)                                     /* IDX = 0, 4, 8, ..., 60 */ \
 	BYTE_WEIGHTS(WT)                                    /* WT = 1, 2, 4, ..., 128 twice */ \
 	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
 fwdmask_loop:                                       /* one mask word per iteration */ \
-	FWD_MASK_STEP(Y16, B0)                              /* elements 0-15 of the word, bytes to B0 */ \
-	FWD_MASK_STEP(Y16, B1)                              /* elements 16-31 */ \
-	FWD_MASK_STEP(Y16, B2)                              /* elements 32-47 */ \
-	FWD_MASK_STEP(Y16, B3)                              /* elements 48-63 */ \
+	FWD_MASK_STEP(MAKE_Y, B0)                           /* elements 0-15 of the word, bytes to B0 */ \
+	FWD_MASK_STEP(MAKE_Y, B1)                           /* elements 16-31 */ \
+	FWD_MASK_STEP(MAKE_Y, B2)                           /* elements 32-47 */ \
+	FWD_MASK_STEP(MAKE_Y, B3)                           /* elements 48-63 */ \
 	WORD_BITS(B0, B1, B2, B3, WT, R4)                   /* bits[w] = the 64 keep bits */ \
 	SUBS    $64, R3, R3                                 /* 64 elements done */ \
 	BNE     fwdmask_loop                                /* more to do */ \
@@ -201,25 +232,25 @@ fwdmask_done:                                       /* also the CBZ target for n
 
 // FWD_BODY is the rest of fwd32NEON and fwdAdd32NEON once the arguments are in
 // registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len, a multiple of 64
-// and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with Y16
+// and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with MAKE_Y
 // (APPLY or APPLY_ADD) making y: 64 elements (four steps) per iteration.
 // fwd_done is the kernel's CBZ target for no elements.
-#define FWD_BODY(Y16) \
+#define FWD_BODY(MAKE_Y) \
 	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
 	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
 	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
 fwd_loop:                                           /* 64 elements per iteration */ \
 	KEEP                                                /* elements 0-15: masks */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 16-31 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 32-47 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 48-63 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	SUBS    $64, R3, R3                                 /* 64 elements done */ \
 	BNE     fwd_loop                                    /* more to do */ \
@@ -292,15 +323,15 @@ TEXT ·fwdAdd32NEON(SB), NOSPLIT, $0-88
 
 // DRAW_STEP stores the 16 draws (s0+s3)>>8 of a step to R1 and advances.
 #define DRAW_STEP \
-	VADD    S00.S4, S30.S4, X0.S4                       /* s0 + s3, lanes 0-3 */ \
-	VADD    S01.S4, S31.S4, X1.S4                       /* lanes 4-7 */ \
-	VADD    S02.S4, S32.S4, X2.S4                       /* lanes 8-11 */ \
-	VADD    S03.S4, S33.S4, X3.S4                       /* lanes 12-15 */ \
-	VUSHR   $8, X0.S4, X0.S4                            /* u = (s0 + s3) >> 8 */ \
-	VUSHR   $8, X1.S4, X1.S4                            /* lanes 4-7 */ \
-	VUSHR   $8, X2.S4, X2.S4                            /* lanes 8-11 */ \
-	VUSHR   $8, X3.S4, X3.S4                            /* lanes 12-15 */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* u[16 elements] */ \
+	VADD    S00.S4, S30.S4, DS0.S4                      /* s0 + s3, lanes 0-3 */ \
+	VADD    S01.S4, S31.S4, DS1.S4                      /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, DS2.S4                      /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, DS3.S4                      /* lanes 12-15 */ \
+	VUSHR   $8, DS0.S4, U0.S4                           /* u = (s0 + s3) >> 8 */ \
+	VUSHR   $8, DS1.S4, U1.S4                           /* lanes 4-7 */ \
+	VUSHR   $8, DS2.S4, U2.S4                           /* lanes 8-11 */ \
+	VUSHR   $8, DS3.S4, U3.S4                           /* lanes 12-15 */ \
+	VST1.P  [U0.S4, U1.S4, U2.S4, U3.S4], 64(R1)        /* u[16 elements] */ \
 	XOSHIRO                                             /* next step */
 
 // func drawsNEON(st *[4][16]uint32, u []uint32)
@@ -343,14 +374,23 @@ skip_loop:
 skip_done:
 	RET
 
-// bwd32NEON registers: 16 elements of dy (then dx), their factors, the
-// broadcast half word of keep bits and sb; the bit each lane tests is in
-// M0-M7 (V16-V23, bits_arm64.h).
-#define BD0 V0
-#define BD1 V1
-#define BD2 V2
-#define BD3 V3
-#define BF0 V4
+// bwd32NEON registers: 16 elements of dy and of dx (computed in place),
+// their keep masks and factors (in place), the broadcast half word of keep
+// bits and sb; the bit each lane tests is in M0-M7 (V16-V23, bits_arm64.h).
+// The stream kernels' names of V0-V10 mean nothing here.
+#define DY0 V0  // dy, elements 0-3 of the 16
+#define DY1 V1  // elements 4-7
+#define DY2 V2  // elements 8-11
+#define DY3 V3  // elements 12-15
+#define DX0 V0  // dx = dy * f, in place of DY0-DY3
+#define DX1 V1
+#define DX2 V2
+#define DX3 V3
+#define BK0 V4  // keep masks: all ones where the element's bit is set
+#define BK1 V5
+#define BK2 V6
+#define BK3 V7
+#define BF0 V4  // factors k & sb (sb or +0), in place of BK0-BK3
 #define BF1 V5
 #define BF2 V6
 #define BF3 V7
@@ -361,20 +401,20 @@ skip_done:
 // BWD16 does 16 elements: lane j of vector q tests bit 4q+j of w in bits
 // (BLO or BHI) against m0-m3 (M0-M3 or M4-M7). 14 instructions.
 #define BWD16(w, m0, m1, m2, m3) \
-	VLD1.P  64(R2), [BD0.S4, BD1.S4, BD2.S4, BD3.S4]    /* dy[16 elements] */ \
-	VCMTST  m0.S4, w.S4, BF0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
-	VCMTST  m1.S4, w.S4, BF1.S4                         /* lanes 4-7 */ \
-	VCMTST  m2.S4, w.S4, BF2.S4                         /* lanes 8-11 */ \
-	VCMTST  m3.S4, w.S4, BF3.S4                         /* lanes 12-15 */ \
-	VAND    BSB.B16, BF0.B16, BF0.B16                   /* f = k & sb */ \
-	VAND    BSB.B16, BF1.B16, BF1.B16                   /* lanes 4-7 */ \
-	VAND    BSB.B16, BF2.B16, BF2.B16                   /* lanes 8-11 */ \
-	VAND    BSB.B16, BF3.B16, BF3.B16                   /* lanes 12-15 */ \
-	WORD    $0x6e24dc00                                 /* FMUL V0.4S, V0.4S, V4.4S: dx = dy * f */ \
-	WORD    $0x6e25dc21                                 /* FMUL V1.4S, V1.4S, V5.4S: lanes 4-7 */ \
-	WORD    $0x6e26dc42                                 /* FMUL V2.4S, V2.4S, V6.4S: lanes 8-11 */ \
-	WORD    $0x6e27dc63                                 /* FMUL V3.4S, V3.4S, V7.4S: lanes 12-15 */ \
-	VST1.P  [BD0.S4, BD1.S4, BD2.S4, BD3.S4], 64(R1)    /* dx[16 elements] */
+	VLD1.P  64(R2), [DY0.S4, DY1.S4, DY2.S4, DY3.S4]    /* dy[16 elements] */ \
+	VCMTST  m0.S4, w.S4, BK0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
+	VCMTST  m1.S4, w.S4, BK1.S4                         /* lanes 4-7 */ \
+	VCMTST  m2.S4, w.S4, BK2.S4                         /* lanes 8-11 */ \
+	VCMTST  m3.S4, w.S4, BK3.S4                         /* lanes 12-15 */ \
+	VAND    BSB.B16, BK0.B16, BF0.B16                   /* f = k & sb */ \
+	VAND    BSB.B16, BK1.B16, BF1.B16                   /* lanes 4-7 */ \
+	VAND    BSB.B16, BK2.B16, BF2.B16                   /* lanes 8-11 */ \
+	VAND    BSB.B16, BK3.B16, BF3.B16                   /* lanes 12-15 */ \
+	WORD    $0x6e24dc00                                 /* FMUL DX0.4S, DY0.4S, BF0.4S: dx = dy * f */ \
+	WORD    $0x6e25dc21                                 /* FMUL DX1.4S, DY1.4S, BF1.4S: lanes 4-7 */ \
+	WORD    $0x6e26dc42                                 /* FMUL DX2.4S, DY2.4S, BF2.4S: lanes 8-11 */ \
+	WORD    $0x6e27dc63                                 /* FMUL DX3.4S, DY3.4S, BF3.4S: lanes 12-15 */ \
+	VST1.P  [DX0.S4, DX1.S4, DX2.S4, DX3.S4], 64(R1)    /* dx[16 elements] */
 
 // func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 //

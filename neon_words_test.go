@@ -327,7 +327,7 @@ func TestNEONWords(t *testing.T) {
 			}
 		}
 	}
-	if checked == 0 {
+	if checked == 0 && !t.Failed() {
 		t.Errorf("no WORD found in %v", neonFiles)
 	}
 	t.Logf("%d WORDs checked, %d naming registers by #define", checked, named)

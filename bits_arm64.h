@@ -1,4 +1,38 @@
-// Shared by kernel_arm64.s and mask_arm64.s (included by both).
+// Shared by kernel_arm64.s and mask_arm64.s (included by both): the
+// constant tables both build, the mask-word reduction, and the names of the
+// registers both files use for the same thing. Each file names its other
+// registers itself; a name means one thing in both (TestNEONWords rejects a
+// name #defined twice).
+
+// Keep bytes of the 64 elements of a mask word (0xff kept, 0 dropped), the
+// input of WORD_BITS: fwdMask32NEON and pack32NEON.
+#define B0 V24  // elements 0-15
+#define B1 V25  // elements 16-31
+#define B2 V26  // elements 32-47
+#define B3 V27  // elements 48-63
+
+// Per-lane bit vectors of BIT_LANES (bwd32NEON and unpack32NEON): lane j of
+// Mk holds 1 << (4k+j).
+#define M0 V16  // 1 << j
+#define M1 V17  // 1 << (4+j)
+#define M2 V18  // 1 << (8+j)
+#define M3 V19  // 1 << (12+j)
+#define M4 V20  // 1 << (16+j)
+#define M5 V21  // 1 << (20+j)
+#define M6 V22  // 1 << (24+j)
+#define M7 V23  // 1 << (28+j)
+
+// BYTE_WEIGHTS sets v to the byte weights 1, 2, 4, ..., 128, twice: byte j
+// holds 1 << (j%8), the bit of element j in its byte of a mask word. 1
+// instruction (a literal load).
+#define BYTE_WEIGHTS(v) \
+	VMOVQ   $0x8040201008040201, $0x8040201008040201, v /* v = 1, 2, 4, ..., 128 twice */
+
+// LANE_BYTE0 sets v to the TBL indices 0, 4, 8, ..., 60: with a table of
+// four vectors of 32-bit lanes (all ones or zero), TBL gathers byte 0 of
+// each lane, one byte per element. 1 instruction (a literal load).
+#define LANE_BYTE0(v) \
+	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, v /* v = 0, 4, 8, ..., 60 */
 
 // WORD_BITS turns 64 keep bytes (0xff or 0) in b0-b3 into one mask word
 // and stores it to ptr, post-incremented by 8: each byte ANDed with its bit

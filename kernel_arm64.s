@@ -9,8 +9,9 @@
 // The Go assembler has no vector FMUL, FADD or CMHS (golang/go#41092): they
 // are WORDs, with the instruction in Arm syntax at the start of the comment
 // ("FMUL Vd.4S, Vn.4S, Vm.4S: ..."). neon_words_test.go encodes every such
-// comment again and compares it with its WORD. The WORDs name registers by
-// number, so changing a #define below means changing the WORDs that use it.
+// comment again and compares it with its WORD. The comments name registers
+// by their #defines (below and in bits_arm64.h), which the test resolves, so
+// a #define changed without its WORDs fails the test.
 // The assembler does have VFMLA, a fused multiply-add: the dropout-add
 // kernels must not use it (it rounds x*f+res once; see APPLY_ADD).
 //
@@ -20,7 +21,7 @@
 // workaround on the shifted draw would take 3 instructions instead of 1.
 
 // Lane state of the stream kernels, in registers for the whole call. Sk<q>
-// holds word sk of lanes 4q .. 4q+3: the four vectors of st.s[k].
+// holds word sk of lanes 4q .. 4q+3: the four vectors of st[k].
 #define S00 V0
 #define S01 V1
 #define S02 V2
@@ -38,32 +39,59 @@
 #define S32 V14
 #define S33 V15
 
-// Temporaries of one xoshiro step: SH = s1<<9, XR = s3^s1.
-#define SH0 V16
+// V16-V23 are the working registers of a step. Each name below means one
+// value; names of the same register are never live at once: a step's
+// elements (V16-V19: X, then P, then Y; or DS, then U) and keep test
+// (V20-V23: SUM, then K, then FK, then RS) are dead before XOSHIRO uses the
+// same registers for its temporaries (SH, XR). Each group of four is lanes
+// 0-3, 4-7, 8-11, 12-15 of the step (elements 16t .. 16t+15 of step t).
+#define SH0 V16 // XOSHIRO: t = s1 << 9
 #define SH1 V17
 #define SH2 V18
 #define SH3 V19
-#define XR0 V20
+#define XR0 V20 // XOSHIRO: r = s3 ^ s1, the new s3 before its rotation
 #define XR1 V21
 #define XR2 V22
 #define XR3 V23
-
-// The same registers before the step's state update: 16 elements of x (then
-// y, or the draws) and their keep masks (then factors).
-#define X0 V16
+#define X0 V16  // KEEP: 16 elements of x
 #define X1 V17
 #define X2 V18
 #define X3 V19
-#define K0 V20
+#define P0 V16  // FACTOR_MUL: the products x * f (y of fwd32NEON), in place of X
+#define P1 V17
+#define P2 V18
+#define P3 V19
+#define Y0 V16  // APPLY_ADD: y = res + p, in place of P
+#define Y1 V17
+#define Y2 V18
+#define Y3 V19
+#define DS0 V16 // DRAW_STEP: the sums s0 + s3
+#define DS1 V17
+#define DS2 V18
+#define DS3 V19
+#define U0 V16  // DRAW_STEP: the draws u = (s0 + s3) >> 8, in place of DS
+#define U1 V17
+#define U2 V18
+#define U3 V19
+#define SUM0 V20 // KEEP: the sums s0 + s3 (the draw << 8 plus 8 low bits)
+#define SUM1 V21
+#define SUM2 V22
+#define SUM3 V23
+#define K0 V20  // KEEP: the keep masks, all ones where s0 + s3 >= lim, in place of SUM
 #define K1 V21
 #define K2 V22
 #define K3 V23
+#define FK0 V20 // FACTOR_MUL: the factors k & sb (sb or +0), in place of K
+#define FK1 V21
+#define FK2 V22
+#define FK3 V23
+#define RS0 V20 // APPLY_ADD: 16 elements of res, once the factors are dead
+#define RS1 V21
+#define RS2 V22
+#define RS3 V23
 
-// fwdMaskNEON: keep bytes of the four steps of a mask word, and constants.
-#define B0 V24
-#define B1 V25
-#define B2 V26
-#define B3 V27
+// Constants of the stream kernels; fwdMask32NEON's keep bytes B0-B3 are
+// V24-V27 (bits_arm64.h).
 #define LIM V28 // lim = thr<<8 in every lane
 #define FSB V29 // bits of the keep factor in every lane
 #define IDX V30 // TBL indices 0, 4, ..., 60: byte 0 of each K lane
@@ -71,14 +99,14 @@
 
 // LOAD_STATE and STORE_STATE move *st (R0, clobbers p) to and from V0-V15.
 #define LOAD_STATE(p) \
-	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	MOVD    R0, p                                       /* p = &st[0] */ \
 	VLD1.P  64(p), [S00.S4, S01.S4, S02.S4, S03.S4]     /* s0 of lanes 0-15 */ \
 	VLD1.P  64(p), [S10.S4, S11.S4, S12.S4, S13.S4]     /* s1 */ \
 	VLD1.P  64(p), [S20.S4, S21.S4, S22.S4, S23.S4]     /* s2 */ \
 	VLD1    (p), [S30.S4, S31.S4, S32.S4, S33.S4]       /* s3 */
 
 #define STORE_STATE(p) \
-	MOVD    R0, p                                       /* p = &st.s[0] */ \
+	MOVD    R0, p                                       /* p = &st[0] */ \
 	VST1.P  [S00.S4, S01.S4, S02.S4, S03.S4], 64(p)     /* s0 of lanes 0-15 */ \
 	VST1.P  [S10.S4, S11.S4, S12.S4, S13.S4], 64(p)     /* s1 */ \
 	VST1.P  [S20.S4, S21.S4, S22.S4, S23.S4], 64(p)     /* s2 */ \
@@ -124,77 +152,77 @@
 // to the keep masks: all ones where s0+s3 >= lim. 9 instructions.
 #define KEEP \
 	VLD1.P  64(R2), [X0.S4, X1.S4, X2.S4, X3.S4]        /* x[16 elements] */ \
-	VADD    S00.S4, S30.S4, K0.S4                       /* k = s0 + s3: the draw << 8 plus 8 low bits */ \
-	VADD    S01.S4, S31.S4, K1.S4                       /* lanes 4-7 */ \
-	VADD    S02.S4, S32.S4, K2.S4                       /* lanes 8-11 */ \
-	VADD    S03.S4, S33.S4, K3.S4                       /* lanes 12-15 */ \
-	WORD    $0x6ebc3e94                                 /* CMHS V20.4S, V20.4S, V28.4S: k0 = k0 >= lim (unsigned) ? ^0 : 0 */ \
-	WORD    $0x6ebc3eb5                                 /* CMHS V21.4S, V21.4S, V28.4S: k1 */ \
-	WORD    $0x6ebc3ed6                                 /* CMHS V22.4S, V22.4S, V28.4S: k2 */ \
-	WORD    $0x6ebc3ef7                                 /* CMHS V23.4S, V23.4S, V28.4S: k3 */
+	VADD    S00.S4, S30.S4, SUM0.S4                     /* sum = s0 + s3: the draw << 8 plus 8 low bits */ \
+	VADD    S01.S4, S31.S4, SUM1.S4                     /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, SUM2.S4                     /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, SUM3.S4                     /* lanes 12-15 */ \
+	WORD    $0x6ebc3e94                                 /* CMHS K0.4S, SUM0.4S, LIM.4S: k = sum >= lim (unsigned) ? ^0 : 0 */ \
+	WORD    $0x6ebc3eb5                                 /* CMHS K1.4S, SUM1.4S, LIM.4S: lanes 4-7 */ \
+	WORD    $0x6ebc3ed6                                 /* CMHS K2.4S, SUM2.4S, LIM.4S: lanes 8-11 */ \
+	WORD    $0x6ebc3ef7                                 /* CMHS K3.4S, SUM3.4S, LIM.4S: lanes 12-15 */
 
-// FACTOR_MUL turns K0-K3 into the factors k & sb and multiplies X0-X3 by
-// them. 8 instructions.
+// FACTOR_MUL turns the keep masks K0-K3 into the factors FK0-FK3 = k & sb
+// and sets P0-P3 to the products x * f. 8 instructions.
 #define FACTOR_MUL \
-	VAND    FSB.B16, K0.B16, K0.B16                     /* f = k & sb: scale or +0 */ \
-	VAND    FSB.B16, K1.B16, K1.B16                     /* lanes 4-7 */ \
-	VAND    FSB.B16, K2.B16, K2.B16                     /* lanes 8-11 */ \
-	VAND    FSB.B16, K3.B16, K3.B16                     /* lanes 12-15 */ \
-	WORD    $0x6e34de10                                 /* FMUL V16.4S, V16.4S, V20.4S: x * f, a real multiply */ \
-	WORD    $0x6e35de31                                 /* FMUL V17.4S, V17.4S, V21.4S: lanes 4-7 */ \
-	WORD    $0x6e36de52                                 /* FMUL V18.4S, V18.4S, V22.4S: lanes 8-11 */ \
-	WORD    $0x6e37de73                                 /* FMUL V19.4S, V19.4S, V23.4S: lanes 12-15 */
+	VAND    FSB.B16, K0.B16, FK0.B16                    /* f = k & sb: scale or +0 */ \
+	VAND    FSB.B16, K1.B16, FK1.B16                    /* lanes 4-7 */ \
+	VAND    FSB.B16, K2.B16, FK2.B16                    /* lanes 8-11 */ \
+	VAND    FSB.B16, K3.B16, FK3.B16                    /* lanes 12-15 */ \
+	WORD    $0x6e34de10                                 /* FMUL P0.4S, X0.4S, FK0.4S: p = x * f, a real multiply */ \
+	WORD    $0x6e35de31                                 /* FMUL P1.4S, X1.4S, FK1.4S: lanes 4-7 */ \
+	WORD    $0x6e36de52                                 /* FMUL P2.4S, X2.4S, FK2.4S: lanes 8-11 */ \
+	WORD    $0x6e37de73                                 /* FMUL P3.4S, X3.4S, FK3.4S: lanes 12-15 */
 
-// APPLY sets X0-X3 to y = x * f (FACTOR_MUL) and stores the 16 elements of
-// y to R1. 9 instructions.
+// APPLY makes y = x * f (FACTOR_MUL) and stores the 16 elements of y to R1.
+// 9 instructions.
 #define APPLY \
-	FACTOR_MUL                                          /* y = x * f */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
+	FACTOR_MUL                                          /* p = x * f */ \
+	VST1.P  [P0.S4, P1.S4, P2.S4, P3.S4], 64(R1)        /* y[16 elements] = p */
 
 // APPLY_ADD is APPLY with the residual: after the multiply it loads the 16
-// elements of res from R8 into K0-K3 (the factors are dead by then) and adds
-// the products to them with a separate FADD, so each product is rounded to
-// float32 before the add, as in the generic kernel; never a fused
+// elements of res from R8 into RS0-RS3 (the factors are dead by then) and
+// adds the products to them with a separate FADD, so each product is rounded
+// to float32 before the add, as in the generic kernel; never a fused
 // multiply-add (FMLA rounds once). Both inputs of the 16 elements are loaded
 // before their y is stored, so y may be x or res. 14 instructions.
 #define APPLY_ADD \
 	FACTOR_MUL                                          /* p = x * f, rounded to float32 */ \
-	VLD1.P  64(R8), [K0.S4, K1.S4, K2.S4, K3.S4]        /* res[16 elements] */ \
-	WORD    $0x4e30d690                                 /* FADD V16.4S, V20.4S, V16.4S: y = res + p */ \
-	WORD    $0x4e31d6b1                                 /* FADD V17.4S, V21.4S, V17.4S: lanes 4-7 */ \
-	WORD    $0x4e32d6d2                                 /* FADD V18.4S, V22.4S, V18.4S: lanes 8-11 */ \
-	WORD    $0x4e33d6f3                                 /* FADD V19.4S, V23.4S, V19.4S: lanes 12-15 */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* y[16 elements] */
+	VLD1.P  64(R8), [RS0.S4, RS1.S4, RS2.S4, RS3.S4]    /* res[16 elements] */ \
+	WORD    $0x4e30d690                                 /* FADD Y0.4S, RS0.4S, P0.4S: y = res + p */ \
+	WORD    $0x4e31d6b1                                 /* FADD Y1.4S, RS1.4S, P1.4S: lanes 4-7 */ \
+	WORD    $0x4e32d6d2                                 /* FADD Y2.4S, RS2.4S, P2.4S: lanes 8-11 */ \
+	WORD    $0x4e33d6f3                                 /* FADD Y3.4S, RS3.4S, P3.4S: lanes 12-15 */ \
+	VST1.P  [Y0.S4, Y1.S4, Y2.S4, Y3.S4], 64(R1)        /* y[16 elements] */
 
-// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b. Y16
+// FWD_MASK_STEP is one step of 16 elements, their 16 keep bytes to b. MAKE_Y
 // makes and stores their y: APPLY, or APPLY_ADD for the dropout-add.
-#define FWD_MASK_STEP(Y16, b) \
+#define FWD_MASK_STEP(MAKE_Y, b) \
 	KEEP                                                /* x and keep masks */ \
 	VTBL    IDX.B16, [K0.B16, K1.B16, K2.B16, K3.B16], b.B16 /* b[j] = byte 0 of lane j's mask */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */
 
-// FWD_MASK_BODY is the rest of fwdMaskNEON and fwdAddMaskNEON once the
+// FWD_MASK_BODY is the rest of fwdMask32NEON and fwdAddMask32NEON once the
 // arguments are in registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len,
 // a multiple of 64 and not 0, R4 = &bits[0], R5 = lim, R6 = sb, and R8 =
-// &res[0] for APPLY_ADD), with Y16 (APPLY or APPLY_ADD) making y.
+// &res[0] for APPLY_ADD), with MAKE_Y (APPLY or APPLY_ADD) making y.
 //
 // 64 elements per iteration: four steps, then their 64 keep bytes become one
 // mask word: each byte ANDed with its bit weight, then pairwise byte sums
 // (distinct bits, so sums are ORs) reduce 64 bytes to 8. The labels are the
 // kernel's own (labels are function scoped); fwdmask_done is its CBZ target
 // for no elements.
-#define FWD_MASK_BODY(Y16) \
+#define FWD_MASK_BODY(MAKE_Y) \
 	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
 	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX /* IDX = 0, 4, 8, ..., 60 */ \
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT /* WT = 1, 2, 4, ..., 128 twice */ \
+	LANE_BYTE0(IDX)                                     /* IDX = 0, 4, 8, ..., 60 */ \
+	BYTE_WEIGHTS(WT)                                    /* WT = 1, 2, 4, ..., 128 twice */ \
 	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
 fwdmask_loop:                                       /* one mask word per iteration */ \
-	FWD_MASK_STEP(Y16, B0)                              /* elements 0-15 of the word, bytes to B0 */ \
-	FWD_MASK_STEP(Y16, B1)                              /* elements 16-31 */ \
-	FWD_MASK_STEP(Y16, B2)                              /* elements 32-47 */ \
-	FWD_MASK_STEP(Y16, B3)                              /* elements 48-63 */ \
+	FWD_MASK_STEP(MAKE_Y, B0)                           /* elements 0-15 of the word, bytes to B0 */ \
+	FWD_MASK_STEP(MAKE_Y, B1)                           /* elements 16-31 */ \
+	FWD_MASK_STEP(MAKE_Y, B2)                           /* elements 32-47 */ \
+	FWD_MASK_STEP(MAKE_Y, B3)                           /* elements 48-63 */ \
 	WORD_BITS(B0, B1, B2, B3, WT, R4)                   /* bits[w] = the 64 keep bits */ \
 	SUBS    $64, R3, R3                                 /* 64 elements done */ \
 	BNE     fwdmask_loop                                /* more to do */ \
@@ -202,27 +230,27 @@ fwdmask_loop:                                       /* one mask word per iterati
 fwdmask_done:                                       /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// FWD_BODY is the rest of fwdNEON and fwdAddNEON once the arguments are in
+// FWD_BODY is the rest of fwd32NEON and fwdAdd32NEON once the arguments are in
 // registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len, a multiple of 64
-// and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with Y16
+// and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with MAKE_Y
 // (APPLY or APPLY_ADD) making y: 64 elements (four steps) per iteration.
 // fwd_done is the kernel's CBZ target for no elements.
-#define FWD_BODY(Y16) \
+#define FWD_BODY(MAKE_Y) \
 	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
 	VDUP    R6, FSB.S4                                  /* FSB = sb in every lane */ \
 	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
 fwd_loop:                                           /* 64 elements per iteration */ \
 	KEEP                                                /* elements 0-15: masks */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 16-31 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 32-47 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	KEEP                                                /* elements 48-63 */ \
-	Y16                                                 /* y */ \
+	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */ \
 	SUBS    $64, R3, R3                                 /* 64 elements done */ \
 	BNE     fwd_loop                                    /* more to do */ \
@@ -230,13 +258,13 @@ fwd_loop:                                           /* 64 elements per iteration
 fwd_done:                                           /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// func fwdMaskNEON(st *lanes, y, x []float32, bits []uint64, lim, sb uint32)
+// func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 //
 // FWD_MASK_BODY with APPLY: 215 instructions per iteration of 64 elements,
 // 53.75 per 16 elements: 32 xoshiro, 4 VADD + 4 CMHS keep test, 4 VAND +
 // 4 FMUL, 1 load, 1 store, 1 TBL, and 2.75 for the word (AND, ADDP, store)
 // and the loop.
-TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
+TEXT ·fwdMask32NEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -247,11 +275,11 @@ TEXT ·fwdMaskNEON(SB), NOSPLIT, $0-88
 	MOVWU   sb+84(FP), R6                               // R6 = sb
 	FWD_MASK_BODY(APPLY)                                // y = x * f and the mask words
 
-// func fwdNEON(st *lanes, y, x []float32, lim, sb uint32)
+// func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
 //
 // FWD_BODY with APPLY: 64 elements (four steps) per iteration, 202
 // instructions, 50.5 per 16 elements.
-TEXT ·fwdNEON(SB), NOSPLIT, $0-64
+TEXT ·fwd32NEON(SB), NOSPLIT, $0-64
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -261,12 +289,12 @@ TEXT ·fwdNEON(SB), NOSPLIT, $0-64
 	MOVWU   sb+60(FP), R6                               // R6 = sb
 	FWD_BODY(APPLY)                                     // y = x * f
 
-// func fwdAddMaskNEON(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32)
+// func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 //
-// fwdMaskNEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
+// fwdMask32NEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
 // elements per iteration, 235 instructions, 58.75 per 16 elements: those of
-// fwdMaskNEON plus 1 load of res and 4 FADD.
-TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
+// fwdMask32NEON plus 1 load of res and 4 FADD.
+TEXT ·fwdAddMask32NEON(SB), NOSPLIT, $0-112
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -278,11 +306,11 @@ TEXT ·fwdAddMaskNEON(SB), NOSPLIT, $0-112
 	MOVWU   sb+108(FP), R6                              // R6 = sb
 	FWD_MASK_BODY(APPLY_ADD)                            // y = res + x * f and the mask words
 
-// func fwdAddNEON(st *lanes, y, x, res []float32, lim, sb uint32)
+// func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
 //
-// fwdNEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
+// fwd32NEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
 // steps) per iteration, 222 instructions, 55.5 per 16 elements.
-TEXT ·fwdAddNEON(SB), NOSPLIT, $0-88
+TEXT ·fwdAdd32NEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
@@ -295,18 +323,18 @@ TEXT ·fwdAddNEON(SB), NOSPLIT, $0-88
 
 // DRAW_STEP stores the 16 draws (s0+s3)>>8 of a step to R1 and advances.
 #define DRAW_STEP \
-	VADD    S00.S4, S30.S4, X0.S4                       /* s0 + s3, lanes 0-3 */ \
-	VADD    S01.S4, S31.S4, X1.S4                       /* lanes 4-7 */ \
-	VADD    S02.S4, S32.S4, X2.S4                       /* lanes 8-11 */ \
-	VADD    S03.S4, S33.S4, X3.S4                       /* lanes 12-15 */ \
-	VUSHR   $8, X0.S4, X0.S4                            /* u = (s0 + s3) >> 8 */ \
-	VUSHR   $8, X1.S4, X1.S4                            /* lanes 4-7 */ \
-	VUSHR   $8, X2.S4, X2.S4                            /* lanes 8-11 */ \
-	VUSHR   $8, X3.S4, X3.S4                            /* lanes 12-15 */ \
-	VST1.P  [X0.S4, X1.S4, X2.S4, X3.S4], 64(R1)        /* u[16 elements] */ \
+	VADD    S00.S4, S30.S4, DS0.S4                      /* s0 + s3, lanes 0-3 */ \
+	VADD    S01.S4, S31.S4, DS1.S4                      /* lanes 4-7 */ \
+	VADD    S02.S4, S32.S4, DS2.S4                      /* lanes 8-11 */ \
+	VADD    S03.S4, S33.S4, DS3.S4                      /* lanes 12-15 */ \
+	VUSHR   $8, DS0.S4, U0.S4                           /* u = (s0 + s3) >> 8 */ \
+	VUSHR   $8, DS1.S4, U1.S4                           /* lanes 4-7 */ \
+	VUSHR   $8, DS2.S4, U2.S4                           /* lanes 8-11 */ \
+	VUSHR   $8, DS3.S4, U3.S4                           /* lanes 12-15 */ \
+	VST1.P  [U0.S4, U1.S4, U2.S4, U3.S4], 64(R1)        /* u[16 elements] */ \
 	XOSHIRO                                             /* next step */
 
-// func drawsNEON(st *lanes, u []uint32)
+// func drawsNEON(st *[4][16]uint32, u []uint32)
 //
 // 64 draws (four steps) per iteration: 166 instructions, 41.5 per 16.
 TEXT ·drawsNEON(SB), NOSPLIT, $0-32
@@ -329,7 +357,7 @@ draws_loop:
 draws_done:
 	RET
 
-// func skipNEON(st *lanes, n int)
+// func skipNEON(st *[4][16]uint32, n int)
 TEXT ·skipNEON(SB), NOSPLIT, $0-16
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    n+8(FP), R3                                 // R3 = steps left
@@ -346,50 +374,52 @@ skip_loop:
 skip_done:
 	RET
 
-// bwdNEON registers: 16 elements of dy (then dx), their factors, the
-// broadcast half word of keep bits, sb, and the bit each lane tests.
-#define BD0 V0
-#define BD1 V1
-#define BD2 V2
-#define BD3 V3
-#define BF0 V4
+// bwd32NEON registers: 16 elements of dy and of dx (computed in place),
+// their keep masks and factors (in place), the broadcast half word of keep
+// bits and sb; the bit each lane tests is in M0-M7 (V16-V23, bits_arm64.h).
+// The stream kernels' names of V0-V10 mean nothing here.
+#define DY0 V0  // dy, elements 0-3 of the 16
+#define DY1 V1  // elements 4-7
+#define DY2 V2  // elements 8-11
+#define DY3 V3  // elements 12-15
+#define DX0 V0  // dx = dy * f, in place of DY0-DY3
+#define DX1 V1
+#define DX2 V2
+#define DX3 V3
+#define BK0 V4  // keep masks: all ones where the element's bit is set
+#define BK1 V5
+#define BK2 V6
+#define BK3 V7
+#define BF0 V4  // factors k & sb (sb or +0), in place of BK0-BK3
 #define BF1 V5
 #define BF2 V6
 #define BF3 V7
 #define BLO V8  // bits 0-31 of the mask word in every lane
 #define BHI V9  // bits 32-63
 #define BSB V10 // sb in every lane
-#define M0 V16  // lane j: 1 << j
-#define M1 V17  // lane j: 1 << (4+j)
-#define M2 V18  // 1 << (8+j)
-#define M3 V19  // 1 << (12+j)
-#define M4 V20  // 1 << (16+j)
-#define M5 V21  // 1 << (20+j)
-#define M6 V22  // 1 << (24+j)
-#define M7 V23  // 1 << (28+j)
 
 // BWD16 does 16 elements: lane j of vector q tests bit 4q+j of w in bits
 // (BLO or BHI) against m0-m3 (M0-M3 or M4-M7). 14 instructions.
 #define BWD16(w, m0, m1, m2, m3) \
-	VLD1.P  64(R2), [BD0.S4, BD1.S4, BD2.S4, BD3.S4]    /* dy[16 elements] */ \
-	VCMTST  m0.S4, w.S4, BF0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
-	VCMTST  m1.S4, w.S4, BF1.S4                         /* lanes 4-7 */ \
-	VCMTST  m2.S4, w.S4, BF2.S4                         /* lanes 8-11 */ \
-	VCMTST  m3.S4, w.S4, BF3.S4                         /* lanes 12-15 */ \
-	VAND    BSB.B16, BF0.B16, BF0.B16                   /* f = k & sb */ \
-	VAND    BSB.B16, BF1.B16, BF1.B16                   /* lanes 4-7 */ \
-	VAND    BSB.B16, BF2.B16, BF2.B16                   /* lanes 8-11 */ \
-	VAND    BSB.B16, BF3.B16, BF3.B16                   /* lanes 12-15 */ \
-	WORD    $0x6e24dc00                                 /* FMUL V0.4S, V0.4S, V4.4S: dx = dy * f */ \
-	WORD    $0x6e25dc21                                 /* FMUL V1.4S, V1.4S, V5.4S: lanes 4-7 */ \
-	WORD    $0x6e26dc42                                 /* FMUL V2.4S, V2.4S, V6.4S: lanes 8-11 */ \
-	WORD    $0x6e27dc63                                 /* FMUL V3.4S, V3.4S, V7.4S: lanes 12-15 */ \
-	VST1.P  [BD0.S4, BD1.S4, BD2.S4, BD3.S4], 64(R1)    /* dx[16 elements] */
+	VLD1.P  64(R2), [DY0.S4, DY1.S4, DY2.S4, DY3.S4]    /* dy[16 elements] */ \
+	VCMTST  m0.S4, w.S4, BK0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
+	VCMTST  m1.S4, w.S4, BK1.S4                         /* lanes 4-7 */ \
+	VCMTST  m2.S4, w.S4, BK2.S4                         /* lanes 8-11 */ \
+	VCMTST  m3.S4, w.S4, BK3.S4                         /* lanes 12-15 */ \
+	VAND    BSB.B16, BK0.B16, BF0.B16                   /* f = k & sb */ \
+	VAND    BSB.B16, BK1.B16, BF1.B16                   /* lanes 4-7 */ \
+	VAND    BSB.B16, BK2.B16, BF2.B16                   /* lanes 8-11 */ \
+	VAND    BSB.B16, BK3.B16, BF3.B16                   /* lanes 12-15 */ \
+	WORD    $0x6e24dc00                                 /* FMUL DX0.4S, DY0.4S, BF0.4S: dx = dy * f */ \
+	WORD    $0x6e25dc21                                 /* FMUL DX1.4S, DY1.4S, BF1.4S: lanes 4-7 */ \
+	WORD    $0x6e26dc42                                 /* FMUL DX2.4S, DY2.4S, BF2.4S: lanes 8-11 */ \
+	WORD    $0x6e27dc63                                 /* FMUL DX3.4S, DY3.4S, BF3.4S: lanes 12-15 */ \
+	VST1.P  [DX0.S4, DX1.S4, DX2.S4, DX3.S4], 64(R1)    /* dx[16 elements] */
 
-// func bwdNEON(dx, dy []float32, words []uint64, sb uint32)
+// func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 //
 // 64 elements (one mask word) per iteration: 60 instructions, 15 per 16.
-TEXT ·bwdNEON(SB), NOSPLIT, $0-76
+TEXT ·bwd32NEON(SB), NOSPLIT, $0-76
 	MOVD    dx_base+0(FP), R1                           // R1 = &dx[0]
 	MOVD    dy_base+24(FP), R2                          // R2 = &dy[0]
 	MOVD    dy_len+32(FP), R3                           // R3 = elements left, a multiple of 64
@@ -412,110 +442,83 @@ bwd_loop:
 bwd_done:
 	RET
 
-// func scaleNEON(y, x []float32, a float32)
+// scale32NEON registers: 16 elements of x, their products y (computed in
+// place), and a.
+#define SX0 V0  // x, elements 0-3 of the 16
+#define SX1 V1  // elements 4-7
+#define SX2 V2  // elements 8-11
+#define SX3 V3  // elements 12-15
+#define SY0 V0  // y = x * a, in place of SX0-SX3
+#define SY1 V1
+#define SY2 V2
+#define SY3 V3
+#define SA V4   // a in every lane
+
+// func scale32NEON(y, x []float32, a uint32)
 //
-// 16 elements per iteration (8 instructions), then 4, then 1.
-TEXT ·scaleNEON(SB), NOSPLIT, $0-52
+// y = x * a with a the bits of a float32, len(x) a multiple of 64 (the Go
+// side finishes tails): 16 elements per iteration, 8 instructions (1 load,
+// 4 FMUL, 1 store and the loop). x is loaded before y is stored, so y may be
+// x.
+TEXT ·scale32NEON(SB), NOSPLIT, $0-52
 	MOVD    y_base+0(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+24(FP), R2                           // R2 = &x[0]
-	MOVD    x_len+32(FP), R3                            // R3 = n
-	FMOVS   a+48(FP), F4                                // F4 = a
-	VDUP    V4.S[0], V4.S4                              // V4 = a in every lane
-	SUBS    $16, R3, R3                                 // R3 = elements left - 16
-	BLT     scale_4                                     // fewer than 16
+	MOVD    x_len+32(FP), R3                            // R3 = elements left, a multiple of 64
+	CBZ     R3, scale_done                              // nothing to do
+	MOVWU   a+48(FP), R4                                // R4 = a (float32 bits)
+	VDUP    R4, SA.S4                                   // SA = a in every lane
 
-scale_16:
-	VLD1.P  64(R2), [V0.S4, V1.S4, V2.S4, V3.S4]        // x[16 elements]
-	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	WORD    $0x6e24dc21                                 // FMUL V1.4S, V1.4S, V4.4S: elements 4-7
-	WORD    $0x6e24dc42                                 // FMUL V2.4S, V2.4S, V4.4S: elements 8-11
-	WORD    $0x6e24dc63                                 // FMUL V3.4S, V3.4S, V4.4S: elements 12-15
-	VST1.P  [V0.S4, V1.S4, V2.S4, V3.S4], 64(R1)        // y[16 elements]
+scale_loop:
+	VLD1.P  64(R2), [SX0.S4, SX1.S4, SX2.S4, SX3.S4]    // x[16 elements]
+	WORD    $0x6e24dc00                                 // FMUL SY0.4S, SX0.4S, SA.4S: y = x * a
+	WORD    $0x6e24dc21                                 // FMUL SY1.4S, SX1.4S, SA.4S: elements 4-7
+	WORD    $0x6e24dc42                                 // FMUL SY2.4S, SX2.4S, SA.4S: elements 8-11
+	WORD    $0x6e24dc63                                 // FMUL SY3.4S, SX3.4S, SA.4S: elements 12-15
+	VST1.P  [SY0.S4, SY1.S4, SY2.S4, SY3.S4], 64(R1)    // y[16 elements]
 	SUBS    $16, R3, R3                                 // 16 done
-	BGE     scale_16                                    // another 16
-
-scale_4:
-	ADDS    $12, R3, R3                                 // R3 = elements left - 4
-	BLT     scale_1                                     // fewer than 4
-
-scale_4_loop:
-	VLD1.P  16(R2), [V0.S4]                             // x[4 elements]
-	WORD    $0x6e24dc00                                 // FMUL V0.4S, V0.4S, V4.4S: y = x * a
-	VST1.P  [V0.S4], 16(R1)                             // y[4 elements]
-	SUBS    $4, R3, R3                                  // 4 done
-	BGE     scale_4_loop                                // another 4
-
-scale_1:
-	ADDS    $4, R3, R3                                  // R3 = elements left, 0 to 3
-	BEQ     scale_done                                  // none
-
-scale_1_loop:
-	FMOVS.P 4(R2), F0                                   // F0 = x[i]
-	FMULS   F4, F0, F0                                  // F0 = x[i] * a
-	FMOVS.P F0, 4(R1)                                   // y[i] = F0
-	SUBS    $1, R3, R3                                  // 1 done
-	BNE     scale_1_loop                                // another
+	BNE     scale_loop                                  // more to do
 
 scale_done:
 	RET
 
-// addNEON registers: 16 elements of a (then dst) and of b.
-#define AV0 V0
-#define AV1 V1
-#define AV2 V2
-#define AV3 V3
-#define BV0 V4
+// add32NEON registers: 16 elements of a and of b, and their sums dst
+// (computed in place of a).
+#define AV0 V0  // a, elements 0-3 of the 16
+#define AV1 V1  // elements 4-7
+#define AV2 V2  // elements 8-11
+#define AV3 V3  // elements 12-15
+#define BV0 V4  // b, elements 0-3
 #define BV1 V5
 #define BV2 V6
 #define BV3 V7
+#define DV0 V0  // dst = a + b, in place of AV0-AV3
+#define DV1 V1
+#define DV2 V2
+#define DV3 V3
 
-// func addNEON(dst, a, b []float32)
+// func add32NEON(dst, a, b []float32)
 //
-// 16 elements per iteration (9 instructions: 2 loads, 4 FADD, 1 store and
-// the loop), then 4, then 1. Each group's a and b are loaded before its dst
-// is stored, so dst may be a or b.
-TEXT ·addNEON(SB), NOSPLIT, $0-72
+// dst = a + b, len(a) a multiple of 64 (the Go side finishes tails): 16
+// elements per iteration, 9 instructions (2 loads, 4 FADD, 1 store and the
+// loop). Each group's a and b are loaded before its dst is stored, so dst
+// may be a or b.
+TEXT ·add32NEON(SB), NOSPLIT, $0-72
 	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
 	MOVD    a_base+24(FP), R2                           // R2 = &a[0]
-	MOVD    a_len+32(FP), R4                            // R4 = n
+	MOVD    a_len+32(FP), R4                            // R4 = elements left, a multiple of 64
 	MOVD    b_base+48(FP), R3                           // R3 = &b[0]
-	SUBS    $16, R4, R4                                 // R4 = elements left - 16
-	BLT     add_4                                       // fewer than 16
+	CBZ     R4, add_done                                // nothing to do
 
-add_16:
+add_loop:
 	VLD1.P  64(R2), [AV0.S4, AV1.S4, AV2.S4, AV3.S4]    // a[16 elements]
 	VLD1.P  64(R3), [BV0.S4, BV1.S4, BV2.S4, BV3.S4]    // b[16 elements]
-	WORD    $0x4e24d400                                 // FADD V0.4S, V0.4S, V4.4S: dst = a + b
-	WORD    $0x4e25d421                                 // FADD V1.4S, V1.4S, V5.4S: elements 4-7
-	WORD    $0x4e26d442                                 // FADD V2.4S, V2.4S, V6.4S: elements 8-11
-	WORD    $0x4e27d463                                 // FADD V3.4S, V3.4S, V7.4S: elements 12-15
-	VST1.P  [AV0.S4, AV1.S4, AV2.S4, AV3.S4], 64(R1)    // dst[16 elements]
+	WORD    $0x4e24d400                                 // FADD DV0.4S, AV0.4S, BV0.4S: dst = a + b
+	WORD    $0x4e25d421                                 // FADD DV1.4S, AV1.4S, BV1.4S: elements 4-7
+	WORD    $0x4e26d442                                 // FADD DV2.4S, AV2.4S, BV2.4S: elements 8-11
+	WORD    $0x4e27d463                                 // FADD DV3.4S, AV3.4S, BV3.4S: elements 12-15
+	VST1.P  [DV0.S4, DV1.S4, DV2.S4, DV3.S4], 64(R1)    // dst[16 elements]
 	SUBS    $16, R4, R4                                 // 16 done
-	BGE     add_16                                      // another 16
-
-add_4:
-	ADDS    $12, R4, R4                                 // R4 = elements left - 4
-	BLT     add_1                                       // fewer than 4
-
-add_4_loop:
-	VLD1.P  16(R2), [AV0.S4]                            // a[4 elements]
-	VLD1.P  16(R3), [BV0.S4]                            // b[4 elements]
-	WORD    $0x4e24d400                                 // FADD V0.4S, V0.4S, V4.4S: dst = a + b
-	VST1.P  [AV0.S4], 16(R1)                            // dst[4 elements]
-	SUBS    $4, R4, R4                                  // 4 done
-	BGE     add_4_loop                                  // another 4
-
-add_1:
-	ADDS    $4, R4, R4                                  // R4 = elements left, 0 to 3
-	BEQ     add_done                                    // none
-
-add_1_loop:
-	FMOVS.P 4(R2), F0                                   // F0 = a[i]
-	FMOVS.P 4(R3), F4                                   // F4 = b[i]
-	FADDS   F4, F0, F0                                  // F0 = a[i] + b[i]
-	FMOVS.P F0, 4(R1)                                   // dst[i] = F0
-	SUBS    $1, R4, R4                                  // 1 done
-	BNE     add_1_loop                                  // another
+	BNE     add_loop                                    // more to do
 
 add_done:
 	RET

@@ -8,10 +8,37 @@
 // iteration and reads and writes only within its slices, at any alignment.
 // No WORD is needed: the Go assembler knows every instruction used here.
 
-#define D0 V0   // 16 bytes or 4 floats of dst or src
-#define D1 V1
-#define D2 V2
-#define D3 V3
+// Registers. Each name means one value. V0-V3 hold 64 bytes (16 elements
+// each) or 16 floats (4 each) under one name per stage, each stage computed
+// in place of the one before (SPR -> KB -> DB, SRC -> KB, KM -> DF, SF -> KM).
+#define SPR0 V0 // unpack8NEON: byte j = byte j/8 of the mask word (TBL)
+#define SPR1 V1
+#define SPR2 V2
+#define SPR3 V3
+#define KB0 V0  // keep bytes, 0xff or 0: unpack8NEON's bit test, pack8NEON's src != 0
+#define KB1 V1
+#define KB2 V2
+#define KB3 V3
+#define DB0 V0  // unpack8NEON: the dst bytes, 1 or 0, in place of KB0-KB3
+#define DB1 V1
+#define DB2 V2
+#define DB3 V3
+#define SRC0 V0 // pack8NEON: 64 bytes of src
+#define SRC1 V1
+#define SRC2 V2
+#define SRC3 V3
+#define KM0 V0  // keep masks, ^0 or 0: unpack32NEON's bit test, pack32NEON's x != 0
+#define KM1 V1
+#define KM2 V2
+#define KM3 V3
+#define DF0 V0  // unpack32NEON: 16 floats of dst, 1.0 or +0, in place of KM0-KM3
+#define DF1 V1
+#define DF2 V2
+#define DF3 V3
+#define SF0 V0  // pack32NEON: 16 floats of src
+#define SF1 V1
+#define SF2 V2
+#define SF3 V3
 #define W V4    // unpack8NEON: the mask word in bytes 0-7
 #define LO V4   // unpack32NEON: bits 0-31 of the mask word in every lane
 #define HI V5   // bits 32-63
@@ -21,18 +48,8 @@
 #define I1 V17  // bytes 2 and 3
 #define I2 V18  // bytes 4 and 5
 #define I3 V19  // bytes 6 and 7
-#define M0 V16  // unpack32NEON: lane j holds 1 << j
-#define M1 V17  // 1 << (4+j)
-#define M2 V18  // 1 << (8+j)
-#define M3 V19  // 1 << (12+j)
-#define M4 V20  // 1 << (16+j)
-#define M5 V21  // 1 << (20+j)
-#define M6 V22  // 1 << (24+j)
-#define M7 V23  // 1 << (28+j)
-#define B0 V24  // pack32NEON: keep bytes of elements 0-15
-#define B1 V25  // 16-31
-#define B2 V26  // 32-47
-#define B3 V27  // 48-63
+// M0-M7 (unpack32NEON's per-lane bits, V16-V23) and B0-B3 (pack32NEON's
+// keep bytes, V24-V27) are named in bits_arm64.h.
 #define WT V28  // byte weights 1, 2, 4, ..., 128, 1, 2, ..., 128
 #define IDX V29 // pack32NEON TBL indices 0, 4, ..., 60: byte 0 of each lane
 
@@ -50,23 +67,23 @@ TEXT ·unpack8NEON(SB), NOSPLIT, $0-48
 	VMOVQ   $0x0202020202020202, $0x0303030303030303, I1 // I1 = 2, 3
 	VMOVQ   $0x0404040404040404, $0x0505050505050505, I2 // I2 = 4, 5
 	VMOVQ   $0x0606060606060606, $0x0707070707070707, I3 // I3 = 6, 7
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 unpack8_loop:
 	VLD1.P  8(R2), [W.B8]                               // W bytes 0-7 = words[q], little endian
-	VTBL    I0.B16, [W.B16], D0.B16                     // byte j of D0 = byte j/8 of the word: elements 0-15
-	VTBL    I1.B16, [W.B16], D1.B16                     // elements 16-31
-	VTBL    I2.B16, [W.B16], D2.B16                     // elements 32-47
-	VTBL    I3.B16, [W.B16], D3.B16                     // elements 48-63
-	VCMTST  WT.B16, D0.B16, D0.B16                      // byte j = bit j%8 of its byte set ? 0xff : 0
-	VCMTST  WT.B16, D1.B16, D1.B16                      // elements 16-31
-	VCMTST  WT.B16, D2.B16, D2.B16                      // elements 32-47
-	VCMTST  WT.B16, D3.B16, D3.B16                      // elements 48-63
-	VUSHR   $7, D0.B16, D0.B16                          // 0xff -> 1, 0 -> 0
-	VUSHR   $7, D1.B16, D1.B16                          // elements 16-31
-	VUSHR   $7, D2.B16, D2.B16                          // elements 32-47
-	VUSHR   $7, D3.B16, D3.B16                          // elements 48-63
-	VST1.P  [D0.B16, D1.B16, D2.B16, D3.B16], 64(R1)    // dst[64 elements]
+	VTBL    I0.B16, [W.B16], SPR0.B16                   // byte j of SPR0 = byte j/8 of the word: elements 0-15
+	VTBL    I1.B16, [W.B16], SPR1.B16                   // elements 16-31
+	VTBL    I2.B16, [W.B16], SPR2.B16                   // elements 32-47
+	VTBL    I3.B16, [W.B16], SPR3.B16                   // elements 48-63
+	VCMTST  WT.B16, SPR0.B16, KB0.B16                   // byte j = bit j%8 of its byte set ? 0xff : 0
+	VCMTST  WT.B16, SPR1.B16, KB1.B16                   // elements 16-31
+	VCMTST  WT.B16, SPR2.B16, KB2.B16                   // elements 32-47
+	VCMTST  WT.B16, SPR3.B16, KB3.B16                   // elements 48-63
+	VUSHR   $7, KB0.B16, DB0.B16                        // 0xff -> 1, 0 -> 0
+	VUSHR   $7, KB1.B16, DB1.B16                        // elements 16-31
+	VUSHR   $7, KB2.B16, DB2.B16                        // elements 32-47
+	VUSHR   $7, KB3.B16, DB3.B16                        // elements 48-63
+	VST1.P  [DB0.B16, DB1.B16, DB2.B16, DB3.B16], 64(R1) // dst[64 elements]
 	SUBS    $1, R3, R3                                  // a word done
 	BNE     unpack8_loop                                // more to do
 
@@ -82,15 +99,15 @@ TEXT ·pack8NEON(SB), NOSPLIT, $0-48
 	MOVD    words_len+8(FP), R3                         // R3 = words left
 	MOVD    src_base+24(FP), R2                         // R2 = &src[0]
 	CBZ     R3, pack8_done                              // nothing to do
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 pack8_loop:
-	VLD1.P  64(R2), [D0.B16, D1.B16, D2.B16, D3.B16]    // src[64 elements]
-	VCMTST  D0.B16, D0.B16, D0.B16                      // byte = src != 0 ? 0xff : 0, elements 0-15
-	VCMTST  D1.B16, D1.B16, D1.B16                      // elements 16-31
-	VCMTST  D2.B16, D2.B16, D2.B16                      // elements 32-47
-	VCMTST  D3.B16, D3.B16, D3.B16                      // elements 48-63
-	WORD_BITS(D0, D1, D2, D3, WT, R1)                   // words[q] = the 64 keep bits
+	VLD1.P  64(R2), [SRC0.B16, SRC1.B16, SRC2.B16, SRC3.B16] // src[64 elements]
+	VCMTST  SRC0.B16, SRC0.B16, KB0.B16                 // byte = src != 0 ? 0xff : 0, elements 0-15
+	VCMTST  SRC1.B16, SRC1.B16, KB1.B16                 // elements 16-31
+	VCMTST  SRC2.B16, SRC2.B16, KB2.B16                 // elements 32-47
+	VCMTST  SRC3.B16, SRC3.B16, KB3.B16                 // elements 48-63
+	WORD_BITS(KB0, KB1, KB2, KB3, WT, R1)               // words[q] = the 64 keep bits
 	SUBS    $1, R3, R3                                  // a word done
 	BNE     pack8_loop                                  // more to do
 
@@ -101,19 +118,19 @@ pack8_done:
 // or HI) against m0-m3 (M0-M3 or M4-M7) and keeps 1.0 or +0. 9
 // instructions.
 #define UNPACK32_16(w, m0, m1, m2, m3) \
-	VCMTST  m0.S4, w.S4, D0.S4                          /* k = w & m != 0 ? ^0 : 0 */ \
-	VCMTST  m1.S4, w.S4, D1.S4                          /* lanes 4-7 */ \
-	VCMTST  m2.S4, w.S4, D2.S4                          /* lanes 8-11 */ \
-	VCMTST  m3.S4, w.S4, D3.S4                          /* lanes 12-15 */ \
-	VAND    ONE.B16, D0.B16, D0.B16                     /* k & 0x3f800000: 1.0 or +0 */ \
-	VAND    ONE.B16, D1.B16, D1.B16                     /* lanes 4-7 */ \
-	VAND    ONE.B16, D2.B16, D2.B16                     /* lanes 8-11 */ \
-	VAND    ONE.B16, D3.B16, D3.B16                     /* lanes 12-15 */ \
-	VST1.P  [D0.S4, D1.S4, D2.S4, D3.S4], 64(R1)        /* dst[16 elements] */
+	VCMTST  m0.S4, w.S4, KM0.S4                         /* k = w & m != 0 ? ^0 : 0 */ \
+	VCMTST  m1.S4, w.S4, KM1.S4                         /* lanes 4-7 */ \
+	VCMTST  m2.S4, w.S4, KM2.S4                         /* lanes 8-11 */ \
+	VCMTST  m3.S4, w.S4, KM3.S4                         /* lanes 12-15 */ \
+	VAND    ONE.B16, KM0.B16, DF0.B16                   /* k & 0x3f800000: 1.0 or +0 */ \
+	VAND    ONE.B16, KM1.B16, DF1.B16                   /* lanes 4-7 */ \
+	VAND    ONE.B16, KM2.B16, DF2.B16                   /* lanes 8-11 */ \
+	VAND    ONE.B16, KM3.B16, DF3.B16                   /* lanes 12-15 */ \
+	VST1.P  [DF0.S4, DF1.S4, DF2.S4, DF3.S4], 64(R1)    /* dst[16 elements] */
 
 // func unpack32NEON(dst []float32, words []uint64)
 //
-// bwdNEON's bit test with 1.0 for the factor and no multiply: 40
+// bwd32NEON's bit test with 1.0 for the factor and no multiply: 40
 // instructions per word.
 TEXT ·unpack32NEON(SB), NOSPLIT, $0-48
 	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
@@ -142,12 +159,12 @@ unpack32_done:
 // ±Inf and subnormals nonzero), on the bits, so flush-to-zero cannot
 // matter. 6 instructions.
 #define PACK32_16(b) \
-	VLD1.P  64(R2), [D0.S4, D1.S4, D2.S4, D3.S4]        /* src[16 elements] */ \
-	VCMTST  ABS.S4, D0.S4, D0.S4                        /* k = x & 0x7fffffff != 0 ? ^0 : 0 */ \
-	VCMTST  ABS.S4, D1.S4, D1.S4                        /* lanes 4-7 */ \
-	VCMTST  ABS.S4, D2.S4, D2.S4                        /* lanes 8-11 */ \
-	VCMTST  ABS.S4, D3.S4, D3.S4                        /* lanes 12-15 */ \
-	VTBL    IDX.B16, [D0.B16, D1.B16, D2.B16, D3.B16], b.B16 /* b[j] = byte 0 of lane j's k */
+	VLD1.P  64(R2), [SF0.S4, SF1.S4, SF2.S4, SF3.S4]    /* src[16 elements] */ \
+	VCMTST  ABS.S4, SF0.S4, KM0.S4                      /* k = x & 0x7fffffff != 0 ? ^0 : 0 */ \
+	VCMTST  ABS.S4, SF1.S4, KM1.S4                      /* lanes 4-7 */ \
+	VCMTST  ABS.S4, SF2.S4, KM2.S4                      /* lanes 8-11 */ \
+	VCMTST  ABS.S4, SF3.S4, KM3.S4                      /* lanes 12-15 */ \
+	VTBL    IDX.B16, [KM0.B16, KM1.B16, KM2.B16, KM3.B16], b.B16 /* b[j] = byte 0 of lane j's k */
 
 // func pack32NEON(words []uint64, src []float32)
 //
@@ -159,8 +176,8 @@ TEXT ·pack32NEON(SB), NOSPLIT, $0-48
 	CBZ     R3, pack32_done                             // nothing to do
 	MOVW    $0x7fffffff, R4                             // R4 = all but the sign bit
 	VDUP    R4, ABS.S4                                  // ABS = 0x7fffffff in every lane
-	VMOVQ   $0x1c1814100c080400, $0x3c3834302c282420, IDX // IDX = 0, 4, 8, ..., 60
-	VMOVQ   $0x8040201008040201, $0x8040201008040201, WT // WT = 1, 2, 4, ..., 128 twice
+	LANE_BYTE0(IDX)                                     // IDX = 0, 4, 8, ..., 60
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
 
 pack32_loop:
 	PACK32_16(B0)                                       // keep bytes of elements 0-15

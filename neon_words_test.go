@@ -3,6 +3,7 @@ package dropout
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,12 +14,14 @@ import (
 // assembler lacks (vector FMUL, FADD and CMHS, golang/go#41092) as WORDs with
 // the instruction, in Arm syntax, at the start of the line's comment:
 //
-//	WORD $0x6e34de10 // FMUL V16.4S, V16.4S, V20.4S: what it is for
-//	WORD $0x6ebc3e94 /* CMHS V20.4S, V20.4S, V28.4S: inside a #define */
+//	WORD $0x6e22dc20 // FMUL V0.4S, V1.4S, V2.4S: what it is for
+//	WORD $0x6ebc3e94 /* CMHS K0.4S, SUM0.4S, LIM.4S: inside a #define */
 //
-// TestNEONWords encodes every such comment again from the architecture's
-// fields and compares it with the WORD. It reads text files only, so it runs
-// on every GOARCH.
+// A register is V0-V31 or a name #defined to one, in the file or in a header
+// it includes (#define K0 V20): TestNEONWords resolves the names, encodes
+// every such comment again from the architecture's fields and compares it
+// with the WORD, so changing a #define without the WORDs that use it fails.
+// It reads text files only, so it runs on every GOARCH.
 
 // simdThreeSame is an Advanced SIMD "three same" instruction (Arm ARM
 // C4.1.96, "Advanced SIMD three same"):
@@ -73,10 +76,13 @@ func arrangement(t string, float bool) (q, size uint32, ok bool) {
 	return 0, 0, false
 }
 
-var neonInstRE = regexp.MustCompile(`^([A-Z]+) V(\d+)\.(\w+), V(\d+)\.(\w+), V(\d+)\.(\w+)$`)
+var neonInstRE = regexp.MustCompile(`^([A-Z]+) (\w+)\.(\w+), (\w+)\.(\w+), (\w+)\.(\w+)$`)
 
-// encodeNEON encodes an instruction written "MNEMONIC Vd.T, Vn.T, Vm.T".
-func encodeNEON(inst string) (uint32, error) {
+var vregRE = regexp.MustCompile(`^V([0-9]|[12][0-9]|3[01])$`)
+
+// encodeNEON encodes an instruction written "MNEMONIC Vd.T, Vn.T, Vm.T",
+// where each register is V0-V31 or a name in regs (its number).
+func encodeNEON(inst string, regs map[string]uint32) (uint32, error) {
 	m := neonInstRE.FindStringSubmatch(inst)
 	if m == nil {
 		return 0, fmt.Errorf("%q: not of the form MNEMONIC Vd.T, Vn.T, Vm.T", inst)
@@ -97,14 +103,135 @@ func encodeNEON(inst string) (uint32, error) {
 	}
 	var reg [3]uint32
 	for i, s := range []string{m[2], m[4], m[6]} {
-		r, err := strconv.Atoi(s)
-		if err != nil || r > 31 {
-			return 0, fmt.Errorf("%q: bad register V%s", inst, s)
+		if v := vregRE.FindStringSubmatch(s); v != nil {
+			r, _ := strconv.Atoi(v[1])
+			reg[i] = uint32(r)
+		} else if r, ok := regs[s]; ok {
+			reg[i] = r
+		} else {
+			return 0, fmt.Errorf("%q: %s is neither V0-V31 nor a #define of one", inst, s)
 		}
-		reg[i] = uint32(r)
 	}
 	d, n, mm := reg[0], reg[1], reg[2]
 	return q<<30 | op.u<<29 | 0b01110<<24 | size<<22 | 1<<21 | mm<<16 | op.opcode<<11 | 1<<10 | n<<5 | d, nil
+}
+
+var (
+	defineRE  = regexp.MustCompile(`^\s*#define\s+(\w+)(\(?)\s*(\S*)`)
+	undefRE   = regexp.MustCompile(`^\s*#undef\b`)
+	includeRE = regexp.MustCompile(`^\s*#include\s+"([^"]+)"`)
+)
+
+// neonRegisters returns the register names of an assembly file: the
+// object-like #defines of it and of the headers it includes (quoted
+// #includes of files in the package directory, recursively; textflag.h
+// comes from the toolchain and names no register) whose value is V0-V31 or
+// another such name, with their register numbers. A name must mean one
+// thing: defining it twice, or #undef, is an error.
+func neonRegisters(file string) (map[string]uint32, error) {
+	values := map[string]string{} // name -> value token
+	where := map[string]string{}  // name -> file:line of its #define
+	seen := map[string]bool{}
+	var read func(file string) error
+	read = func(file string) error {
+		if seen[file] {
+			return nil
+		}
+		seen[file] = true
+		src, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			pos := fmt.Sprintf("%s:%d", file, i+1)
+			if undefRE.MatchString(line) {
+				return fmt.Errorf("%s: #undef: give the register a second name instead", pos)
+			}
+			if m := includeRE.FindStringSubmatch(line); m != nil {
+				if m[1] == "textflag.h" {
+					continue
+				}
+				if err := read(filepath.Join(filepath.Dir(file), m[1])); err != nil {
+					return err
+				}
+				continue
+			}
+			m := defineRE.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			if prev, ok := where[m[1]]; ok {
+				return fmt.Errorf("%s: %s is #defined again (first at %s): a name must mean one thing", pos, m[1], prev)
+			}
+			where[m[1]] = pos
+			if m[2] == "" { // object-like; function-like macros name no register
+				values[m[1]] = m[3]
+			}
+		}
+		return nil
+	}
+	if err := read(file); err != nil {
+		return nil, err
+	}
+	regs := map[string]uint32{}
+	for name := range values {
+		v := name
+		for hops := 0; hops <= len(values); hops++ {
+			next, ok := values[v]
+			if !ok {
+				break
+			}
+			v = next
+		}
+		if m := vregRE.FindStringSubmatch(v); m != nil {
+			r, _ := strconv.Atoi(m[1])
+			regs[name] = uint32(r)
+		}
+	}
+	return regs, nil
+}
+
+// testRegs are register names as neonRegisters returns them.
+var testRegs = map[string]uint32{"K0": 20, "SUM0": 20, "LIM": 28, "P0": 16, "X0": 16}
+
+// TestNEONRegisters checks neonRegisters on small files: names through an
+// included header and through another name, and the errors for a name
+// defined twice and for #undef.
+func TestNEONRegisters(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(src), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("h.h", "#define K0 V20 // keep masks\n#define MAC(a) \\\n\tVAND a.B16, a.B16, a.B16\n")
+	good := write("good.s", "#include \"textflag.h\"\n#include \"h.h\"\n#define LIM V28\n#define FK0 K0\n#define XOSHIRO \\\n")
+	regs, err := neonRegisters(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint32{"K0": 20, "LIM": 28, "FK0": 20}
+	if len(regs) != len(want) {
+		t.Errorf("neonRegisters = %v, want %v", regs, want)
+	}
+	for k, v := range want {
+		if regs[k] != v {
+			t.Errorf("neonRegisters = %v, want %v", regs, want)
+		}
+	}
+	for name, src := range map[string]string{
+		"twice.s":    "#include \"h.h\"\n#define K0 V21\n",
+		"undef.s":    "#define LIM V28\n#undef LIM\n#define LIM V27\n",
+		"macro.s":    "#define MAC V3\n#include \"h.h\"\n",
+		"noheader.s": "#include \"missing.h\"\n",
+	} {
+		if _, err := neonRegisters(write(name, src)); err == nil {
+			t.Errorf("neonRegisters(%s) gave no error", name)
+		}
+	}
 }
 
 // TestEncodeNEON checks the encoder against encodings printed by
@@ -125,8 +252,10 @@ func TestEncodeNEON(t *testing.T) {
 		{"FADD V0.4S, V1.4S, V2.4S", 0x4e22d420},
 		{"FADD V31.2D, V30.2D, V29.2D", 0x4e7dd7df},
 		{"FADD V3.2S, V4.2S, V5.2S", 0x0e25d483},
+		{"CMHS K0.4S, SUM0.4S, LIM.4S", 0x6ebc3e94}, // names of testRegs
+		{"FMUL P0.4S, X0.4S, V20.4S", 0x6e34de10},
 	} {
-		got, err := encodeNEON(c.inst)
+		got, err := encodeNEON(c.inst, testRegs)
 		if err != nil || got != c.want {
 			t.Errorf("encodeNEON(%q) = %#08x, %v; want %#08x", c.inst, got, err, c.want)
 		}
@@ -138,8 +267,11 @@ func TestEncodeNEON(t *testing.T) {
 		"FMLA V0.4S, V1.4S, V2.4S",
 		"FADD V0.16B, V1.16B, V2.16B",
 		"CMHS V32.4S, V1.4S, V2.4S",
+		"CMHS V07.4S, V1.4S, V2.4S",
+		"CMHS K9.4S, K0.4S, LIM.4S", // not #defined
+		"FMUL P0.4S, X0.4S, Q3.4S",
 	} {
-		if got, err := encodeNEON(bad); err == nil {
+		if got, err := encodeNEON(bad, testRegs); err == nil {
 			t.Errorf("encodeNEON(%q) = %#08x, want an error", bad, got)
 		}
 	}
@@ -149,15 +281,25 @@ var wordOpRE = regexp.MustCompile(`\bWORD\b`)
 
 var wordRE = regexp.MustCompile(`\bWORD\s+\$0x([0-9a-fA-F]{8})\s*(?://|/\*)\s*([^:*]*[^:*\s])`)
 
-// neonFiles are the arm64 assembly files whose WORDs TestNEONWords checks.
-var neonFiles = []string{"kernel_arm64.s", "mask_arm64.s"}
+// neonFiles are the arm64 assembly files and headers whose WORDs
+// TestNEONWords checks.
+var neonFiles = []string{"kernel_arm64.s", "mask_arm64.s", "bits_arm64.h"}
+
+// neonAllNumbered matches an instruction whose registers are all V0-V31.
+var neonAllNumbered = regexp.MustCompile(`^[A-Z]+ V\d+\.\w+, V\d+\.\w+, V\d+\.\w+$`)
 
 func TestNEONWords(t *testing.T) {
 	checked := 0
+	named := 0
 	for _, file := range neonFiles {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
+		}
+		regs, err := neonRegisters(file)
+		if err != nil {
+			t.Error(err)
+			continue
 		}
 		for i, line := range strings.Split(string(src), "\n") {
 			code, _, _ := strings.Cut(line, "//")
@@ -171,7 +313,7 @@ func TestNEONWords(t *testing.T) {
 				continue
 			}
 			word, _ := strconv.ParseUint(m[1], 16, 32)
-			want, err := encodeNEON(m[2])
+			want, err := encodeNEON(m[2], regs)
 			if err != nil {
 				t.Errorf("%s:%d: %v", file, i+1, err)
 				continue
@@ -180,12 +322,15 @@ func TestNEONWords(t *testing.T) {
 				t.Errorf("%s:%d: WORD $0x%08x, but %s encodes as 0x%08x", file, i+1, word, m[2], want)
 			}
 			checked++
+			if !neonAllNumbered.MatchString(m[2]) {
+				named++
+			}
 		}
 	}
-	if checked == 0 {
+	if checked == 0 && !t.Failed() {
 		t.Errorf("no WORD found in %v", neonFiles)
 	}
-	t.Logf("%d WORDs checked", checked)
+	t.Logf("%d WORDs checked, %d naming registers by #define", checked, named)
 }
 
 // fmaRE matches the Go assembler's fused multiply-add mnemonics, vector and
@@ -193,19 +338,21 @@ func TestNEONWords(t *testing.T) {
 // comment, and encodeNEON knows no fused instruction.
 var fmaRE = regexp.MustCompile(`\b(VFMLA|VFMLS|FN?M(ADD|SUB)[SD])\b`)
 
-// TestNEONNoFusedMultiplyAdd checks that kernel_arm64.s has no fused
-// multiply-add: the dropout-add kernels must round each product to float32
-// before adding the residual, as the generic kernels do.
+// TestNEONNoFusedMultiplyAdd checks that the arm64 assembly (neonFiles) has
+// no fused multiply-add: the dropout-add kernels must round each product to
+// float32 before adding the residual, as the generic kernels do.
 func TestNEONNoFusedMultiplyAdd(t *testing.T) {
-	src, err := os.ReadFile("kernel_arm64.s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(string(src), "\n") {
-		code, _, _ := strings.Cut(line, "//")
-		code, _, _ = strings.Cut(code, "/*")
-		if m := fmaRE.FindString(code); m != "" {
-			t.Errorf("kernel_arm64.s:%d: %s is a fused multiply-add: %s", i+1, m, strings.TrimSpace(line))
+	for _, file := range neonFiles {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(src), "\n") {
+			code, _, _ := strings.Cut(line, "//")
+			code, _, _ = strings.Cut(code, "/*")
+			if m := fmaRE.FindString(code); m != "" {
+				t.Errorf("%s:%d: %s is a fused multiply-add: %s", file, i+1, m, strings.TrimSpace(line))
+			}
 		}
 	}
 	for _, s := range []string{"VFMLA V1.S4, V2.S4, V3.S4", "FMADDS F1, F2, F3, F4", "FNMSUBD F1, F2, F3, F4"} {

@@ -372,7 +372,7 @@ func BenchmarkAsmKernels(b *testing.B) {
 	if hasAVX2 {
 		b.Run("seedAVX2", func(b *testing.B) {
 			for b.Loop() {
-				seedAVX2(&st, 12345)
+				seedAVX2(&st.s, 12345)
 			}
 		})
 	}
@@ -666,7 +666,7 @@ func TestAsmSeedAVX2(t *testing.T) {
 		var want lanes
 		want.seedBlock(base, blk)
 		got := randLanes(r)
-		seedAVX2(&got, base+blk*(2*Lanes)*golden+golden)
+		seedAVX2(&got.s, base+blk*(2*Lanes)*golden+golden)
 		if got != want {
 			t.Fatalf("seedAVX2(base=%#x, blk=%#x) = %v, want %v", base, blk, got.s, want.s)
 		}

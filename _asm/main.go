@@ -111,12 +111,12 @@ type elem struct {
 	goType string // float32
 	bitsGo string // the factor's bits type: uint32
 	// Instructions, all VEX/EVEX.
-	bcast  func(ops ...Op)       // broadcast an element from memory: VBROADCASTSS
-	mul    func(ops ...Op)       // VMULPS
-	addf   func(ops ...Op)       // VADDPS
-	movu   func(ops ...Op)       // unaligned load or store: VMOVUPS
-	movnt  func(xyz, m Op)       // non-temporal store: VMOVNTPS
-	movz   func(mxyz, k, d Op)   // zero-masked move (AVX-512): VMOVAPS.Z
+	bcast func(ops ...Op)     // broadcast an element from memory: VBROADCASTSS
+	mul   func(ops ...Op)     // VMULPS
+	addf  func(ops ...Op)     // VADDPS
+	movu  func(ops ...Op)     // unaligned load or store: VMOVUPS
+	movnt func(xyz, m Op)     // non-temporal store: VMOVNTPS
+	movz  func(mxyz, k, d Op) // zero-masked move (AVX-512): VMOVAPS.Z
 }
 
 var f32 = elem{

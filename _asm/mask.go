@@ -104,7 +104,7 @@ func unpack(s isa, e elem) {
 	for v := 0; v < vecsPer64(s, e); v++ {
 		first := v * e.perVec(s)
 		Commentf("Elements %d..%d.", first, first+e.perVec(s)-1)
-		f := s.selectConst(wm.at(pw, first), one, nil) // bit ? 1.0 : +0
+		f := s.selectConst(e, wm.at(pw, first), one, nil) // bit ? 1.0 : +0
 		e.movu(f, at(pd, first*e.size))
 	}
 	ADDQ(U8(8), pw)

@@ -59,8 +59,8 @@ func (m *wordMasks) at(p reg.Register, first int) keep {
 	}
 	w := m.weights[first%32/8]
 	v := YMM()
-	VPAND(w, m.half, v)  // lane j = its own bit: weight or 0
-	VPCMPEQD(w, v, v)    // all ones iff the bit is set
+	VPAND(w, m.half, v) // lane j = its own bit: weight or 0
+	VPCMPEQD(w, v, v)   // all ones iff the bit is set
 	return keep{v: v}
 }
 
@@ -88,7 +88,7 @@ func bwd(s isa, e elem) {
 		for v := 0; v < vecsPer64(s, e); v++ {
 			first := v * e.perVec(s)
 			Commentf("Elements %d..%d.", first, first+e.perVec(s)-1)
-			f := s.selectConst(wm.at(pw, first), sb, nil) // factor = bit ? sb : +0
+			f := s.selectConst(e, wm.at(pw, first), sb, nil) // factor = bit ? sb : +0
 			off := first * e.size
 			e.mul(at(pdy, off), f, f) // f = dy * factor
 			if nt {

@@ -127,15 +127,15 @@ func (st *state) keepOf(h int, lim reg.VecVirtual) (keep, reg.VecVirtual) {
 	return keep{v: u}, nil // u is the mask itself
 }
 
-// selectConst returns keep ? c : +0 in every lane, in dst if not nil (a
+// selectConst returns keep ? c : +0 in every lane of elements e, in dst if not nil (a
 // scratch register) or a new register: one zero-masked move (AVX-512) or
 // one AND (AVX2).
-func (s isa) selectConst(kp keep, c, dst reg.VecVirtual) reg.VecVirtual {
+func (s isa) selectConst(e elem, kp keep, c, dst reg.VecVirtual) reg.VecVirtual {
 	if dst == nil {
 		dst = s.vec()
 	}
 	if s.kmask {
-		VMOVAPS_Z(c, kp.k, dst) // dst = keep ? c : +0
+		e.movz(c, kp.k, dst) // dst = keep ? c : +0 (VMOVAPS.Z)
 	} else {
 		VPAND(c, kp.v, dst) // dst = keep & c
 	}
@@ -278,7 +278,7 @@ func fwd(s isa, e elem, add bool) {
 					panic("fwd: elements wider than the generator lanes need the keep mask split (float64)")
 				}
 				off := first * e.size
-				f := s.selectConst(kp, sb, scratch) // factor = keep ? sb : +0
+				f := s.selectConst(e, kp, sb, scratch) // factor = keep ? sb : +0
 				e.mul(at(px, off), f, f)            // f = x * factor (a real multiply)
 				if add {
 					e.addf(at(pres, off), f, f) // f = res + f, the product rounded first

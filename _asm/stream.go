@@ -279,7 +279,7 @@ func fwd(s isa, e elem, add bool) {
 				}
 				off := first * e.size
 				f := s.selectConst(e, kp, sb, scratch) // factor = keep ? sb : +0
-				e.mul(at(px, off), f, f)            // f = x * factor (a real multiply)
+				e.mul(at(px, off), f, f)               // f = x * factor (a real multiply)
 				if add {
 					e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
 				}

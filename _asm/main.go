@@ -42,7 +42,9 @@ import (
 )
 
 func main() {
-	ConstraintExpr("!purego")
+	// amd64 too: the stub file's name (asm_amd64_stubs.go) does not end in
+	// _amd64.go, so its name alone does not restrict it to amd64.
+	ConstraintExpr("amd64,!purego") // avo's syntax for amd64 && !purego
 
 	// The constant tables first, each once, at the top of the file.
 	bitWeights()

@@ -112,6 +112,8 @@ type elem struct {
 	size   int    // bytes per element
 	goType string // float32
 	bitsGo string // the factor's bits type: uint32
+	one    uint64 // the bits of 1.0 (unpack)
+	abs    uint64 // every bit but the sign (pack: x&abs != 0 is x != 0)
 	// Instructions, all VEX/EVEX.
 	bcast func(ops ...Op)     // broadcast an element from memory: VBROADCASTSS
 	mul   func(ops ...Op)     // VMULPS
@@ -122,7 +124,7 @@ type elem struct {
 }
 
 var f32 = elem{
-	name: "32", size: 4, goType: "float32", bitsGo: "uint32",
+	name: "32", size: 4, goType: "float32", bitsGo: "uint32", one: 0x3f800000, abs: 0x7fffffff,
 	bcast: VBROADCASTSS, mul: VMULPS, addf: VADDPS, movu: VMOVUPS, movnt: VMOVNTPS, movz: VMOVAPS_Z,
 }
 
@@ -185,6 +187,15 @@ func (s isa) broadcast32(c uint32) reg.VecVirtual {
 		VPBROADCASTD(v.AsX(), v)
 	}
 	return v
+}
+
+// broadcastElem puts the element-sized constant c in every element of a
+// new vector (VEX/EVEX only, as broadcast32).
+func (s isa) broadcastElem(e elem, c uint64) reg.VecVirtual {
+	if e.size != 4 {
+		panic("broadcastElem: MOVQ and VPBROADCASTQ for 8-byte elements not written yet")
+	}
+	return s.broadcast32(uint32(c))
 }
 
 // done ends a kernel: VZEROUPPER, then the label that the zero-length check

@@ -99,7 +99,7 @@ func unpack(s isa, e elem) {
 	pd := Load(Param("dst").Base(), GP64())
 	pw := Load(Param("words").Base(), GP64())
 	wm := s.wordMasks(e)
-	one := s.broadcast32(0x3f800000) // 1.0 in every lane
+	one := s.broadcastElem(e, e.one) // 1.0 in every element
 	Label("loop")
 	for v := 0; v < vecsPer64(s, e); v++ {
 		first := v * e.perVec(s)
@@ -121,7 +121,10 @@ func pack(s isa, e elem) {
 	n := count("words", 0, "ret")
 	pw := Load(Param("words").Base(), GP64())
 	ps := Load(Param("src").Base(), GP64())
-	abs := s.broadcast32(0x7fffffff) // every bit but the sign
+	if e.size != 4 {
+		panic("pack: VPTESTMQ (AVX-512) and a qword pack (AVX2) for float64 not written yet")
+	}
+	abs := s.broadcastElem(e, e.abs) // every bit but the sign
 	if s.kmask {
 		Label("loop")
 		for v := 0; v < 4; v++ {

@@ -102,16 +102,17 @@ for target in FuzzForward FuzzSplit FuzzBackward FuzzMask; do
 done
 
 # --- generated code, static checks and the other modules ---------------------
-step "go generate ./... reproduces the generated assembly (avo, _asm/)"
+step "amd64 assembly: go generate (avo, _asm/) reproduces it byte for byte; the AVX-512 emulator test"
 go generate ./...
 git diff --exit-code -- asm_amd64.s asm_amd64_stubs.go
 echo "asm_amd64.s and asm_amd64_stubs.go unchanged"
+(cd _asm && go vet ./... && go test -count=1 ./...)
 
-step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), bench, examples"
+step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), _asm, bench, examples"
 staticcheck="go run honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 $staticcheck ./...
 $staticcheck -tags purego ./...
-for m in bench examples/*/; do
+for m in _asm bench examples/*/; do
 	(cd "$m" && $staticcheck ./...)
 done
 

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The doc comments of the stubs: each gives the kernel's equivalent Go loop.
+// In the templates, @NAME@ is the stub's name, @T@ the element type, @B@ the
+// factor's bits type, @FROMBITS@ the conversion of @B@ to @T@, @ALIGN@ the
+// vector size in bytes, @ISA@ a sentence on the ISA's requirements and
+// @SEEDNOTE@ one on the seed's multiplies.
+
+// docf expands a template into the stub's doc lines.
+func docf(tmpl, name string, s isa, e elem) []string {
+	isaNote := "It needs AVX2."
+	seedNote := "Each 64-bit multiply is three VPMULUDQ."
+	if s.kmask {
+		isaNote = "It needs AVX512F, AVX512BW and AVX512VL."
+		seedNote = "It needs AVX512DQ too (VPMULLQ)."
+	}
+	r := strings.NewReplacer(
+		"@NAME@", name,
+		"@SEEDNOTE@", seedNote,
+		"@FROMBITS@", "math.Float"+strings.TrimPrefix(e.goType, "float")+"frombits",
+		"@ALIGN@", fmt.Sprint(s.vbytes),
+		"@ISA@", isaNote,
+		"@T@", e.goType,
+		"@B@", e.bitsGo,
+	)
+	return strings.Split(strings.TrimSpace(r.Replace(tmpl)), "\n")
+}
+
+const fwdDoc = `
+@NAME@ is fwdGeneric over len(x) elements, a multiple of 64 (0 returns at
+once), with lim = thr<<8 (thr < 1<<24), sb the keep factor's bits, and
+len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
+@ISA@
+
+	for i := range x {
+		l := i % 16
+		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+		f := @T@(0)
+		if keep {
+			f = @FROMBITS@(sb)
+		}
+		y[i] = x[i] * f // a real multiply: NaN*0 = NaN, -x*0 = -0
+		if len(bits) > 0 && keep {
+			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+		}
+		if l == 15 {
+			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
+		}
+	}
+
+With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores and
+not fenced: the caller runs fenceAMD64 after its last kernel call.
+`
+
+const fwdAddDoc = `
+@NAME@ is fwdAddGeneric: the fwd kernel of the same ISA with the residual
+added, each product rounded before the add (never a fused multiply-add);
+len(res) == len(x), and y may be x or res.
+@ISA@
+
+	for i := range x {
+		l := i % 16
+		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+		f := @T@(0)
+		if keep {
+			f = @FROMBITS@(sb)
+		}
+		p := x[i] * f // rounded to @T@
+		y[i] = res[i] + p
+		if len(bits) > 0 && keep {
+			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+		}
+		if l == 15 {
+			skip(st, 1)
+		}
+	}
+
+With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores and
+not fenced: the caller runs fenceAMD64 after its last kernel call.
+`
+
+const drawsDoc = `
+@NAME@ is drawsGeneric over len(u) draws, a multiple of 64.
+@ISA@
+
+	for i := range u {
+		l := i % 16
+		u[i] = (st[0][l] + st[3][l]) >> 8
+		if l == 15 {
+			skip(st, 1)
+		}
+	}
+`
+
+const skipDoc = `
+@NAME@ is lanes.skip(n): n >= 0 xoshiro128+ steps of the 16 lanes.
+@ISA@
+
+	for k := 0; k < n; k++ {
+		for l := 0; l < 16; l++ {
+			s0, s1, s2, s3 := st[0][l], st[1][l], st[2][l], st[3][l]
+			t := s1 << 9
+			s2 ^= s0
+			s3 ^= s1
+			s1 ^= s2
+			s0 ^= s3
+			s2 ^= t
+			s3 = bits.RotateLeft32(s3, 11)
+			st[0][l], st[1][l], st[2][l], st[3][l] = s0, s1, s2, s3
+		}
+	}
+`
+
+const bwdDoc = `
+@NAME@ is bwdGeneric over len(dy) elements, a multiple of 64;
+len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
+@ISA@
+
+	for i := range dy {
+		f := @T@(0)
+		if words[i/64]>>(i%64)&1 != 0 {
+			f = @FROMBITS@(sb)
+		}
+		dx[i] = dy[i] * f
+	}
+
+With nt (dx @ALIGN@-byte aligned), dx is stored with non-temporal stores,
+then fenced (SFENCE).
+`
+
+const scaleDoc = `
+@NAME@ is scaleGeneric over len(x) elements, a multiple of 64;
+len(y) == len(x), y may be x.
+@ISA@
+
+	for i := range x {
+		y[i] = x[i] * @FROMBITS@(a)
+	}
+
+With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores, then
+fenced (SFENCE).
+`
+
+const addDoc = `
+@NAME@ is addGeneric over len(a) elements, a multiple of 64;
+len(dst) == len(b) == len(a), dst may be a or b.
+@ISA@
+
+	for i := range a {
+		dst[i] = a[i] + b[i]
+	}
+`
+
+const unpack8Doc = `
+@NAME@ is unpack8Generic over len(words) words; len(dst) == 64*len(words).
+@ISA@
+
+	for i := range dst {
+		dst[i] = uint8(words[i/64] >> (i % 64) & 1)
+	}
+`
+
+const pack8Doc = `
+@NAME@ is pack8Generic over len(words) words; len(src) == 64*len(words).
+@ISA@
+
+	for i := range words {
+		var w uint64
+		for j := 0; j < 64; j++ {
+			if src[64*i+j] != 0 {
+				w |= 1 << j
+			}
+		}
+		words[i] = w
+	}
+`
+
+const unpack32Doc = `
+@NAME@ is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+@ISA@
+
+	for i := range dst {
+		dst[i] = @FROMBITS@(-@B@(words[i/64]>>(i%64)&1) & 0x3f800000) // 1 or +0
+	}
+`
+
+const pack32Doc = `
+@NAME@ is pack32Generic over len(words) words, testing bits rather than
+comparing floats (so MXCSR's denormals-are-zero cannot matter);
+len(src) == 64*len(words).
+@ISA@
+
+	for i := range words {
+		var w uint64
+		for j := 0; j < 64; j++ {
+			if math.Float32bits(src[64*i+j])&0x7fffffff != 0 { // src[64*i+j] != 0
+				w |= 1 << j
+			}
+		}
+		words[i] = w
+	}
+`
+
+const seedDoc = `
+@NAME@ is st.seedBlock(base, blk) given c = base + blk*32*golden + golden
+(mod 2^64), the SplitMix64 input of the block's first word.
+@ISA@
+@SEEDNOTE@
+
+	for l := 0; l < 16; l++ {
+		a, b := mix64(c+uint64(2*l)*golden), mix64(c+uint64(2*l+1)*golden)
+		st[0][l], st[1][l] = uint32(a), uint32(a>>32)
+		st[2][l], st[3][l] = uint32(b), uint32(b>>32)
+	}
+`

@@ -1,0 +1,217 @@
+// Command _asm generates the amd64 assembly of package dropout with avo:
+// asm_amd64.s and asm_amd64_stubs.go in the package root. Run it with
+// `go generate ./...` in the package root, which runs
+//
+//	go run -C _asm . -out ../asm_amd64.s -stubs ../asm_amd64_stubs.go -pkg dropout
+//
+// It is its own module so that avo never becomes a dependency of the library.
+//
+// Every kernel family is ONE Go function here, called once per ISA (isa:
+// AVX-512 with K registers, AVX2 with ymm vectors and movemask) and, for the
+// float kernels, per element type (elem: float32 now; float64 is the next
+// issue). /work/CONTRACT.md (the session's kernel contract) fixes the stub
+// signatures; kernel_generic.go and mask.go hold the Go reference every kernel
+// reproduces bit for bit.
+//
+// The 16 xoshiro128+ lanes live in registers for a whole call: one zmm per
+// state word on AVX-512, two ymm per state word on AVX2 (lanes 0-7, then
+// 8-15). One step of the 16 lanes serves 16 consecutive elements; a loop
+// iteration does four steps, which is 64 elements and one 64-bit mask word.
+//
+// Rules every kernel keeps (each was measured or is a contract point):
+//   - Constants reach vector registers by VEX or EVEX instructions only
+//     (VMOVD from a general register, VPBROADCAST*, VBROADCASTSS from memory):
+//     one legacy SSE instruction measured ~140 ns a call here, a state
+//     transition. Hence no avo Load of a float parameter (that is MOVSS).
+//   - VZEROUPPER before every RET that follows vector code.
+//   - A length of 0 returns before touching memory or vector registers.
+//   - Every element is loaded before the store of the same offset, so y may
+//     be exactly x (or res, or, for add, dst may be a or b).
+//   - Products are real multiplies (x * factor with factor = keep ? sb : +0):
+//     NaN*0 = NaN, -x*0 = -0; fwdAdd rounds the product, then adds (never a
+//     fused multiply-add).
+//   - Non-temporal loops (nt) prefetch their inputs 4096 bytes ahead into L2
+//     (PREFETCHT1) and store the mask words with normal stores; fwd and
+//     fwdAdd do not fence (the driver calls fenceAMD64), bwd and scale do.
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+func main() {
+	// amd64 too: the stub file's name (asm_amd64_stubs.go) does not end in
+	// _amd64.go, so its name alone does not restrict it to amd64.
+	ConstraintExpr("amd64,!purego") // avo's syntax for amd64 && !purego
+
+	// The constant tables first, each once, at the top of the file.
+	bitWeights()
+	byteSpread()
+	packOrder()
+	seedConst()
+	seedPick()
+
+	for _, s := range isas {
+		fwd(s, f32, false)
+		fwd(s, f32, true)
+		draws(s)
+		skip(s)
+		bwd(s, f32)
+		scale(s, f32)
+		add(s, f32)
+		unpack8(s)
+		pack8(s)
+		unpack(s, f32)
+		pack(s, f32)
+		seed(s)
+	}
+	fence()
+
+	Generate()
+}
+
+// isa describes one amd64 vector path. Kernels branch on kmask where the two
+// ISAs differ in kind (K registers against vector masks and movemask); vector
+// widths, offsets and register counts come from vbytes.
+type isa struct {
+	name   string // stub suffix: AVX512 or AVX2
+	vbytes int    // bytes per vector register: 64 (zmm) or 32 (ymm)
+	kmask  bool   // AVX-512: compares write K registers, masked moves select
+}
+
+var (
+	avx512 = isa{name: "AVX512", vbytes: 64, kmask: true}
+	avx2   = isa{name: "AVX2", vbytes: 32, kmask: false}
+	isas   = []isa{avx512, avx2}
+)
+
+// vec returns a new virtual vector register of the ISA's width.
+func (s isa) vec() reg.VecVirtual {
+	if s.kmask {
+		return ZMM()
+	}
+	return YMM()
+}
+
+// lanes32 is the number of 32-bit lanes per vector: 16 or 8.
+func (s isa) lanes32() int { return s.vbytes / 4 }
+
+// halves is the number of vectors that hold one state word of the 16
+// generator lanes: 1 (zmm) or 2 (ymm).
+func (s isa) halves() int { return 16 / s.lanes32() }
+
+// elem describes the element type of the float kernels. The keep bits and
+// the generator are the same for every type (16 lanes, one bit per
+// element); what changes is how many elements a vector holds, hence how many
+// vectors one generator step of 16 lanes feeds (perStep), and the
+// instructions of the float operations.
+type elem struct {
+	name   string // stub suffix: 32 (64 for float64)
+	size   int    // bytes per element
+	goType string // float32
+	bitsGo string // the factor's bits type: uint32
+	one    uint64 // the bits of 1.0 (unpack)
+	abs    uint64 // every bit but the sign (pack: x&abs != 0 is x != 0)
+	// Instructions, all VEX/EVEX.
+	bcast func(ops ...Op)     // broadcast an element from memory: VBROADCASTSS
+	mul   func(ops ...Op)     // VMULPS
+	addf  func(ops ...Op)     // VADDPS
+	movu  func(ops ...Op)     // unaligned load or store: VMOVUPS
+	movnt func(xyz, m Op)     // non-temporal store: VMOVNTPS
+	movz  func(mxyz, k, d Op) // zero-masked move (AVX-512): VMOVAPS.Z
+}
+
+var f32 = elem{
+	name: "32", size: 4, goType: "float32", bitsGo: "uint32", one: 0x3f800000, abs: 0x7fffffff,
+	bcast: VBROADCASTSS, mul: VMULPS, addf: VADDPS, movu: VMOVUPS, movnt: VMOVNTPS, movz: VMOVAPS_Z,
+}
+
+// perVec is the number of elements per vector register.
+func (e elem) perVec(s isa) int { return s.vbytes / e.size }
+
+// perStep is the number of element vectors one generator vector (lanes32
+// lanes) feeds: 1 for float32. float64 will have 2 (each lane's keep mask
+// split between them: KSHIFTRW on AVX-512, VPMOVSXDQ of the halves on AVX2).
+func (e elem) perStep() int { return e.size / 4 }
+
+// ---------------------------------------------------------------------------
+// Small helpers.
+// ---------------------------------------------------------------------------
+
+// paramAddr is the stack address of a basic (or basic component) parameter.
+func paramAddr(name string) Mem {
+	b, err := Param(name).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// at is the memory operand off(base).
+func at(base reg.Register, off int) Mem { return Mem{Base: base, Disp: off} }
+
+// stub starts a kernel: its TEXT, doc comment (the equivalent Go loop) and
+// //go:noescape.
+func stub(name, sig string, doc ...string) {
+	TEXT(name, NOSPLIT, "func"+sig)
+	Pragma("noescape")
+	Doc(doc...)
+}
+
+// count loads len(param) into a new register, divides it by div (a power
+// of two) and jumps to label ret if the result is 0.
+func count(param string, shift int, ret string) reg.Register {
+	n := Load(Param(param).Len(), GP64())
+	if shift > 0 {
+		SHRQ(U8(shift), n)
+	} else {
+		TESTQ(n, n)
+	}
+	JZ(LabelRef(ret))
+	return n
+}
+
+// broadcast32 puts the 32-bit constant c in every lane of a new vector with
+// VEX/EVEX instructions only: MOVL to a general register, then EVEX
+// VPBROADCASTD from it (AVX-512) or VMOVD and VPBROADCASTD (AVX2).
+func (s isa) broadcast32(c uint32) reg.VecVirtual {
+	g := GP32()
+	MOVL(U32(c), g)
+	v := s.vec()
+	if s.kmask {
+		VPBROADCASTD(g, v)
+	} else {
+		VMOVD(g, v.AsX())
+		VPBROADCASTD(v.AsX(), v)
+	}
+	return v
+}
+
+// broadcastElem puts the element-sized constant c in every element of a
+// new vector (VEX/EVEX only, as broadcast32).
+func (s isa) broadcastElem(e elem, c uint64) reg.VecVirtual {
+	if e.size != 4 {
+		panic("broadcastElem: MOVQ and VPBROADCASTQ for 8-byte elements not written yet")
+	}
+	return s.broadcast32(uint32(c))
+}
+
+// done ends a kernel: VZEROUPPER, then the label that the zero-length check
+// jumps to, then RET.
+func done(ret string) {
+	VZEROUPPER()
+	Label(ret)
+	RET()
+}
+
+// fence emits fenceAMD64.
+func fence() {
+	TEXT("fenceAMD64", NOSPLIT, "func()")
+	Doc("fenceAMD64 is SFENCE: it orders the non-temporal stores issued before it",
+		"(by the fwd and fwdAdd kernels with nt, which do not fence) before every",
+		"later store.")
+	SFENCE()
+	RET()
+}

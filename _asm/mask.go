@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// The mask conversions: packed keep bits to 0/1 bytes or 0/1.0 floats and
+// back, one 64-bit mask word (64 elements) per loop iteration. AVX-512
+// moves a word through K registers (VMOVDQU8.Z and VMOVAPS.Z expand it,
+// VPTESTMB and VPTESTMD gather it); AVX2 broadcasts a 32-bit half and lets
+// each lane pick its bit, and VPMOVMSKB gathers the bits back.
+//
+// pack32 tests the bits, x & 0x7fffffff != 0, never a float compare: the
+// result is that of x != 0 (±0 zero; NaN, Inf, subnormals nonzero) whatever
+// MXCSR's denormals-are-zero bit says.
+
+// unpack8 emits unpack8<ISA>: byte i = bit i of the words.
+func unpack8(s isa) {
+	name := "unpack8" + s.name
+	stub(name, "(dst []uint8, words []uint64)", docf(unpack8Doc, name, s, f32)...)
+	n := count("words", 0, "ret")
+	pd := Load(Param("dst").Base(), GP64())
+	pw := Load(Param("words").Base(), GP64())
+	if s.kmask {
+		ones := s.broadcast32(0x01010101) // 1 in every byte
+		Label("loop")
+		k, v := K(), ZMM()
+		KMOVQ(at(pw, 0), k)    // k = the word
+		VMOVDQU8_Z(ones, k, v) // byte j = bit j ? 1 : 0
+		VMOVDQU8(v, at(pd, 0)) // 64 bytes
+	} else {
+		Comment("IDX: VPSHUFB indices, byte j takes byte j/8 of the half; BITS: 1<<(j%8) in byte j.")
+		idx, bits := YMM(), YMM()
+		VMOVDQU(byteSpread(), idx)
+		VMOVDQU(byteSpread().Offset(32), bits)
+		ones := s.broadcast32(0x01010101) // 1 in every byte
+		Label("loop")
+		for h := 0; h < 2; h++ {
+			Commentf("Bits %d..%d.", 32*h, 32*h+31)
+			t := YMM()
+			VPBROADCASTD(at(pw, 4*h), t) // the half word in every dword
+			VPSHUFB(idx, t, t)           // byte j = byte j/8 of the half
+			VPAND(bits, t, t)            // byte j = its own bit, 1<<(j%8) or 0
+			VPMINUB(ones, t, t)          // byte j = 1 or 0
+			VMOVDQU(t, at(pd, 32*h))     // 32 bytes
+		}
+	}
+	ADDQ(U8(8), pw)
+	ADDQ(U8(64), pd)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	done("ret")
+}
+
+// pack8 emits pack8<ISA>: bit i of the words = byte i != 0.
+func pack8(s isa) {
+	name := "pack8" + s.name
+	stub(name, "(words []uint64, src []uint8)", docf(pack8Doc, name, s, f32)...)
+	n := count("words", 0, "ret")
+	pw := Load(Param("words").Base(), GP64())
+	ps := Load(Param("src").Base(), GP64())
+	if s.kmask {
+		all := s.broadcast32(0xffffffff) // every bit set
+		Label("loop")
+		k := K()
+		VPTESTMB(at(ps, 0), all, k) // bit j of k = src[j] != 0
+		KMOVQ(k, at(pw, 0))         // the word
+	} else {
+		zero := s.broadcast32(0)
+		Label("loop")
+		lo, hi := GP64(), GP64()
+		t0, t1 := YMM(), YMM()
+		VPCMPEQB(at(ps, 0), zero, t0)  // byte j of t0 = src[j] == 0 ? 0xff : 0
+		VPCMPEQB(at(ps, 32), zero, t1) // bytes 32..63
+		VPMOVMSKB(t0, lo.As32())       // bit j = src[j] == 0, j < 32
+		VPMOVMSKB(t1, hi.As32())       // bit j = src[32+j] == 0
+		SHLQ(U8(32), hi)               // to bits 32..63
+		ORQ(hi, lo)                    // bit j = src[j] == 0
+		NOTQ(lo)                       // bit j = src[j] != 0
+		MOVQ(lo, at(pw, 0))            // the word
+	}
+	ADDQ(U8(8), pw)
+	ADDQ(U8(64), ps)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	done("ret")
+}
+
+// unpack emits unpack<e><ISA>: element i = bit i of the words ? 1.0 : +0,
+// with the keep masks of bwd (wordMasks) selecting the constant 1.0.
+func unpack(s isa, e elem) {
+	name := "unpack" + e.name + s.name
+	stub(name, fmt.Sprintf("(dst []%s, words []uint64)", e.goType), docf(unpack32Doc, name, s, e)...)
+	n := count("words", 0, "ret")
+	pd := Load(Param("dst").Base(), GP64())
+	pw := Load(Param("words").Base(), GP64())
+	wm := s.wordMasks(e)
+	one := s.broadcastElem(e, e.one) // 1.0 in every element
+	Label("loop")
+	for v := 0; v < vecsPer64(s, e); v++ {
+		first := v * e.perVec(s)
+		Commentf("Elements %d..%d.", first, first+e.perVec(s)-1)
+		f := s.selectConst(e, wm.at(pw, first), one, nil) // bit ? 1.0 : +0
+		e.movu(f, at(pd, first*e.size))
+	}
+	ADDQ(U8(8), pw)
+	ADDQ(U32(64*e.size), pd)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	done("ret")
+}
+
+// pack emits pack<e><ISA>: bit i of the words = element i is not ±0.
+func pack(s isa, e elem) {
+	name := "pack" + e.name + s.name
+	stub(name, fmt.Sprintf("(words []uint64, src []%s)", e.goType), docf(pack32Doc, name, s, e)...)
+	n := count("words", 0, "ret")
+	pw := Load(Param("words").Base(), GP64())
+	ps := Load(Param("src").Base(), GP64())
+	if e.size != 4 {
+		panic("pack: VPTESTMQ (AVX-512) and a qword pack (AVX2) for float64 not written yet")
+	}
+	abs := s.broadcastElem(e, e.abs) // every bit but the sign
+	if s.kmask {
+		Label("loop")
+		for v := 0; v < 4; v++ {
+			Commentf("Elements %d..%d.", 16*v, 16*v+15)
+			k := K()
+			VPTESTMD(at(ps, 64*v), abs, k) // bit j of k = element j is not ±0
+			// Four 16-bit stores measured faster than joining the K
+			// registers with KUNPCK, which competes with VPTESTMD for
+			// port 5.
+			KMOVW(k, at(pw, 2*v))
+		}
+	} else {
+		zero := s.broadcast32(0)
+		perm := YMM()
+		VMOVDQU(packOrder(), perm) // dword order 0 4 1 5 2 6 3 7
+		Label("loop")
+		// Signed saturation keeps zero and nonzero apart, so the dwords
+		// x & 0x7fffffff are packed to bytes before the compare; the packs
+		// interleave the 128-bit lanes, and VPERMD puts the groups of four
+		// back in order.
+		var halves [2]reg.GPVirtual
+		for h := 0; h < 2; h++ {
+			Commentf("Elements %d..%d: bit j = element j is ±0.", 32*h, 32*h+31)
+			var t [4]reg.VecVirtual
+			for c := range t {
+				t[c] = YMM()
+				VPAND(at(ps, 128*h+32*c), abs, t[c]) // drop the sign bits
+			}
+			VPACKSSDW(t[1], t[0], t[0]) // words: 0-3 8-11 | 4-7 12-15
+			VPACKSSDW(t[3], t[2], t[2]) // words: 16-19 24-27 | 20-23 28-31
+			VPACKSSWB(t[2], t[0], t[0]) // bytes: 0-3 8-11 16-19 24-27 | 4-7 12-15 20-23 28-31
+			VPERMD(t[0], perm, t[0])    // bytes 0..31 in order
+			VPCMPEQB(zero, t[0], t[0])  // 0xff iff ±0
+			halves[h] = GP64()
+			VPMOVMSKB(t[0], halves[h].As32())
+		}
+		SHLQ(U8(32), halves[1])    // to bits 32..63
+		ORQ(halves[1], halves[0])  // bit j = element j is ±0
+		NOTQ(halves[0])            // bit j = element j is not ±0
+		MOVQ(halves[0], at(pw, 0)) // the word
+	}
+	ADDQ(U8(8), pw)
+	ADDQ(U32(64*e.size), ps)
+	DECQ(n)
+	JNZ(LabelRef("loop"))
+	done("ret")
+}

@@ -104,21 +104,6 @@ type canaryElem interface {
 	uint8 | uint32 | uint64 | float32
 }
 
-// elemBits is v's bit pattern.
-func elemBits[T canaryElem](v T) uint64 {
-	switch v := any(v).(type) {
-	case float32:
-		return uint64(math.Float32bits(v))
-	case uint8:
-		return uint64(v)
-	case uint32:
-		return uint64(v)
-	case uint64:
-		return v
-	}
-	panic("unreachable")
-}
-
 // pattern returns the element of type T whose every byte is b; for
 // float32, 0xa5 gives a signaling NaN (no arithmetic produces one) and
 // 0x5a a finite number (about 1.5e16).
@@ -133,8 +118,8 @@ func pattern[T canaryElem](b byte) T {
 
 // guarded returns a slice of n elements whose first element lies off
 // elements past a 64-byte boundary (off 0 is aligned for every vector
-// size, so the non-temporal branches run), holding fill, or, when fill is
-// nil, garbage that an output must overwrite. The 64 bytes and more on each
+// size, so the non-temporal branches run), holding fill, and past fill
+// (all of it when fill is nil) garbage that an output must overwrite. The 64 bytes and more on each
 // side of the slice hold a canary; intact fails t if any changed: something
 // wrote outside the slice. The slice's capacity is its length.
 func guarded[T canaryElem](n, off int, fill []T) (s []T, intact func(t testing.TB, what string)) {
@@ -142,26 +127,24 @@ func guarded[T canaryElem](n, off int, fill []T) (s []T, intact func(t testing.T
 	size := int(unsafe.Sizeof(zero))
 	pad := 64 / size // elements in 64 bytes
 	buf := make([]T, 4*pad+off+n)
-	canary := pattern[T](0xa5)
+	canary := pattern[T](0xa5) // every byte 0xa5
 	for i := range buf {
 		buf[i] = canary
 	}
 	addr := int(uintptr(unsafe.Pointer(unsafe.SliceData(buf))))
 	start := pad + (64-(addr+pad*size)%64)%64/size + off
 	s = buf[start : start+n : start+n]
-	if fill != nil {
-		copy(s, fill)
-	} else {
-		garbage := pattern[T](0x5a)
-		for i := range s {
-			s[i] = garbage
-		}
+	garbage := pattern[T](0x5a)
+	for i := range s {
+		s[i] = garbage
 	}
+	copy(s, fill)
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(buf))), len(buf)*size)
 	return s, func(t testing.TB, what string) {
 		t.Helper()
-		for i, v := range buf {
-			if (i < start || i >= start+n) && elemBits(v) != elemBits(canary) {
-				t.Fatalf("%s: element %d outside the slice of %d was overwritten: %#x", what, i-start, n, elemBits(v))
+		for i, b := range raw {
+			if b != 0xa5 && (i < start*size || i >= (start+n)*size) {
+				t.Fatalf("%s: element %d outside the slice of %d was overwritten", what, i/size-start, n)
 			}
 		}
 	}

@@ -35,12 +35,12 @@ var (
 )
 
 // anyLens are the lengths of the kernels that take any length (bwd,
-// scale, add, the mask conversions): every n in 0..300, and larger ones
-// around vector and word sizes and past pieceLen (several pieces and a
-// tail).
+// scale, add, the mask conversions): every n in 0..300 (0..130 with
+// -short), and larger ones around vector and word sizes and past pieceLen
+// (several pieces and a tail).
 func anyLens() []int {
 	var ns []int
-	for n := 0; n <= 300; n++ {
+	for n := 0; n <= 300 && (n <= 130 || !testing.Short()); n++ {
 		ns = append(ns, n)
 	}
 	return append(ns, 1000, 1023, 1024, 4096+15, pieceLen-1, pieceLen+77, 2*pieceLen+64+13, 100003)
@@ -202,12 +202,16 @@ var (
 // to 4096, every threshold edge and a random one, every factor, special
 // inputs in x and res, every aliasing of y, with and without keep bits
 // (over stale words), the non-temporal hint on and off, at output offsets
-// cycling through 0..15.
+// cycling through 0..15. With -short, every third length.
 func TestPathFwd(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	step := 64
+	if testing.Short() {
+		step = 3 * 64
+	}
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
-		for n := 0; n <= 4096; n += 64 {
+		for n := 0; n <= 4096; n += step {
 			x0, res0 := specialInputs(r, n), specialInputs(r, n)
 			st0 := randLanes(r)
 			thrs := append(slices.Clip(kernelThrs), r.Uint32N(1<<24))

@@ -268,9 +268,20 @@ func (p *path) kadd(dst, a, b []float32) {
 	archAdd(p.id, dst, a, b)
 }
 
-// unpack8: dst[i] = bit i of words as byte 0 or 1, any len(dst) <=
-// 64*len(words).
-func (p *path) unpack8(dst []uint8, words []uint64) {
+// maskElem is the element type of an unpacked mask: 0/1 bytes (and bools)
+// or 0/1 floats.
+type maskElem interface{ uint8 | float32 }
+
+// as views s as a []E when E and T are the same type (the callers check the
+// size, which is a constant per instantiation: no conversion, no
+// allocation).
+func as[E, T any](s []T) []E {
+	return unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
+}
+
+// unpack: dst[i] = bit i of words as 0 or 1 (bytes: unpack8; floats: 1 or
+// +0, unpack32), any len(dst) <= 64*len(words).
+func unpack[T maskElem](p *path, dst []T, words []uint64) {
 	n := len(dst)
 	words = words[:MaskLen(n)]
 	raceRead(words)
@@ -278,83 +289,43 @@ func (p *path) unpack8(dst []uint8, words []uint64) {
 	body := n &^ 63
 	for i := 0; i < body; i += pieceLen {
 		j := min(body, i+pieceLen)
-		p.kunpack8(dst[i:j], words[i/64:j/64])
+		kunpack(p, dst[i:j], words[i/64:j/64])
 	}
 	if body < n {
-		var b [64]uint8
-		p.kunpack8(b[:], words[body/64:])
+		var b [64]T
+		kunpack(p, b[:], words[body/64:])
 		copy(dst[body:], b[:])
 	}
 }
 
-func (p *path) kunpack8(dst []uint8, words []uint64) {
-	hook("unpack8", len(dst))
-	if p.id == 0 {
-		unpack8Generic(dst, words)
+// The conversions by element type.
+func (p *path) unpack8(dst []uint8, words []uint64)    { unpack(p, dst, words) }
+func (p *path) unpack32(dst []float32, words []uint64) { unpack(p, dst, words) }
+func (p *path) pack8(words []uint64, src []uint8)      { pack(p, words, src) }
+func (p *path) pack32(words []uint64, src []float32)   { pack(p, words, src) }
+
+func kunpack[T maskElem](p *path, dst []T, words []uint64) {
+	var z T
+	if unsafe.Sizeof(z) == 1 {
+		hook("unpack8", len(dst))
+		if p.id == 0 {
+			unpack8Generic(as[uint8](dst), words)
+		} else {
+			archUnpack8(p.id, as[uint8](dst), words)
+		}
 		return
 	}
-	archUnpack8(p.id, dst, words)
-}
-
-// pack8: bit i of words = src[i] != 0, and the bits past len(src) in the
-// last word cleared.
-func (p *path) pack8(words []uint64, src []uint8) {
-	n := len(src)
-	words = words[:MaskLen(n)]
-	raceRead(src)
-	raceWrite(words)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		p.kpack8(words[i/64:j/64], src[i:j])
-	}
-	if body < n {
-		var b [64]uint8 // its zeros clear the bits past n
-		copy(b[:], src[body:])
-		p.kpack8(words[body/64:], b[:])
-	}
-}
-
-func (p *path) kpack8(words []uint64, src []uint8) {
-	hook("pack8", len(src))
-	if p.id == 0 {
-		pack8Generic(words, src)
-		return
-	}
-	archPack8(p.id, words, src)
-}
-
-// unpack32: dst[i] = 1 or +0 from bit i of words, any len(dst) <=
-// 64*len(words).
-func (p *path) unpack32(dst []float32, words []uint64) {
-	n := len(dst)
-	words = words[:MaskLen(n)]
-	raceRead(words)
-	raceWrite(dst)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		p.kunpack32(dst[i:j], words[i/64:j/64])
-	}
-	if body < n {
-		var b [64]float32
-		p.kunpack32(b[:], words[body/64:])
-		copy(dst[body:], b[:])
-	}
-}
-
-func (p *path) kunpack32(dst []float32, words []uint64) {
 	hook("unpack32", len(dst))
 	if p.id == 0 {
-		unpack32Generic(dst, words)
-		return
+		unpack32Generic(as[float32](dst), words)
+	} else {
+		archUnpack32(p.id, as[float32](dst), words)
 	}
-	archUnpack32(p.id, dst, words)
 }
 
-// pack32: bit i of words = src[i] != 0 (NaN nonzero, -0 zero), and the bits
-// past len(src) in the last word cleared.
-func (p *path) pack32(words []uint64, src []float32) {
+// pack: bit i of words = src[i] != 0 (for floats: NaN nonzero, -0 zero),
+// and the bits past len(src) in the last word cleared.
+func pack[T maskElem](p *path, words []uint64, src []T) {
 	n := len(src)
 	words = words[:MaskLen(n)]
 	raceRead(src)
@@ -362,22 +333,32 @@ func (p *path) pack32(words []uint64, src []float32) {
 	body := n &^ 63
 	for i := 0; i < body; i += pieceLen {
 		j := min(body, i+pieceLen)
-		p.kpack32(words[i/64:j/64], src[i:j])
+		kpack(p, words[i/64:j/64], src[i:j])
 	}
 	if body < n {
-		var b [64]float32 // its +0s clear the bits past n
+		var b [64]T // its zeros clear the bits past n
 		copy(b[:], src[body:])
-		p.kpack32(words[body/64:], b[:])
+		kpack(p, words[body/64:], b[:])
 	}
 }
 
-func (p *path) kpack32(words []uint64, src []float32) {
-	hook("pack32", len(src))
-	if p.id == 0 {
-		pack32Generic(words, src)
+func kpack[T maskElem](p *path, words []uint64, src []T) {
+	var z T
+	if unsafe.Sizeof(z) == 1 {
+		hook("pack8", len(src))
+		if p.id == 0 {
+			pack8Generic(words, as[uint8](src))
+		} else {
+			archPack8(p.id, words, as[uint8](src))
+		}
 		return
 	}
-	archPack32(p.id, words, src)
+	hook("pack32", len(src))
+	if p.id == 0 {
+		pack32Generic(words, as[float32](src))
+	} else {
+		archPack32(p.id, words, as[float32](src))
+	}
 }
 
 // clearPieces zeroes s in pieces: the runtime's memclr cannot be preempted

@@ -3,7 +3,6 @@ package dropout
 import (
 	"fmt"
 	"math/bits"
-	"unsafe"
 )
 
 // Mask holds packed keep bits: element i is bit i%64 of word i/64, 1 for
@@ -36,14 +35,12 @@ func (m Mask) Count(n int) int {
 // NumPy's boolean mask (U > ratio) and PyTorch's bool tensors.
 func (m Mask) Bools(dst []bool) {
 	checkMask("Mask.Bools", m, len(dst))
-	active.Load().unpack8(boolBytes(dst), m)
+	unpack(active.Load(), boolBytes(dst), m)
 }
 
 // boolBytes views a []bool as its bytes: a Go bool is one byte holding 0
 // or 1.
-func boolBytes(b []bool) []uint8 {
-	return unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(b))), len(b))
-}
+func boolBytes(b []bool) []uint8 { return as[uint8](b) }
 
 // Bytes expands the first len(dst) bits to 0/1 bytes (oneDNN's u8 mask). In
 // NumPy, with m as a little-endian uint64 array:
@@ -51,7 +48,7 @@ func boolBytes(b []bool) []uint8 {
 //	dst = np.unpackbits(m.view(np.uint8), count=n, bitorder="little")
 func (m Mask) Bytes(dst []uint8) {
 	checkMask("Mask.Bytes", m, len(dst))
-	active.Load().unpack8(dst, m)
+	unpack(active.Load(), dst, m)
 }
 
 // Float32s expands the first len(dst) bits to 0 and 1: the book's
@@ -59,7 +56,7 @@ func (m Mask) Bytes(dst []uint8) {
 // mask.astype(np.float32).
 func (m Mask) Float32s(dst []float32) {
 	checkMask("Mask.Float32s", m, len(dst))
-	active.Load().unpack32(dst, m)
+	unpack(active.Load(), dst, m)
 }
 
 // SetBools packs src into m: bit i is set iff src[i], and the bits past
@@ -67,7 +64,7 @@ func (m Mask) Float32s(dst []float32) {
 // MaskLen(len(src)).
 func (m Mask) SetBools(src []bool) {
 	checkMask("Mask.SetBools", m, len(src))
-	active.Load().pack8(m, boolBytes(src))
+	pack(active.Load(), m, boolBytes(src))
 }
 
 // SetBytes packs src into m: bit i is set iff src[i] != 0 (PyTorch's or
@@ -76,7 +73,7 @@ func (m Mask) SetBools(src []bool) {
 // to whole little-endian uint64 words.
 func (m Mask) SetBytes(src []uint8) {
 	checkMask("Mask.SetBytes", m, len(src))
-	active.Load().pack8(m, src)
+	pack(active.Load(), m, src)
 }
 
 // SetFloat32s packs src into m: bit i is set iff src[i] != 0 (the book's
@@ -84,5 +81,5 @@ func (m Mask) SetBytes(src []uint8) {
 // len(src) in the last word are cleared.
 func (m Mask) SetFloat32s(src []float32) {
 	checkMask("Mask.SetFloat32s", m, len(src))
-	active.Load().pack32(m, src)
+	pack(active.Load(), m, src)
 }

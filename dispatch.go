@@ -56,6 +56,18 @@ type path struct {
 // multiple of 64 and of BlockSize.
 const pieceLen = 1 << 15
 
+// eachPiece calls f(i, j) for the pieces [i, j) of at most pieceLen
+// elements that cover the whole 64-element groups of n elements, and
+// returns body, the number of elements they cover: the tail [body, n) is
+// the caller's, through a 64-element stack buffer.
+func eachPiece(n int, f func(i, j int)) (body int) {
+	body = n &^ 63
+	for i := 0; i < body; i += pieceLen {
+		f(i, min(body, i+pieceLen))
+	}
+	return body
+}
+
 // testHookPiece, when set by a test, sees every kernel call: the kernel's
 // name and its length in elements.
 var testHookPiece func(kernel string, n int)
@@ -174,11 +186,9 @@ func (p *path) bwd(dx, dy []float32, words []uint64, sb uint32, nt bool) {
 	raceRead(dy)
 	raceRead(words)
 	raceWrite(dx)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
+	body := eachPiece(n, func(i, j int) {
 		p.kbwd(dx[i:j], dy[i:j], words[i/64:j/64], sb, nt && p.isAligned(dx[i:j]))
-	}
+	})
 	if body < n {
 		var b [64]float32
 		copy(b[:], dy[body:])
@@ -210,11 +220,7 @@ func (p *path) scale(y, x []float32, a uint32, nt bool) {
 		x, y, n = x[h:], y[h:], n-h
 		nt = p.isAligned(y) // false only for a misaligned float32 slice
 	}
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		p.kscale(y[i:j], x[i:j], a, nt)
-	}
+	body := eachPiece(n, func(i, j int) { p.kscale(y[i:j], x[i:j], a, nt) })
 	if body < n {
 		p.scaleBuf(y[body:], x[body:], a)
 	}
@@ -245,11 +251,7 @@ func (p *path) add(dst, a, b []float32) {
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		p.kadd(dst[i:j], a[i:j], b[i:j])
-	}
+	body := eachPiece(n, func(i, j int) { p.kadd(dst[i:j], a[i:j], b[i:j]) })
 	if body < n {
 		var ba, bb [64]float32
 		copy(ba[:], a[body:])
@@ -286,12 +288,7 @@ func unpack[T maskElem](p *path, dst []T, words []uint64) {
 	words = words[:MaskLen(n)]
 	raceRead(words)
 	raceWrite(dst)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		kunpack(p, dst[i:j], words[i/64:j/64])
-	}
-	if body < n {
+	if body := eachPiece(n, func(i, j int) { kunpack(p, dst[i:j], words[i/64:j/64]) }); body < n {
 		var b [64]T
 		kunpack(p, b[:], words[body/64:])
 		copy(dst[body:], b[:])
@@ -328,14 +325,9 @@ func kunpack[T maskElem](p *path, dst []T, words []uint64) {
 func pack[T maskElem](p *path, words []uint64, src []T) {
 	n := len(src)
 	words = words[:MaskLen(n)]
-	raceRead(src)
 	raceWrite(words)
-	body := n &^ 63
-	for i := 0; i < body; i += pieceLen {
-		j := min(body, i+pieceLen)
-		kpack(p, words[i/64:j/64], src[i:j])
-	}
-	if body < n {
+	raceRead(src)
+	if body := eachPiece(n, func(i, j int) { kpack(p, words[i/64:j/64], src[i:j]) }); body < n {
 		var b [64]T // its zeros clear the bits past n
 		copy(b[:], src[body:])
 		kpack(p, words[body/64:], b[:])

@@ -28,8 +28,9 @@ var (
 	// kernelFactors are the keep factors: identity, exact, overflow to
 	// Inf (and Inf*0 = NaN), inexact products, and zero.
 	kernelFactors = []float32{1, 2, float32(math.Inf(1)), 1.25, 0}
-	// scaleFactors adds the factors Infer and the dbias paths never use
-	// but scale must multiply by all the same.
+	// scaleFactors adds, for scale (Infer's 1-p, the channel factors),
+	// a half, a negative, -0, a large, a subnormal and a NaN factor: a
+	// real multiply by each.
 	scaleFactors = append(slices.Clip(kernelFactors), 0.5, -1, float32(math.Copysign(0, -1)), 3e38,
 		math.Float32frombits(0x00400000), float32(math.NaN()))
 )

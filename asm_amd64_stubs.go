@@ -49,7 +49,7 @@ func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim
 //			bits[i/64] |= 1 << (i % 64) // each word is stored whole
 //		}
 //		if l == 15 {
-//			skip(st, 1)
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
 //		}
 //	}
 //
@@ -73,22 +73,9 @@ func fwdAdd32AVX512(st *[4][16]uint32, y []float32, x []float32, res []float32, 
 //go:noescape
 func drawsAVX512(st *[4][16]uint32, u []uint32)
 
-// skipAVX512 is lanes.skip(n): n >= 0 xoshiro128+ steps of the 16 lanes.
+// skipAVX512 is lanes.skip(n) in stream.go: n >= 0 xoshiro128+ steps of the 16
+// lanes, each lane's step being xoshiroNext in stream.go.
 // It needs AVX512F, AVX512BW and AVX512VL.
-//
-//	for k := 0; k < n; k++ {
-//		for l := 0; l < 16; l++ {
-//			s0, s1, s2, s3 := st[0][l], st[1][l], st[2][l], st[3][l]
-//			t := s1 << 9
-//			s2 ^= s0
-//			s3 ^= s1
-//			s1 ^= s2
-//			s0 ^= s3
-//			s2 ^= t
-//			s3 = bits.RotateLeft32(s3, 11)
-//			st[0][l], st[1][l], st[2][l], st[3][l] = s0, s1, s2, s3
-//		}
-//	}
 //
 //go:noescape
 func skipAVX512(st *[4][16]uint32, n int)
@@ -249,7 +236,7 @@ func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim u
 //			bits[i/64] |= 1 << (i % 64) // each word is stored whole
 //		}
 //		if l == 15 {
-//			skip(st, 1)
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
 //		}
 //	}
 //
@@ -273,22 +260,9 @@ func fwdAdd32AVX2(st *[4][16]uint32, y []float32, x []float32, res []float32, bi
 //go:noescape
 func drawsAVX2(st *[4][16]uint32, u []uint32)
 
-// skipAVX2 is lanes.skip(n): n >= 0 xoshiro128+ steps of the 16 lanes.
+// skipAVX2 is lanes.skip(n) in stream.go: n >= 0 xoshiro128+ steps of the 16
+// lanes, each lane's step being xoshiroNext in stream.go.
 // It needs AVX2.
-//
-//	for k := 0; k < n; k++ {
-//		for l := 0; l < 16; l++ {
-//			s0, s1, s2, s3 := st[0][l], st[1][l], st[2][l], st[3][l]
-//			t := s1 << 9
-//			s2 ^= s0
-//			s3 ^= s1
-//			s1 ^= s2
-//			s0 ^= s3
-//			s2 ^= t
-//			s3 = bits.RotateLeft32(s3, 11)
-//			st[0][l], st[1][l], st[2][l], st[3][l] = s0, s1, s2, s3
-//		}
-//	}
 //
 //go:noescape
 func skipAVX2(st *[4][16]uint32, n int)

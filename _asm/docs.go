@@ -6,20 +6,22 @@ import (
 )
 
 // The doc comments of the stubs: each gives the kernel's equivalent Go loop.
-// In the templates, @NAME@ is the stub's name, @T@ the element type, @B@ the
-// factor's bits type, @FROMBITS@ the conversion of @B@ to @T@, @ALIGN@ the
-// vector size in bytes, @ISA@ a sentence on the ISA's requirements and
-// @SEEDNOTE@ one on the seed's multiplies.
+// In the templates (and in the stubs' signatures), @NAME@ is the stub's
+// name, @T@ the element type, @B@ the factor's bits type, @FROMBITS@ the
+// conversion of @B@ to @T@, @ALIGN@ the vector size in bytes, @ISA@ a
+// sentence on the ISA's requirements and @SEEDNOTE@ one on the seed's
+// multiplies.
 
-// docf expands a template into the stub's doc lines.
-func docf(tmpl, name string, s isa, e elem) []string {
+// templates is the expansion of the templates for the stub name of ISA s
+// and element type e.
+func (s isa) templates(name string, e elem) *strings.Replacer {
 	isaNote := "It needs AVX2."
 	seedNote := "Each 64-bit multiply is three VPMULUDQ."
 	if s.kmask {
 		isaNote = "It needs AVX512F, AVX512BW and AVX512VL."
 		seedNote = "It needs AVX512DQ too (VPMULLQ)."
 	}
-	r := strings.NewReplacer(
+	return strings.NewReplacer(
 		"@NAME@", name,
 		"@SEEDNOTE@", seedNote,
 		"@FROMBITS@", "math.Float"+strings.TrimPrefix(e.goType, "float")+"frombits",
@@ -28,15 +30,38 @@ func docf(tmpl, name string, s isa, e elem) []string {
 		"@T@", e.goType,
 		"@B@", e.bitsGo,
 	)
-	return strings.Split(strings.TrimSpace(r.Replace(tmpl)), "\n")
 }
 
-const fwdDoc = `
+// fwdDoc is the doc of fwd (add false) or fwdAdd (add true): one loop, in
+// which only the product's lines differ.
+func fwdDoc(add bool) string {
+	head, product := fwdHead, fwdProduct
+	if add {
+		head, product = fwdAddHead, fwdAddProduct
+	}
+	return head + strings.Replace(fwdLoop, "@PRODUCT@", product, 1)
+}
+
+const fwdHead = `
 @NAME@ is fwdGeneric over len(x) elements, a multiple of 64 (0 returns at
 once), with lim = thr<<8 (thr < 1<<24), sb the keep factor's bits, and
 len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
 @ISA@
+`
 
+const fwdAddHead = `
+@NAME@ is fwdAddGeneric: the fwd kernel of the same ISA with the residual
+added, each product rounded before the add (never a fused multiply-add);
+len(res) == len(x), and y may be x or res.
+@ISA@
+`
+
+const (
+	fwdProduct    = "\t\ty[i] = x[i] * f // a real multiply: NaN*0 = NaN, -x*0 = -0"
+	fwdAddProduct = "\t\tp := x[i] * f // rounded to @T@\n\t\ty[i] = res[i] + p"
+)
+
+const fwdLoop = `
 	for i := range x {
 		l := i % 16
 		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
@@ -44,39 +69,12 @@ len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
 		if keep {
 			f = @FROMBITS@(sb)
 		}
-		y[i] = x[i] * f // a real multiply: NaN*0 = NaN, -x*0 = -0
+@PRODUCT@
 		if len(bits) > 0 && keep {
 			bits[i/64] |= 1 << (i % 64) // each word is stored whole
 		}
 		if l == 15 {
 			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
-		}
-	}
-
-With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores and
-not fenced: the caller runs fenceAMD64 after its last kernel call.
-`
-
-const fwdAddDoc = `
-@NAME@ is fwdAddGeneric: the fwd kernel of the same ISA with the residual
-added, each product rounded before the add (never a fused multiply-add);
-len(res) == len(x), and y may be x or res.
-@ISA@
-
-	for i := range x {
-		l := i % 16
-		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
-		f := @T@(0)
-		if keep {
-			f = @FROMBITS@(sb)
-		}
-		p := x[i] * f // rounded to @T@
-		y[i] = res[i] + p
-		if len(bits) > 0 && keep {
-			bits[i/64] |= 1 << (i % 64) // each word is stored whole
-		}
-		if l == 15 {
-			skip(st, 1)
 		}
 	}
 
@@ -98,22 +96,9 @@ const drawsDoc = `
 `
 
 const skipDoc = `
-@NAME@ is lanes.skip(n): n >= 0 xoshiro128+ steps of the 16 lanes.
+@NAME@ is lanes.skip(n) in stream.go: n >= 0 xoshiro128+ steps of the 16
+lanes, each lane's step being xoshiroNext in stream.go.
 @ISA@
-
-	for k := 0; k < n; k++ {
-		for l := 0; l < 16; l++ {
-			s0, s1, s2, s3 := st[0][l], st[1][l], st[2][l], st[3][l]
-			t := s1 << 9
-			s2 ^= s0
-			s3 ^= s1
-			s1 ^= s2
-			s0 ^= s3
-			s2 ^= t
-			s3 = bits.RotateLeft32(s3, 11)
-			st[0][l], st[1][l], st[2][l], st[3][l] = s0, s1, s2, s3
-		}
-	}
 `
 
 const bwdDoc = `

@@ -265,32 +265,28 @@ func b64(v []uint64) []byte {
 	return b
 }
 
-// lanes32 applies f lane-wise to the 16 dwords of a and b (b may be nil).
-func lanes32(a, b []byte, f func(x, y uint32) uint32) []byte {
-	x := u32s(a)
-	var y []uint32
+// lanes applies f lane-wise to the lanes of a and b (b may be nil: y is
+// then 0), decoded by dec and the result encoded by enc.
+func lanes[T uint32 | uint64](a, b []byte, dec func([]byte) []T, enc func([]T) []byte, f func(x, y T) T) []byte {
+	x := dec(a)
+	var y []T
 	if b != nil {
-		y = u32s(b)
+		y = dec(b)
 	}
-	r := make([]uint32, len(x))
+	r := make([]T, len(x))
 	for i := range x {
-		var yi uint32
+		var yi T
 		if y != nil {
 			yi = y[i]
 		}
 		r[i] = f(x[i], yi)
 	}
-	return b32(r)
+	return enc(r)
 }
 
-func lanes64(a, b []byte, f func(x, y uint64) uint64) []byte {
-	x, y := u64s(a), u64s(b)
-	r := make([]uint64, len(x))
-	for i := range x {
-		r[i] = f(x[i], y[i])
-	}
-	return b64(r)
-}
+// lanes32 applies f to the 16 dwords of a and b, lanes64 to the 8 qwords.
+func lanes32(a, b []byte, f func(x, y uint32) uint32) []byte { return lanes(a, b, u32s, b32, f) }
+func lanes64(a, b []byte, f func(x, y uint64) uint64) []byte { return lanes(a, b, u64s, b64, f) }
 
 func (m *machine) run(p *prog, fn string) {
 	code, labels := p.funcs[fn], p.labels[fn]
@@ -457,23 +453,9 @@ func (m *machine) run(p *prog, fn string) {
 				m.k[kreg(a[1])] = binary.LittleEndian.Uint64(b)
 			}
 		case "VPTESTMB":
-			s, v := m.src(a[0], 64), m.src(a[1], 64)
-			var k uint64
-			for i := range s {
-				if s[i]&v[i] != 0 {
-					k |= 1 << i
-				}
-			}
-			m.k[kreg(a[2])] = k
+			m.k[kreg(a[2])] = testMask(m.src(a[0], 64), m.src(a[1], 64))
 		case "VPTESTMD":
-			s, v := u32s(m.src(a[0], 64)), u32s(m.src(a[1], 64))
-			var k uint64
-			for i := range s {
-				if s[i]&v[i] != 0 {
-					k |= 1 << i
-				}
-			}
-			m.k[kreg(a[2])] = k
+			m.k[kreg(a[2])] = testMask(u32s(m.src(a[0], 64)), u32s(m.src(a[1], 64)))
 		case "VPADDQ":
 			m.dstVec(a[2], lanes64(m.src(a[0], 64), m.src(a[1], 64), func(x, y uint64) uint64 { return x + y }))
 		case "VPXORQ":
@@ -482,8 +464,7 @@ func (m *machine) run(p *prog, fn string) {
 			m.dstVec(a[2], lanes64(m.src(a[0], 64), m.src(a[1], 64), func(x, y uint64) uint64 { return x * y }))
 		case "VPSRLQ":
 			n := imm(a[0])
-			s := m.src(a[1], 64)
-			m.dstVec(a[2], lanes64(s, s, func(x, _ uint64) uint64 { return x >> n }))
+			m.dstVec(a[2], lanes64(m.src(a[1], 64), nil, func(x, _ uint64) uint64 { return x >> n }))
 		case "VPERMI2D":
 			// Go: T2, T1, IDX = Intel vpermi2d IDX, T1, T2.
 			t2, t1, idx := u32s(m.src(a[0], 64)), u32s(m.src(a[1], 64)), u32s(m.src(a[2], 64))
@@ -501,6 +482,18 @@ func (m *machine) run(p *prog, fn string) {
 			m.t.Fatalf("%s: instruction %s not emulated", fn, in.op)
 		}
 	}
+}
+
+// testMask is the K mask of VPTESTMB (bytes) or VPTESTMD (dwords): bit i
+// is set iff lane i of s and v have a set bit in common.
+func testMask[T uint8 | uint32](s, v []T) uint64 {
+	var k uint64
+	for i := range s {
+		if s[i]&v[i] != 0 {
+			k |= 1 << i
+		}
+	}
+	return k
 }
 
 func rep32(v uint32) []uint32 {
@@ -542,18 +535,16 @@ func (m *machine) alignedSlice(name string, b []byte, n int) int {
 
 type st16 [4][16]uint32
 
+// skip is lanes.skip(n) of stream.go (the stubs' doc): n steps of
+// xoshiroNext on each lane. The step is restated here, folded into two
+// assignments, since this module cannot import the package's unexported
+// xoshiroNext: s2 ^= s0 and s3 ^= s1 first, then s0 ^= s3, s1 ^= s2,
+// s2 ^= s1<<9 (the old s1) and s3 = rotl(s3, 11).
 func (s *st16) skip(n int) {
-	for k := 0; k < n; k++ {
-		for l := 0; l < 16; l++ {
-			s0, s1, s2, s3 := s[0][l], s[1][l], s[2][l], s[3][l]
-			t := s1 << 9
-			s2 ^= s0
-			s3 ^= s1
-			s1 ^= s2
-			s0 ^= s3
-			s2 ^= t
-			s3 = bits.RotateLeft32(s3, 11)
-			s[0][l], s[1][l], s[2][l], s[3][l] = s0, s1, s2, s3
+	for range n {
+		for l := range s[0] {
+			s0, s1, s2, s3 := s[0][l], s[1][l], s[2][l]^s[0][l], s[3][l]^s[1][l]
+			s[0][l], s[1][l], s[2][l], s[3][l] = s0^s3, s1^s2, s2^s1<<9, bits.RotateLeft32(s3, 11)
 		}
 	}
 }
@@ -564,13 +555,6 @@ func (s *st16) bytes() []byte {
 		b = append(b, b32(s[k][:])...)
 	}
 	return b
-}
-
-func stFrom(b []byte) (s st16) {
-	for k := range s {
-		copy(s[k][:], u32s(b[64*k:64*k+64]))
-	}
-	return
 }
 
 func refFwd(st *st16, y, x, res []float32, bitsOut []uint64, lim, sb uint32) {
@@ -599,15 +583,6 @@ func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
-}
-
-func f32s(b []byte) []float32 {
-	u := u32s(b)
-	r := make([]float32, len(u))
-	for i := range u {
-		r[i] = math.Float32frombits(u[i])
-	}
-	return r
 }
 
 func fb(v []float32) []byte {

@@ -36,6 +36,8 @@
 package main
 
 import (
+	"strings"
+
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -128,6 +130,16 @@ var f32 = elem{
 	bcast: VBROADCASTSS, mul: VMULPS, addf: VADDPS, movu: VMOVUPS, movnt: VMOVNTPS, movz: VMOVAPS_Z,
 }
 
+// store writes the vector v to m: a non-temporal store with nt, else an
+// unaligned one.
+func (e elem) store(v, m Op, nt bool) {
+	if nt {
+		e.movnt(v, m)
+	} else {
+		e.movu(v, m)
+	}
+}
+
 // perVec is the number of elements per vector register.
 func (e elem) perVec(s isa) int { return s.vbytes / e.size }
 
@@ -152,13 +164,21 @@ func paramAddr(name string) Mem {
 // at is the memory operand off(base).
 func at(base reg.Register, off int) Mem { return Mem{Base: base, Disp: off} }
 
-// stub starts a kernel: its TEXT, doc comment (the equivalent Go loop) and
-// //go:noescape.
-func stub(name, sig string, doc ...string) {
-	TEXT(name, NOSPLIT, "func"+sig)
+// kernel starts the kernel named base+s.name (base ends in e.name for the
+// float kernels): its TEXT with the signature sig, its doc comment (the
+// equivalent Go loop, from the template doc) and //go:noescape. sig and doc
+// are templates of docs.go, expanded for s and e.
+func kernel(base string, s isa, e elem, sig, doc string) {
+	name := base + s.name
+	r := s.templates(name, e)
+	TEXT(name, NOSPLIT, "func"+r.Replace(sig))
 	Pragma("noescape")
-	Doc(doc...)
+	Doc(strings.Split(strings.TrimSpace(r.Replace(doc)), "\n")...)
 }
+
+// ptr loads the base pointer of the slice parameter param into a new
+// register.
+func ptr(param string) reg.Register { return Load(Param(param).Base(), GP64()) }
 
 // count loads len(param) into a new register, divides it by div (a power
 // of two) and jumps to label ret if the result is 0.
@@ -204,6 +224,51 @@ func done(ret string) {
 	VZEROUPPER()
 	Label(ret)
 	RET()
+}
+
+// stride is a pointer that a loop steps on by a fixed number of bytes an
+// iteration.
+type stride struct {
+	p  reg.Register
+	by int
+}
+
+// next ends an iteration of the loop at label: every pointer steps on by its
+// stride (ADDQ, with an 8-bit immediate where it fits), n counts down and
+// the loop repeats while n != 0.
+func next(label string, n reg.Register, ss ...stride) {
+	for _, st := range ss {
+		if st.by < 128 {
+			ADDQ(U8(st.by), st.p)
+		} else {
+			ADDQ(U32(st.by), st.p)
+		}
+	}
+	DECQ(n)
+	JNZ(LabelRef(label))
+}
+
+// ntLoops emits the two loops of a kernel whose stores may be non-temporal
+// (the nt parameter): iter(nt) is the work of one iteration (64 elements),
+// ss the pointers' strides. The non-temporal loop prefetches the next 64
+// elements (of type e) of in, the input it streams, pfDist bytes ahead into
+// L2, and fences its stores (SFENCE).
+func ntLoops(n, in reg.Register, e elem, iter func(nt bool), ss ...stride) {
+	CMPB(paramAddr("nt"), U8(0))
+	JNE(LabelRef("nt"))
+	Comment("Normal stores.")
+	Label("loop")
+	iter(false)
+	next("loop", n, ss...)
+	JMP(LabelRef("done"))
+	Comment("Non-temporal stores, then SFENCE.")
+	Label("nt")
+	prefetch(in, 64*e.size)
+	iter(true)
+	next("nt", n, ss...)
+	SFENCE()
+	Label("done")
+	done("ret")
 }
 
 // fence emits fenceAMD64.

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -20,11 +18,9 @@ import (
 
 // unpack8 emits unpack8<ISA>: byte i = bit i of the words.
 func unpack8(s isa) {
-	name := "unpack8" + s.name
-	stub(name, "(dst []uint8, words []uint64)", docf(unpack8Doc, name, s, f32)...)
+	kernel("unpack8", s, f32, "(dst []uint8, words []uint64)", unpack8Doc)
 	n := count("words", 0, "ret")
-	pd := Load(Param("dst").Base(), GP64())
-	pw := Load(Param("words").Base(), GP64())
+	pd, pw := ptr("dst"), ptr("words")
 	if s.kmask {
 		ones := s.broadcast32(0x01010101) // 1 in every byte
 		Label("loop")
@@ -49,20 +45,15 @@ func unpack8(s isa) {
 			VMOVDQU(t, at(pd, 32*h))     // 32 bytes
 		}
 	}
-	ADDQ(U8(8), pw)
-	ADDQ(U8(64), pd)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pw, 8}, stride{pd, 64})
 	done("ret")
 }
 
 // pack8 emits pack8<ISA>: bit i of the words = byte i != 0.
 func pack8(s isa) {
-	name := "pack8" + s.name
-	stub(name, "(words []uint64, src []uint8)", docf(pack8Doc, name, s, f32)...)
+	kernel("pack8", s, f32, "(words []uint64, src []uint8)", pack8Doc)
 	n := count("words", 0, "ret")
-	pw := Load(Param("words").Base(), GP64())
-	ps := Load(Param("src").Base(), GP64())
+	pw, ps := ptr("words"), ptr("src")
 	if s.kmask {
 		all := s.broadcast32(0xffffffff) // every bit set
 		Label("loop")
@@ -83,21 +74,16 @@ func pack8(s isa) {
 		NOTQ(lo)                       // bit j = src[j] != 0
 		MOVQ(lo, at(pw, 0))            // the word
 	}
-	ADDQ(U8(8), pw)
-	ADDQ(U8(64), ps)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pw, 8}, stride{ps, 64})
 	done("ret")
 }
 
 // unpack emits unpack<e><ISA>: element i = bit i of the words ? 1.0 : +0,
 // with the keep masks of bwd (wordMasks) selecting the constant 1.0.
 func unpack(s isa, e elem) {
-	name := "unpack" + e.name + s.name
-	stub(name, fmt.Sprintf("(dst []%s, words []uint64)", e.goType), docf(unpack32Doc, name, s, e)...)
+	kernel("unpack"+e.name, s, e, "(dst []@T@, words []uint64)", unpack32Doc)
 	n := count("words", 0, "ret")
-	pd := Load(Param("dst").Base(), GP64())
-	pw := Load(Param("words").Base(), GP64())
+	pd, pw := ptr("dst"), ptr("words")
 	wm := s.wordMasks(e)
 	one := s.broadcastElem(e, e.one) // 1.0 in every element
 	Label("loop")
@@ -107,20 +93,15 @@ func unpack(s isa, e elem) {
 		f := s.selectConst(e, wm.at(pw, first), one, nil) // bit ? 1.0 : +0
 		e.movu(f, at(pd, first*e.size))
 	}
-	ADDQ(U8(8), pw)
-	ADDQ(U32(64*e.size), pd)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pw, 8}, stride{pd, 64 * e.size})
 	done("ret")
 }
 
 // pack emits pack<e><ISA>: bit i of the words = element i is not ±0.
 func pack(s isa, e elem) {
-	name := "pack" + e.name + s.name
-	stub(name, fmt.Sprintf("(words []uint64, src []%s)", e.goType), docf(pack32Doc, name, s, e)...)
+	kernel("pack"+e.name, s, e, "(words []uint64, src []@T@)", pack32Doc)
 	n := count("words", 0, "ret")
-	pw := Load(Param("words").Base(), GP64())
-	ps := Load(Param("src").Base(), GP64())
+	pw, ps := ptr("words"), ptr("src")
 	if e.size != 4 {
 		panic("pack: VPTESTMQ (AVX-512) and a qword pack (AVX2) for float64 not written yet")
 	}
@@ -166,9 +147,6 @@ func pack(s isa, e elem) {
 		NOTQ(halves[0])            // bit j = element j is not ±0
 		MOVQ(halves[0], at(pw, 0)) // the word
 	}
-	ADDQ(U8(8), pw)
-	ADDQ(U32(64*e.size), ps)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pw, 8}, stride{ps, 64 * e.size})
 	done("ret")
 }

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
-	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 )
 
@@ -69,99 +66,46 @@ func vecsPer64(s isa, e elem) int { return 64 * e.size / s.vbytes }
 
 // bwd emits bwd<e><ISA>: dx = dy * (bit ? sb : +0).
 func bwd(s isa, e elem) {
-	name := "bwd" + e.name + s.name
-	stub(name, fmt.Sprintf("(dx, dy []%s, words []uint64, sb %s, nt bool)", e.goType, e.bitsGo), docf(bwdDoc, name, s, e)...)
+	kernel("bwd"+e.name, s, e, "(dx, dy []@T@, words []uint64, sb @B@, nt bool)", bwdDoc)
 	n := count("dy", 6, "ret")
-	pdx := Load(Param("dx").Base(), GP64())
-	pdy := Load(Param("dy").Base(), GP64())
-	pw := Load(Param("words").Base(), GP64())
+	pdx, pdy, pw := ptr("dx"), ptr("dy"), ptr("words")
 	sb := s.vec()
 	e.bcast(paramAddr("sb"), sb)
 	wm := s.wordMasks(e)
-	CMPB(paramAddr("nt"), U8(0))
-	JNE(LabelRef("nt"))
-	body := func(label string, nt bool) {
-		Label(label)
-		if nt {
-			prefetch(pdy, 64*e.size)
-		}
+	ntLoops(n, pdy, e, func(nt bool) {
 		for v := 0; v < vecsPer64(s, e); v++ {
 			first := v * e.perVec(s)
 			Commentf("Elements %d..%d.", first, first+e.perVec(s)-1)
 			f := s.selectConst(e, wm.at(pw, first), sb, nil) // factor = bit ? sb : +0
 			off := first * e.size
 			e.mul(at(pdy, off), f, f) // f = dy * factor
-			if nt {
-				e.movnt(f, at(pdx, off))
-			} else {
-				e.movu(f, at(pdx, off))
-			}
+			e.store(f, at(pdx, off), nt)
 		}
-		ADDQ(U8(8), pw)
-		ADDQ(U32(64*e.size), pdy)
-		ADDQ(U32(64*e.size), pdx)
-		DECQ(n)
-		JNZ(LabelRef(label))
-	}
-	Comment("Normal stores.")
-	body("loop", false)
-	JMP(LabelRef("done"))
-	Comment("Non-temporal stores, then SFENCE.")
-	body("nt", true)
-	SFENCE()
-	Label("done")
-	done("ret")
+	}, stride{pw, 8}, stride{pdy, 64 * e.size}, stride{pdx, 64 * e.size})
 }
 
 // scale emits scale<e><ISA>: y = x * a.
 func scale(s isa, e elem) {
-	name := "scale" + e.name + s.name
-	stub(name, fmt.Sprintf("(y, x []%s, a %s, nt bool)", e.goType, e.bitsGo), docf(scaleDoc, name, s, e)...)
+	kernel("scale"+e.name, s, e, "(y, x []@T@, a @B@, nt bool)", scaleDoc)
 	n := count("x", 6, "ret")
-	py := Load(Param("y").Base(), GP64())
-	px := Load(Param("x").Base(), GP64())
+	py, px := ptr("y"), ptr("x")
 	a := s.vec()
 	e.bcast(paramAddr("a"), a)
-	CMPB(paramAddr("nt"), U8(0))
-	JNE(LabelRef("nt"))
-	body := func(label string, nt bool) {
-		Label(label)
-		if nt {
-			prefetch(px, 64*e.size)
-		}
+	ntLoops(n, px, e, func(nt bool) {
 		for v := 0; v < vecsPer64(s, e); v++ {
 			off := v * s.vbytes
 			p := s.vec()
 			e.mul(at(px, off), a, p) // x * a
-			if nt {
-				e.movnt(p, at(py, off))
-			} else {
-				e.movu(p, at(py, off))
-			}
+			e.store(p, at(py, off), nt)
 		}
-		ADDQ(U32(64*e.size), px)
-		ADDQ(U32(64*e.size), py)
-		DECQ(n)
-		JNZ(LabelRef(label))
-	}
-	Comment("Normal stores.")
-	body("loop", false)
-	JMP(LabelRef("done"))
-	Comment("Non-temporal stores, then SFENCE.")
-	body("nt", true)
-	SFENCE()
-	Label("done")
-	done("ret")
+	}, stride{px, 64 * e.size}, stride{py, 64 * e.size})
 }
 
 // add emits add<e><ISA>: dst = a + b.
 func add(s isa, e elem) {
-	name := "add" + e.name + s.name
-	stub(name, fmt.Sprintf("(dst, a, b []%s)", e.goType), docf(addDoc, name, s, e)...)
+	kernel("add"+e.name, s, e, "(dst, a, b []@T@)", addDoc)
 	n := count("a", 6, "ret")
-	pd := Load(Param("dst").Base(), GP64())
-	pa := Load(Param("a").Base(), GP64())
-	pb := Load(Param("b").Base(), GP64())
+	pd, pa, pb := ptr("dst"), ptr("a"), ptr("b")
 	Label("loop")
 	for v := 0; v < vecsPer64(s, e); v++ {
 		off := v * s.vbytes
@@ -170,10 +114,6 @@ func add(s isa, e elem) {
 		e.addf(at(pb, off), t, t) // a + b
 		e.movu(t, at(pd, off))    // dst (after the loads of this offset: dst may be a or b)
 	}
-	ADDQ(U32(64*e.size), pa)
-	ADDQ(U32(64*e.size), pb)
-	ADDQ(U32(64*e.size), pd)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pa, 64 * e.size}, stride{pb, 64 * e.size}, stride{pd, 64 * e.size})
 	done("ret")
 }

@@ -15,8 +15,7 @@ import (
 // multiplies with VPMULLQ (AVX512DQ); AVX2 builds the low 64 bits of each
 // product from three VPMULUDQ.
 func seed(s isa) {
-	name := "seed" + s.name
-	stub(name, "(st *[4][16]uint32, c uint64)", docf(seedDoc, name, s, f32)...)
+	kernel("seed", s, f32, "(st *[4][16]uint32, c uint64)", seedDoc)
 	pst := Load(Param("st"), GP64())
 	qpv := s.vbytes / 8 // qwords (lanes) per vector
 	nv := 16 / qpv      // vectors per word kind (a or b)

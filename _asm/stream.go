@@ -228,24 +228,21 @@ const pfDist = 4096
 // and 5 only, so the AVX-512 loop is bound at about 5 cycles per 16
 // elements.
 func fwd(s isa, e elem, add bool) {
-	name, sig := "fwd"+e.name+s.name, "(st *[4][16]uint32, y, x []%[1]s, bits []uint64, lim, sb %[2]s, nt bool)"
-	doc := fwdDoc
 	if add {
-		name, sig = "fwdAdd"+e.name+s.name, "(st *[4][16]uint32, y, x, res []%[1]s, bits []uint64, lim, sb %[2]s, nt bool)"
-		doc = fwdAddDoc
+		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
+	} else {
+		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
 	}
-	stub(name, fmt.Sprintf(sig, e.goType, e.bitsGo), docf(doc, name, s, e)...)
 
 	Comment("Arguments: n = len(x)/64 groups of 64 elements (one mask word each).")
 	n := count("x", 6, "ret")
 	pst := Load(Param("st"), GP64())
-	py := Load(Param("y").Base(), GP64())
-	px := Load(Param("x").Base(), GP64())
+	py, px := ptr("y"), ptr("x")
 	var pres reg.Register
 	if add {
-		pres = Load(Param("res").Base(), GP64())
+		pres = ptr("res")
 	}
-	pbits := Load(Param("bits").Base(), GP64())
+	pbits := ptr("bits")
 	nbits := Load(Param("bits").Len(), GP64())
 	lim := s.limit()
 	Comment("SB = the keep factor (bits of sb) in every lane.")
@@ -261,7 +258,8 @@ func fwd(s isa, e elem, add bool) {
 	TESTQ(nbits, nbits)
 	JZ(LabelRef("nobits"))
 
-	group := func(bits, nt bool) {
+	// One iteration of the loop at label: a group of 64 elements.
+	group := func(label string, bits, nt bool) {
 		if nt {
 			Comment("x (and res) ahead, into L2.")
 			prefetch(px, 64*e.size)
@@ -270,10 +268,7 @@ func fwd(s isa, e elem, add bool) {
 			}
 		}
 		wb := &wordBits{s: s}
-		store := func(v reg.VecVirtual, m Mem) { e.movu(v, m) }
-		if nt {
-			store = func(v reg.VecVirtual, m Mem) { e.movnt(v, m) }
-		}
+		var ss []stride // the pointers' steps, in this order
 		// Four steps of the 16 lanes; each half of the lanes (one zmm, or
 		// one of two ymm) does its elements, then advances.
 		for step := 0; step < 4; step++ {
@@ -294,40 +289,43 @@ func fwd(s isa, e elem, add bool) {
 				if add {
 					e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
 				}
-				store(f, at(py, off))
+				e.store(f, at(py, off), nt)
 			}
 		}
 		if bits {
 			Comment("The group's mask word.")
 			wb.store(at(pbits, 0))
-			ADDQ(U8(8), pbits)
+			ss = append(ss, stride{pbits, 8})
 		}
-		ADDQ(U32(64*e.size), px)
-		ADDQ(U32(64*e.size), py)
+		ss = append(ss, stride{px, 64 * e.size}, stride{py, 64 * e.size})
 		if add {
-			ADDQ(U32(64*e.size), pres)
+			ss = append(ss, stride{pres, 64 * e.size})
 		}
-		DECQ(n)
+		next(label, n, ss...)
 	}
-	loop := func(label string, bits, nt, last bool) {
-		Label(label)
-		group(bits, nt)
-		JNZ(LabelRef(label))
-		if !last {
+	// The four loops, each ending in a jump to save but the last.
+	for _, c := range []struct {
+		label, about string
+		bits, nt     bool
+	}{
+		{"bits", "Keep bits, normal stores.", true, false},
+		{"nobits", "No keep bits, normal stores.", false, false},
+		{"ntbits", "Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).", true, true},
+		{"ntnobits", "No keep bits, non-temporal stores (not fenced).", false, true},
+	} {
+		if c.label == "ntbits" {
+			// The non-temporal loops' own test of len(bits).
+			Label("nt")
+			TESTQ(nbits, nbits)
+			JZ(LabelRef("ntnobits"))
+		}
+		Comment(c.about)
+		Label(c.label)
+		group(c.label, c.bits, c.nt)
+		if c.label != "ntnobits" {
 			JMP(LabelRef("save"))
 		}
 	}
-	Comment("Keep bits, normal stores.")
-	loop("bits", true, false, false)
-	Comment("No keep bits, normal stores.")
-	loop("nobits", false, false, false)
-	Label("nt")
-	TESTQ(nbits, nbits)
-	JZ(LabelRef("ntnobits"))
-	Comment("Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).")
-	loop("ntbits", true, true, false)
-	Comment("No keep bits, non-temporal stores (not fenced).")
-	loop("ntnobits", false, true, true)
 
 	Label("save")
 	st.save(pst)
@@ -336,11 +334,10 @@ func fwd(s isa, e elem, add bool) {
 
 // draws emits draws<ISA>: u[i] = (s0+s3)>>8 of lane i%16, a step per 16.
 func draws(s isa) {
-	name := "draws" + s.name
-	stub(name, "(st *[4][16]uint32, u []uint32)", docf(drawsDoc, name, s, f32)...)
+	kernel("draws", s, f32, "(st *[4][16]uint32, u []uint32)", drawsDoc)
 	n := count("u", 6, "ret")
 	pst := Load(Param("st"), GP64())
-	pu := Load(Param("u").Base(), GP64())
+	pu := ptr("u")
 	st := s.loadState(pst)
 	Label("loop")
 	for step := 0; step < 4; step++ {
@@ -354,17 +351,14 @@ func draws(s isa) {
 			st.next(h)
 		}
 	}
-	ADDQ(U32(256), pu)
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n, stride{pu, 256})
 	st.save(pst)
 	done("ret")
 }
 
 // skip emits skip<ISA>: n xoshiro steps of the 16 lanes.
 func skip(s isa) {
-	name := "skip" + s.name
-	stub(name, "(st *[4][16]uint32, n int)", docf(skipDoc, name, s, f32)...)
+	kernel("skip", s, f32, "(st *[4][16]uint32, n int)", skipDoc)
 	n := Load(Param("n"), GP64())
 	TESTQ(n, n)
 	JLE(LabelRef("ret"))
@@ -374,8 +368,7 @@ func skip(s isa) {
 	for h := 0; h < s.halves(); h++ {
 		st.next(h)
 	}
-	DECQ(n)
-	JNZ(LabelRef("loop"))
+	next("loop", n)
 	st.save(pst)
 	done("ret")
 }

@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/dropkernel/dropout"
@@ -580,65 +577,4 @@ func parallelNotes(res *result) []string {
 		}
 	}
 	return notes
-}
-
-// loadMark is the CPU time of the whole machine and of this process at
-// one moment.
-type loadMark struct {
-	t          time.Time
-	busy, self time.Duration
-	ok         bool
-}
-
-// startLoad marks the start of a group's measurements.
-func startLoad() loadMark {
-	busy, ok := machineBusy()
-	return loadMark{t: time.Now(), busy: busy, self: selfCPU(), ok: ok}
-}
-
-// others returns how many CPUs other processes kept busy on average since
-// m: (busy time of the machine - CPU time of this process) / wall time;
-// NaN without /proc/stat.
-func (m loadMark) others() float64 {
-	busy, ok := machineBusy()
-	wall := time.Since(m.t)
-	if !m.ok || !ok || wall <= 0 {
-		return math.NaN()
-	}
-	return max(0, float64(busy-m.busy-(selfCPU()-m.self))/float64(wall))
-}
-
-// machineBusy is the non-idle time of all CPUs from /proc/stat (user, nice,
-// system, irq, softirq, steal), in USER_HZ = 100 ticks.
-func machineBusy() (time.Duration, bool) {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, false
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	f := strings.Fields(line)
-	if len(f) < 9 || f[0] != "cpu" {
-		return 0, false
-	}
-	var ticks int64
-	for i, s := range f[1:9] {
-		if i == 3 || i == 4 { // idle, iowait
-			continue
-		}
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return 0, false
-		}
-		ticks += v
-	}
-	return time.Duration(ticks) * 10 * time.Millisecond, true
-}
-
-// selfCPU is the user + system CPU time of this process.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -142,11 +142,7 @@ func run(cfg config) *report {
 		paths:       dropout.Kernels(),
 		defaultPath: defaultPath,
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			env.load = strings.Join(f[:3], " ")
-		}
-	}
+	env.load = loadAverage()
 	rep := &report{cfg: cfg}
 	var groups []group
 	pyRows := false

@@ -65,7 +65,7 @@ func main() {
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts (the parallel group: 262144,16777216 unless given)")
-	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, fused, channels, mask, parallel, all")
+	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all")
 	p := fs.Float64("p", 0.5, "drop probability")
 	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
@@ -215,14 +215,15 @@ func (rep *report) part(group string) *result {
 // parseOps turns the -ops list into ops, in the order of the op list.
 func parseOps(list string) ([]op, error) {
 	groups := map[string][]op{
-		"forward":  {opForward},
-		"backward": {opBackward},
-		"infer":    {opInfer},
-		"classic":  classicOps,
-		"fused":    {opBiasDropoutAdd, opBiasBackward},
-		"channels": {opChannels, opChanBackward},
-		"mask":     {opMaskUnpack, opMaskPack},
-		"parallel": {opParForward, opParBackward},
+		"forward":   {opForward},
+		"backward":  {opBackward},
+		"infer":     {opInfer},
+		"classic":   classicOps,
+		"fused":     {opBiasDropoutAdd, opBiasBackward},
+		"channels":  {opChannels, opChanBackward},
+		"mask":      {opMaskUnpack, opMaskPack},
+		"parallel":  {opParForward, opParBackward},
+		"subnormal": {opSubForward, opSubBackward, opSubInfer},
 	}
 	sel := map[op]bool{}
 	for _, s := range strings.Split(list, ",") {
@@ -238,7 +239,7 @@ func parseOps(list string) ([]op, error) {
 				sel[o] = true
 			}
 		default:
-			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, fused, channels, mask, parallel, all)", s)
+			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all)", s)
 		}
 	}
 	if len(sel) == 0 {

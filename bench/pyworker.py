@@ -6,7 +6,9 @@
 #   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
 #        (the ops of the -ops groups: "BiasDropoutAdd", "BiasDropoutAddBackward",
 #        "ForwardChannels", "BackwardChannels",
-#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s")
+#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s",
+#        "Forward, subnormal inputs" (and Backward, Infer) with variant "0" or "10",
+#        the percentage of subnormal values in x and dout)
 #   out: {"t": seconds spent in the K calls} or {"err": "..."}
 #   in:  {"free": true}  (drop the arrays of the previous size)
 # so that the harness can interleave these rows with its own, repetition by
@@ -193,10 +195,40 @@ def run_extra(lib, op, variant, n, k):
     raise ValueError("no %s for %s" % (op, lib))
 
 
+SUBNORMAL = ", subnormal inputs"
+
+
+def subnormal(lib, n, pct):
+    """The classic operands with pct percent of x and dout (at random
+    positions) replaced by random subnormal float32 values of either sign."""
+    if lib != "numpy":
+        raise ValueError("no subnormal inputs for %s" % lib)
+    key = (lib, n, "subnormal", pct)
+    if key in data:
+        return data[key]
+    d = dict(arrays(lib, n))
+    if pct:
+        rng = np.random.default_rng(n + 3)
+        for name in ("x", "dout"):
+            a = d[name].copy()
+            pos = rng.random(n) < pct / 100
+            m = int(pos.sum())
+            bits = rng.integers(1, 1 << 23, size=m, dtype=np.uint32) | (rng.integers(0, 2, size=m, dtype=np.uint32) << np.uint32(31))
+            a[pos] = bits.view(np.float32)
+            d[name] = a
+    data[key] = d
+    return d
+
+
 def run(lib, op, n, k, variant=""):
+    if op.endswith(SUBNORMAL):  # the classic ops on inputs with variant percent subnormal values
+        return run_classic(lib, op[: -len(SUBNORMAL)], k, subnormal(lib, n, int(variant)))
     if op not in ("Forward", "Backward", "Infer"):
         return run_extra(lib, op, variant, n, k)
-    d = arrays(lib, n)
+    return run_classic(lib, op, k, arrays(lib, n))
+
+
+def run_classic(lib, op, k, d):
     pc = time.perf_counter
     if lib == "numpy":
         x, dout, mask = d["x"], d["dout"], d["mask"]

@@ -193,7 +193,11 @@ func TestFlags(t *testing.T) {
 	if len(cfg.sizes) != 2 || cfg.reps != 3 || !cfg.want("dropout/avx2") || !cfg.want("torch") || cfg.want("copy") || cfg.p != 0.1 {
 		t.Errorf("-quick -peers dropout,torch: %+v", cfg)
 	}
-	for _, bad := range [][]string{{"-p", "1"}, {"-p", "-0.1"}, {"-sizes", "0"}, {"-sizes", "x"}, {"-reps", "0"}, {"extra"}} {
+	if cfg, err = parseFlags([]string{"-clock", "thread", "-ops", "subnormal"}); haveThreadClock && (err != nil || cfg.clock != "thread") {
+		t.Errorf("-clock thread -ops subnormal: %+v, %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"-p", "1"}, {"-p", "-0.1"}, {"-sizes", "0"}, {"-sizes", "x"}, {"-reps", "0"}, {"extra"},
+		{"-clock", "cpu"}, {"-clock", "thread", "-threads", "2"}, {"-clock", "thread", "-ops", "parallel"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
@@ -519,5 +523,28 @@ func TestSubnormalInputs(t *testing.T) {
 	}
 	if _, x2, _ := subnormalOperands(n, 10); &x2[0] != &x[0] {
 		t.Error("the 10% operands are not reused at the same size")
+	}
+}
+
+// TestThreadClock: -clock thread measures this thread's CPU time: a sleep
+// costs (almost) nothing, spinning costs its time.
+func TestThreadClock(t *testing.T) {
+	if !haveThreadClock {
+		t.Skip("no per-thread CPU clock here")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cellClock = threadClock
+	defer func() { cellClock = wallClock }()
+	if d, _ := timed(1, func() { time.Sleep(20 * time.Millisecond) }); d > 5*time.Millisecond {
+		t.Errorf("a 20 ms sleep took %v of thread CPU time", d)
+	}
+	// Spinning advances it (by 10 ms within 30 s of wall time, however
+	// busy the machine).
+	t0, w0 := cellClock(), time.Now()
+	for cellClock()-t0 < 10*time.Millisecond {
+		if time.Since(w0) > 30*time.Second {
+			t.Fatalf("30 s of spinning: %v of thread CPU time", cellClock()-t0)
+		}
 	}
 }

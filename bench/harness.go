@@ -99,6 +99,8 @@ type config struct {
 	peers   []string // row names or groups ("dropout", "naive"); nil: all
 	python  string   // interpreter of the numpy and torch rows
 	plot    string   // PNG path; "" for none
+	replot  string   // -replot: the table to draw -plot from, measuring nothing
+	clock   string   // "wall" or "thread" (-clock)
 	// progress receives a one-line status while running (nil: none).
 	progress io.Writer
 }

@@ -13,3 +13,8 @@ func loadAverage() string { return "" }
 func machineBusy() (time.Duration, bool) { return 0, false }
 
 func selfCPU() time.Duration { return 0 }
+
+// -clock thread needs CLOCK_THREAD_CPUTIME_ID: Linux only here.
+func threadClock() time.Duration { return 0 }
+
+const haveThreadClock = false

@@ -1,7 +1,9 @@
 # Timing worker for the numpy and torch rows of github.com/dropkernel/dropout/bench.
 #
-# Started once by the Go harness as `python3 pyworker.py P THREADS`; it times
-# itself with time.perf_counter and talks JSON, one object per line:
+# Started once by the Go harness as `python3 pyworker.py P THREADS CLOCK`; it
+# times itself with time.perf_counter (CLOCK "wall") or time.thread_time
+# (CLOCK "thread", -clock thread: CPU time of this thread) and talks JSON,
+# one object per line:
 #   first line out: {"numpy": {"ok": true, "version": ...} | {"ok": false, "reason": ...}, "torch": {...}}
 #   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
 #        (the ops of the -ops groups: "BiasDropoutAdd", "BiasDropoutAddBackward",
@@ -20,6 +22,7 @@ import traceback
 
 p = float(sys.argv[1])
 threads = int(sys.argv[2])
+clock = time.thread_time if len(sys.argv) > 3 and sys.argv[3] == "thread" else time.perf_counter
 libs = {}
 status = {}
 
@@ -96,7 +99,7 @@ def extra(lib, n):
 
 
 def run_extra(lib, op, variant, n, k):
-    pc = time.perf_counter
+    pc = clock
     if op in ("BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels") and n % ROW:
         raise ValueError("n = %d is not a multiple of %d" % (n, ROW))
     d = extra(lib, n)
@@ -229,7 +232,7 @@ def run(lib, op, n, k, variant=""):
 
 
 def run_classic(lib, op, k, d):
-    pc = time.perf_counter
+    pc = clock
     if lib == "numpy":
         x, dout, mask = d["x"], d["dout"], d["mask"]
         if op == "Forward":  # the book's layer, train_flg=True

@@ -10,9 +10,11 @@ test:
 	./scripts/test.sh
 
 # go test -bench for every path and size, with copy() beside, as the README
-# table (medians of 5 runs, ratio to copy of the same n).
+# table (medians of 5 runs, ratio to copy of the same n). -dropout.full
+# (bench_test.go) selects every size; a plain go test -bench . runs the
+# in-cache sizes only.
 gobench:
-	go test -run '^$$' -bench 'Forward/|ForwardNoMask/|Backward/|BackwardKey/|Infer/|Copy/' -count 5 . | tee bench.out
+	go test -run '^$$' -bench 'Forward/|ForwardNoMask/|Backward/|BackwardKey/|Infer/|Copy/' -count 5 . -args -dropout.full | tee bench.out
 	python3 scripts/benchtable.py bench.out
 
 fuzz:

@@ -1,6 +1,7 @@
 package dropout
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -11,8 +12,40 @@ import (
 // the memory-bandwidth reference: compare ns/op of the same n. SetBytes
 // counts the float32 bytes read plus written (8 per element), the same for
 // every row, so MB/s compares directly with copy's.
+//
+// A plain `go test -bench .` is a quick look: the in-cache sizes of
+// quickSizes only. The README table takes every size, with
+// -dropout.full (make gobench passes it):
+//
+//	go test -run '^$' -bench . -args -dropout.full
 
-var benchSizes = []int{64, 1024, 4096, 262144, 16777216}
+var benchFull = flag.Bool("dropout.full", false, "benchmarks: every size (the README table, make gobench); without it n = 4096 and 262144 only")
+
+// fullSizes are the sizes of the README table, quickSizes those of a plain
+// go test -bench.
+var (
+	fullSizes  = []int{64, 1024, 4096, 262144, 16777216}
+	quickSizes = []int{4096, 262144}
+)
+
+// benchSizes are the sizes of the per-path benchmarks: fullSizes under
+// -dropout.full, else quickSizes.
+func benchSizes() []int {
+	if *benchFull {
+		return fullSizes
+	}
+	return quickSizes
+}
+
+// benchN returns sizes under -dropout.full, else only the first of them:
+// for benchmarks with their own sizes, so that a plain go test -bench
+// stays quick.
+func benchN(sizes ...int) []int {
+	if *benchFull {
+		return sizes
+	}
+	return sizes[:1]
+}
 
 type benchBufs struct {
 	x, y []float32
@@ -41,7 +74,7 @@ func bufs(n int) *benchBufs {
 // benchPaths runs body for every path and size as sub-benchmarks.
 func benchPaths(b *testing.B, body func(b *testing.B, bf *benchBufs)) {
 	for _, k := range available {
-		for _, n := range benchSizes {
+		for _, n := range benchSizes() {
 			bf := bufs(n)
 			b.Run(fmt.Sprintf("%s/n=%d", k.name, n), func(b *testing.B) {
 				withPath(k, func() {
@@ -82,7 +115,7 @@ func BenchmarkInfer(b *testing.B) {
 // BenchmarkCopy is Go's copy() of the same slices: the memory-bandwidth
 // reference every row above is compared with.
 func BenchmarkCopy(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range benchSizes() {
 		bf := bufs(n)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			b.SetBytes(int64(8 * n))
@@ -99,7 +132,7 @@ func BenchmarkCopy(b *testing.B) {
 // functions), for the pure-Go Forward's speed-up over it.
 func BenchmarkNaive(b *testing.B) {
 	const p = 0.5
-	for _, n := range []int{4096, 262144} {
+	for _, n := range benchN(4096, 262144) {
 		bf := bufs(n)
 		b.Run(fmt.Sprintf("pcg/n=%d", n), func(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 2))

@@ -140,7 +140,7 @@ func TestFusedPanics(t *testing.T) {
 // n = 262144 and 16777216, rows of 1024.
 func BenchmarkFused(b *testing.B) {
 	d, _ := New(0.1, Inverted)
-	for _, n := range []int{262144, 16777216} {
+	for _, n := range benchN(262144, 16777216) {
 		nb := 1024
 		x, res, bias, y, t := make([]float32, n), make([]float32, n), make([]float32, nb), make([]float32, n), make([]float32, n)
 		m := make(Mask, MaskLen(n))

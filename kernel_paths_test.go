@@ -802,6 +802,9 @@ type kernelBench struct {
 // does, beside copy(), with the non-temporal hint forced on and off (nt=) on
 // the paths that have one, to choose ntMin.
 func BenchmarkKernels(b *testing.B) {
+	if !*benchFull {
+		b.Skip("tuning benchmark: run with -dropout.full")
+	}
 	const sb = 0x40000000 // 2
 	for _, k := range available {
 		for _, n := range []int{64, 1024, 4096, BlockSize} {

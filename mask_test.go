@@ -157,7 +157,7 @@ func TestMaskRoundTrip(t *testing.T) {
 // every path. SetBytes counts the bytes of the unpacked slice (1 or 4 per
 // element).
 func BenchmarkMaskConversions(b *testing.B) {
-	for _, n := range []int{4096, 262144} {
+	for _, n := range benchN(4096, 262144) {
 		r := rand.New(rand.NewPCG(7, uint64(n)))
 		m := randomWords(r, MaskLen(n))
 		u8, f32 := make([]uint8, n), make([]float32, n)

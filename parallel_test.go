@@ -88,7 +88,7 @@ func TestParallelAPI(t *testing.T) {
 // worker against two, for the speed-up.
 func BenchmarkParallel(b *testing.B) {
 	d, _ := New(0.5, Inverted)
-	for _, n := range []int{262144, 16777216} {
+	for _, n := range benchN(262144, 16777216) {
 		bf := bufs(n)
 		for _, k := range available {
 			for _, w := range []int{1, 2} {

@@ -193,7 +193,11 @@ func TestFlags(t *testing.T) {
 	if len(cfg.sizes) != 2 || cfg.reps != 3 || !cfg.want("dropout/avx2") || !cfg.want("torch") || cfg.want("copy") || cfg.p != 0.1 {
 		t.Errorf("-quick -peers dropout,torch: %+v", cfg)
 	}
-	for _, bad := range [][]string{{"-p", "1"}, {"-p", "-0.1"}, {"-sizes", "0"}, {"-sizes", "x"}, {"-reps", "0"}, {"extra"}} {
+	if cfg, err = parseFlags([]string{"-clock", "thread", "-ops", "subnormal"}); haveThreadClock && (err != nil || cfg.clock != "thread") {
+		t.Errorf("-clock thread -ops subnormal: %+v, %v", cfg, err)
+	}
+	for _, bad := range [][]string{{"-p", "1"}, {"-p", "-0.1"}, {"-sizes", "0"}, {"-sizes", "x"}, {"-reps", "0"}, {"extra"},
+		{"-clock", "cpu"}, {"-clock", "thread", "-threads", "2"}, {"-clock", "thread", "-ops", "parallel"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
@@ -273,7 +277,7 @@ func TestSmokeGroups(t *testing.T) {
 	cfg.sizes = []int{100, 2048}
 	cfg.parSizes = []int{65536} // the generic path splits from 32768 elements (the assembly paths from 1M)
 	var err error
-	if cfg.ops, err = parseOps("fused,channels,mask,parallel"); err != nil {
+	if cfg.ops, err = parseOps("fused,channels,mask,parallel,subnormal"); err != nil {
 		t.Fatal(err)
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -286,15 +290,12 @@ func TestSmokeGroups(t *testing.T) {
 	table := out.String()
 	t.Logf("\n%s", table)
 	if rep.part("classic") != nil {
-		t.Errorf("-ops fused,channels,mask,parallel ran the classic ops")
+		t.Errorf("-ops fused,channels,mask,parallel,subnormal ran the classic ops")
 	}
 	if p := rep.part("parallel"); p == nil || p.procs != max(1, runtime.NumCPU()) {
 		t.Errorf("parallel group: %+v, want GOMAXPROCS = NumCPU = %d", p, runtime.NumCPU())
 	}
-	var paths []string
-	for _, k := range dropout.Kernels() {
-		paths = append(paths, k)
-	}
+	paths := dropout.Kernels()
 	withPaths := func(prefixes ...string) []string {
 		var rows []string
 		for _, p := range prefixes {
@@ -309,15 +310,23 @@ func TestSmokeGroups(t *testing.T) {
 		maskRowNames = append(append(maskRowNames, withPaths("mask/"+v)...), "loop/"+v)
 	}
 	maskRowNames = append(maskRowNames, "numpy/bytes", "numpy/bools", "numpy/float32s")
+	subRowNames := []string{"copy", "scale/0%", "scale/10%"}
+	for _, k := range paths {
+		subRowNames = append(subRowNames, "dropout/"+k+"/0%", "dropout/"+k+"/10%")
+	}
+	subRowNames = append(subRowNames, "numpy/0%", "numpy/10%")
 	expect := map[string][]string{
-		"BiasDropoutAdd":         append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
-		"ForwardChannels":        append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
-		"BiasDropoutAddBackward": append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
-		"BackwardChannels":       append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
-		"Mask unpack":            maskRowNames,
-		"Mask pack":              maskRowNames,
-		"Forward, Parallel":      append([]string{"copy"}, withPaths("dropout", "parallel")...),
-		"Backward, Parallel":     append([]string{"copy"}, withPaths("dropout", "parallel")...),
+		"BiasDropoutAdd":             append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
+		"ForwardChannels":            append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
+		"BiasDropoutAddBackward":     append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
+		"BackwardChannels":           append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
+		"Mask unpack":                maskRowNames,
+		"Mask pack":                  maskRowNames,
+		"Forward, Parallel":          append([]string{"copy"}, withPaths("dropout", "parallel")...),
+		"Backward, Parallel":         append([]string{"copy"}, withPaths("dropout", "parallel")...),
+		"Forward, subnormal inputs":  subRowNames,
+		"Backward, subnormal inputs": subRowNames,
+		"Infer, subnormal inputs":    subRowNames,
 	}
 	number := regexp.MustCompile(`^\s*[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`)
 	sections := tableRows(table)
@@ -345,7 +354,7 @@ func TestSmokeGroups(t *testing.T) {
 				switch {
 				case number.MatchString(c):
 				case strings.HasPrefix(c, "skipped") && py:
-				case strings.HasPrefix(c, "n/a") && i == 0 && sec != "Mask unpack" && sec != "Mask pack" && name != "copy" && name != "torch/fused":
+				case strings.HasPrefix(c, "n/a") && i == 0 && !slices.Contains(opNames[opMaskUnpack:], sec) && name != "copy" && name != "torch/fused":
 					// n = 100 is not a whole number of rows of 1024.
 				case strings.HasPrefix(c, "n/a") && sec == "BiasDropoutAddBackward" && (strings.HasPrefix(name, "dropout_add/") || name == "torch/fused"):
 					// DropoutAdd's gradient is Backward.
@@ -355,7 +364,8 @@ func TestSmokeGroups(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"time / time of unfused/", "time / time of the plain Go loop", "speed-up of Parallel(0)", "n = 2048 (C = 2)", "(GOMAXPROCS="} {
+	for _, want := range []string{"time / time of unfused/", "time / time of the plain Go loop", "speed-up of Parallel(0)", "n = 2048 (C = 2)", "(GOMAXPROCS=",
+		"Forward, subnormal inputs: time at 10% subnormal inputs / time at 0%", "  dropout/" + paths[0] + " "} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q", want)
 		}
@@ -478,6 +488,63 @@ func TestOpsFlag(t *testing.T) {
 	for _, bad := range []string{"fwd", ","} {
 		if _, err := parseFlags([]string{"-ops", bad}); err == nil {
 			t.Errorf("-ops %q accepted", bad)
+		}
+	}
+}
+
+// TestSubnormalInputs: the 10% rows get about 10% subnormal x and dy (and
+// nothing else changes), the 0% rows the shared operands themselves.
+func TestSubnormalInputs(t *testing.T) {
+	const n = 100000
+	defer releaseSub()
+	b, x0, dy0 := subnormalOperands(n, 0)
+	if &x0[0] != &b.x[0] || &dy0[0] != &b.dy[0] {
+		t.Fatal("0%: not the shared operands")
+	}
+	_, x, dy := subnormalOperands(n, 10)
+	for name, v := range map[string][]float32{"x": x, "dy": dy} {
+		orig := b.x
+		if name == "dy" {
+			orig = b.dy
+		}
+		sub := 0
+		for i, f := range v {
+			bits := math.Float32bits(f)
+			switch {
+			case bits&0x7f800000 == 0 && bits&0x7fffff != 0:
+				sub++
+			case bits != math.Float32bits(orig[i]):
+				t.Fatalf("%s[%d] = %v: neither subnormal nor the original %v", name, i, f, orig[i])
+			}
+		}
+		if got := float64(sub) / n; got < 0.095 || got > 0.105 {
+			t.Errorf("%s: %.4f subnormal, want 0.10", name, got)
+		}
+	}
+	if _, x2, _ := subnormalOperands(n, 10); &x2[0] != &x[0] {
+		t.Error("the 10% operands are not reused at the same size")
+	}
+}
+
+// TestThreadClock: -clock thread measures this thread's CPU time: a sleep
+// costs (almost) nothing, spinning costs its time.
+func TestThreadClock(t *testing.T) {
+	if !haveThreadClock {
+		t.Skip("no per-thread CPU clock here")
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cellClock = threadClock
+	defer func() { cellClock = wallClock }()
+	if d, _ := timed(1, func() { time.Sleep(20 * time.Millisecond) }); d > 5*time.Millisecond {
+		t.Errorf("a 20 ms sleep took %v of thread CPU time", d)
+	}
+	// Spinning advances it (by 10 ms within 30 s of wall time, however
+	// busy the machine).
+	t0, w0 := cellClock(), time.Now()
+	for cellClock()-t0 < 10*time.Millisecond {
+		if time.Since(w0) > 30*time.Second {
+			t.Fatalf("30 s of spinning: %v of thread CPU time", cellClock()-t0)
 		}
 	}
 }

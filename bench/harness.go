@@ -13,7 +13,8 @@ import (
 
 // op is one measured operation: a table of the output. The first three
 // are the classic passes every row of the default run is measured on; the
-// others belong to the op groups selected with -ops (see groups.go).
+// others belong to the op groups selected with -ops (see groups.go and
+// the group_*.go files).
 type op int
 
 const (
@@ -28,6 +29,9 @@ const (
 	opMaskPack       // -ops mask
 	opParForward     // -ops parallel
 	opParBackward    // -ops parallel
+	opSubForward     // -ops subnormal
+	opSubBackward    // -ops subnormal
+	opSubInfer       // -ops subnormal
 	numOps
 )
 
@@ -35,12 +39,13 @@ var opNames = [numOps]string{
 	"Forward", "Backward", "Infer",
 	"BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels", "Mask unpack", "Mask pack",
 	"Forward, Parallel", "Backward, Parallel",
+	"Forward, subnormal inputs", "Backward, subnormal inputs", "Infer, subnormal inputs",
 }
 
 // opBytes is what a row is charged per element in the GB/s column of an op,
 // the same for every row of the op; opBytesDoc says what it counts.
 var (
-	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 8, 8, 1, 1, 8, 8}
+	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 8, 8, 1, 1, 8, 8, 8, 8, 8}
 	opBytesDoc = [numOps]string{
 		opBiasDropoutAdd: "12 bytes per element (read x and residual, write y; bias and mask bits not counted)",
 		opBiasBackward:   "8 bytes per element (read dy, write dx; dbias and mask bits not counted)",
@@ -94,6 +99,8 @@ type config struct {
 	peers   []string // row names or groups ("dropout", "naive"); nil: all
 	python  string   // interpreter of the numpy and torch rows
 	plot    string   // PNG path; "" for none
+	replot  string   // -replot: the table to draw -plot from, measuring nothing
+	clock   string   // "wall" or "thread" (-clock)
 	// progress receives a one-line status while running (nil: none).
 	progress io.Writer
 }
@@ -145,14 +152,17 @@ func (c *config) wantOp(o op) bool {
 	return slices.Contains(c.ops, o)
 }
 
-// want reports whether the -peers selection includes the row name.
+// want reports whether the -peers selection includes the row name: the
+// name itself, its first segment (the group: "dropout" for
+// "dropout/avx2") or any leading segments ("dropout/avx2" for
+// "dropout/avx2/10%").
 func (c *config) want(name string) bool {
 	if len(c.peers) == 0 {
 		return true
 	}
 	group, _, _ := strings.Cut(name, "/")
 	for _, p := range c.peers {
-		if p == "all" || p == name || p == group {
+		if p == "all" || p == name || p == group || strings.HasPrefix(name, p+"/") {
 			return true
 		}
 	}

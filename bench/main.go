@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
+	if cfg.replot != "" {
+		res, err := readTable(cfg.replot)
+		if err == nil {
+			err = res.writePlot(cfg.plot)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: -replot:", err)
+			os.Exit(1)
+		}
+		fmt.Printf("plot: %s (from %s, nothing measured)\n", cfg.plot, cfg.replot)
+		return
+	}
 	if gcenv.Set {
 		fmt.Fprintf(os.Stderr, "bench: set %s=%s for gorgonia's go4.org/unsafe/assume-no-moving-gc\n", gcenv.Var, gcenv.Want)
 	}
@@ -65,7 +78,7 @@ func main() {
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts (the parallel group: 262144,16777216 unless given)")
-	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, fused, channels, mask, parallel, all")
+	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all")
 	p := fs.Float64("p", 0.5, "drop probability")
 	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
@@ -73,6 +86,8 @@ func parseFlags(args []string) (config, error) {
 	peers := fs.String("peers", "all", "comma-separated rows or groups: copy, scale, dropout (or dropout/avx512, ...), parallel (with -threads > 1), naive (naive/pcg, naive/chacha8), gorgonia, spago, numpy, torch")
 	python := fs.String("python", "/usr/bin/python3", "Python interpreter of the numpy and torch rows")
 	plot := fs.String("plot", "throughput.png", "PNG plot of throughput vs size (\"\" for none); relative to the bench directory under go -C bench")
+	clock := fs.String("clock", "wall", "clock of the cells: wall (elapsed time) or thread (CPU time of the measuring thread, Linux: leaves out the time other processes hold the core; one thread only)")
+	replot := fs.String("replot", "", "measure nothing: draw -plot from the Forward, Backward and Infer tables of a previous run's output (e.g. results/table.txt)")
 	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 (parallel group: 262144) -reps 3 -mintime 2ms unless given")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
@@ -93,7 +108,7 @@ func parseFlags(args []string) (config, error) {
 			*minTime = 2 * time.Millisecond
 		}
 	}
-	cfg := config{p: *p, reps: *reps, minTime: *minTime, threads: *threads, python: *python, plot: *plot}
+	cfg := config{p: *p, reps: *reps, minTime: *minTime, threads: *threads, python: *python, plot: *plot, replot: *replot, clock: *clock}
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
@@ -114,6 +129,15 @@ func parseFlags(args []string) (config, error) {
 	if _, err := dropout.New(cfg.p, dropout.Inverted); err != nil || cfg.p >= 1 {
 		return config{}, fmt.Errorf("-p %v: need a probability in [0, 1)", cfg.p)
 	}
+	switch {
+	case cfg.clock == "wall":
+	case cfg.clock != "thread":
+		return config{}, fmt.Errorf("-clock %q: wall or thread", cfg.clock)
+	case !haveThreadClock:
+		return config{}, fmt.Errorf("-clock thread: no per-thread CPU clock on %s", runtime.GOOS)
+	case cfg.threads > 1 || slices.ContainsFunc(cfg.ops, func(o op) bool { return o == opParForward || o == opParBackward }):
+		return config{}, fmt.Errorf("-clock thread measures one thread: not with -threads > 1 or -ops parallel")
+	}
 	if cfg.reps < 1 || cfg.threads < 1 {
 		return config{}, fmt.Errorf("-reps and -threads must be at least 1")
 	}
@@ -128,6 +152,14 @@ func parseFlags(args []string) (config, error) {
 // run measures the rows the config selects, op group after op group.
 func run(cfg config) *report {
 	start := time.Now()
+	if cfg.clock == "thread" {
+		// Every cell runs on this goroutine: keep it on one thread, whose
+		// CPU time the cells read.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cellClock = threadClock
+		defer func() { cellClock = wallClock }()
+	}
 	prevProcs := runtime.GOMAXPROCS(cfg.threads)
 	defer runtime.GOMAXPROCS(prevProcs)
 	defaultPath := dropout.Kernel()
@@ -142,11 +174,7 @@ func run(cfg config) *report {
 		paths:       dropout.Kernels(),
 		defaultPath: defaultPath,
 	}
-	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
-		if f := strings.Fields(string(b)); len(f) >= 3 {
-			env.load = strings.Join(f[:3], " ")
-		}
-	}
+	env.load = loadAverage()
 	rep := &report{cfg: cfg}
 	var groups []group
 	pyRows := false
@@ -159,7 +187,7 @@ func run(cfg config) *report {
 	var w *pyWorker
 	var pyErr error
 	if pyRows && (cfg.want("numpy") || cfg.want("torch")) {
-		w, pyErr = startPython(cfg.python, cfg.p, cfg.threads)
+		w, pyErr = startPython(cfg.python, cfg.p, cfg.threads, cfg.clock)
 		if w != nil {
 			defer w.close()
 			env.python = w.desc
@@ -219,14 +247,15 @@ func (rep *report) part(group string) *result {
 // parseOps turns the -ops list into ops, in the order of the op list.
 func parseOps(list string) ([]op, error) {
 	groups := map[string][]op{
-		"forward":  {opForward},
-		"backward": {opBackward},
-		"infer":    {opInfer},
-		"classic":  classicOps,
-		"fused":    {opBiasDropoutAdd, opBiasBackward},
-		"channels": {opChannels, opChanBackward},
-		"mask":     {opMaskUnpack, opMaskPack},
-		"parallel": {opParForward, opParBackward},
+		"forward":   {opForward},
+		"backward":  {opBackward},
+		"infer":     {opInfer},
+		"classic":   classicOps,
+		"fused":     {opBiasDropoutAdd, opBiasBackward},
+		"channels":  {opChannels, opChanBackward},
+		"mask":      {opMaskUnpack, opMaskPack},
+		"parallel":  {opParForward, opParBackward},
+		"subnormal": {opSubForward, opSubBackward, opSubInfer},
 	}
 	sel := map[op]bool{}
 	for _, s := range strings.Split(list, ",") {
@@ -242,7 +271,7 @@ func parseOps(list string) ([]op, error) {
 				sel[o] = true
 			}
 		default:
-			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, fused, channels, mask, parallel, all)", s)
+			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all)", s)
 		}
 	}
 	if len(sel) == 0 {

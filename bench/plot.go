@@ -16,26 +16,81 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 )
 
-// palette gives every row its own colour (copy is black).
-var palette = []color.Color{
-	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, // blue
-	color.RGBA{0xd6, 0x27, 0x28, 0xff}, // red
-	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, // green
-	color.RGBA{0xff, 0x7f, 0x0e, 0xff}, // orange
-	color.RGBA{0x94, 0x67, 0xbd, 0xff}, // purple
-	color.RGBA{0x8c, 0x56, 0x4b, 0xff}, // brown
-	color.RGBA{0xe3, 0x77, 0xc2, 0xff}, // pink
-	color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, // grey
-	color.RGBA{0xbc, 0xbd, 0x22, 0xff}, // olive
-	color.RGBA{0x17, 0xbe, 0xcf, 0xff}, // cyan
-	color.RGBA{0x00, 0x00, 0x80, 0xff}, // navy
-	color.RGBA{0x80, 0x00, 0x00, 0xff}, // maroon
+// rowStyle is how one row is drawn: a colour, a marker and a dash
+// pattern, so that rows whose points cluster (naive/pcg, naive/chacha8,
+// torch, gorgonia and spago in the Forward panel) stay apart even in
+// grey-scale.
+type rowStyle struct {
+	color  color.Color
+	glyph  draw.GlyphDrawer
+	dashes []float64 // points; nil: solid
 }
 
-var glyphs = []draw.GlyphDrawer{
-	draw.CircleGlyph{}, draw.SquareGlyph{}, draw.TriangleGlyph{}, draw.CrossGlyph{},
-	draw.PlusGlyph{}, draw.RingGlyph{}, draw.BoxGlyph{}, draw.PyramidGlyph{},
+// rowStyles are the styles of the rows a default run has; other rows
+// (parallel/<path>, dropout/neon, ...) take the fallbacks in order.
+var rowStyles = map[string]rowStyle{
+	"scale":           {color.RGBA{0x7f, 0x7f, 0x7f, 0xff}, draw.RingGlyph{}, []float64{2, 2}},
+	"dropout/avx512":  {color.RGBA{0x1f, 0x77, 0xb4, 0xff}, draw.CircleGlyph{}, nil},
+	"dropout/avx2":    {color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, draw.BoxGlyph{}, nil},
+	"dropout/neon":    {color.RGBA{0x17, 0xbe, 0xcf, 0xff}, draw.PyramidGlyph{}, nil},
+	"dropout/generic": {color.RGBA{0xff, 0x7f, 0x0e, 0xff}, draw.PyramidGlyph{}, nil},
+	"naive/pcg":       {color.RGBA{0xd6, 0x27, 0x28, 0xff}, crossGlyph{}, []float64{7, 3}},
+	"naive/chacha8":   {color.RGBA{0xe3, 0x77, 0xc2, 0xff}, plusGlyph{}, []float64{1.5, 2.5}},
+	"gorgonia":        {color.RGBA{0x94, 0x67, 0xbd, 0xff}, draw.SquareGlyph{}, []float64{9, 3, 2, 3}},
+	"spago":           {color.RGBA{0x8c, 0x56, 0x4b, 0xff}, draw.TriangleGlyph{}, []float64{14, 4}},
+	"numpy":           {color.RGBA{0xbc, 0xbd, 0x22, 0xff}, diamondGlyph{}, []float64{4, 2}},
+	"torch":           {color.RGBA{0x00, 0x00, 0x80, 0xff}, diamondGlyph{open: true}, []float64{9, 2, 2, 2, 2, 2}},
 }
+
+var fallbackStyles = []rowStyle{
+	{color.RGBA{0x00, 0x80, 0x80, 0xff}, draw.CircleGlyph{}, []float64{5, 2}},
+	{color.RGBA{0x80, 0x00, 0x00, 0xff}, draw.BoxGlyph{}, []float64{2, 4}},
+	{color.RGBA{0x55, 0x6b, 0x2f, 0xff}, crossGlyph{}, []float64{10, 3}},
+	{color.RGBA{0xff, 0x45, 0x00, 0xff}, diamondGlyph{}, nil},
+}
+
+// crossGlyph and plusGlyph are draw.CrossGlyph and draw.PlusGlyph with
+// strokes wide enough to see; diamondGlyph is a filled (or open) diamond.
+type (
+	crossGlyph   struct{}
+	plusGlyph    struct{}
+	diamondGlyph struct{ open bool }
+)
+
+func (crossGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	ls := draw.LineStyle{Color: sty.Color, Width: vg.Points(1.8)}
+	r := sty.Radius
+	c.StrokeLine2(ls, pt.X-r, pt.Y-r, pt.X+r, pt.Y+r)
+	c.StrokeLine2(ls, pt.X-r, pt.Y+r, pt.X+r, pt.Y-r)
+}
+
+func (plusGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	ls := draw.LineStyle{Color: sty.Color, Width: vg.Points(1.8)}
+	r := sty.Radius * 1.3
+	c.StrokeLine2(ls, pt.X, pt.Y-r, pt.X, pt.Y+r)
+	c.StrokeLine2(ls, pt.X-r, pt.Y, pt.X+r, pt.Y)
+}
+
+func (g diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	r := sty.Radius * 1.3
+	var p vg.Path
+	p.Move(vg.Point{X: pt.X, Y: pt.Y + r})
+	p.Line(vg.Point{X: pt.X + r, Y: pt.Y})
+	p.Line(vg.Point{X: pt.X, Y: pt.Y - r})
+	p.Line(vg.Point{X: pt.X - r, Y: pt.Y})
+	p.Close()
+	if g.open {
+		c.SetLineStyle(draw.LineStyle{Color: sty.Color, Width: vg.Points(1.5)})
+		c.Stroke(p)
+		return
+	}
+	c.SetColor(sty.Color)
+	c.Fill(p)
+}
+
+// padLog widens [lo, hi] by the factor f on each side (on a log scale), so
+// that the glyphs of the extreme points are not cut by the frame.
+func padLog(lo, hi, f float64) (float64, float64) { return lo / f, hi * f }
 
 // writePlot draws throughput (elements/s) against size, both on log scales,
 // one panel per op and the legend in the fourth tile, to a PNG file.
@@ -54,12 +109,19 @@ func (res *result) writePlot(path string) error {
 			}
 			continue
 		}
-		c := palette[k%len(palette)]
-		styles[i] = style{
-			line:  draw.LineStyle{Color: c, Width: vg.Points(1.6)},
-			glyph: draw.GlyphStyle{Color: c, Radius: vg.Points(3), Shape: glyphs[k%len(glyphs)]},
+		rs, ok := rowStyles[name]
+		if !ok {
+			rs = fallbackStyles[k%len(fallbackStyles)]
+			k++
 		}
-		k++
+		var dashes []vg.Length
+		for _, d := range rs.dashes {
+			dashes = append(dashes, vg.Points(d))
+		}
+		styles[i] = style{
+			line:  draw.LineStyle{Color: rs.color, Width: vg.Points(1.8), Dashes: dashes},
+			glyph: draw.GlyphStyle{Color: rs.color, Radius: vg.Points(3.5), Shape: rs.glyph},
+		}
 	}
 
 	legend := plot.NewLegend()
@@ -119,6 +181,10 @@ func (res *result) writePlot(path string) error {
 			inLegend[i] = true
 		}
 		if drawn {
+			// Room around the extreme points: the glyphs and the
+			// thick copy line must not touch the frame.
+			p.X.Min, p.X.Max = padLog(p.X.Min, p.X.Max, 1.6)
+			p.Y.Min, p.Y.Max = padLog(p.Y.Min, p.Y.Max, 1.6)
 			panels = append(panels, p)
 		}
 	}

@@ -40,11 +40,11 @@ type pyLib struct {
 
 // startPython starts the worker with interpreter python; on failure the
 // error says why (the rows are then skipped with it).
-func startPython(python string, p float64, threads int) (*pyWorker, error) {
+func startPython(python string, p float64, threads int, clock string) (*pyWorker, error) {
 	if _, err := exec.LookPath(python); err != nil {
 		return nil, fmt.Errorf("no Python interpreter %s: %v", python, err)
 	}
-	cmd := exec.Command(python, "-c", pyWorkerSrc, strconv.FormatFloat(p, 'g', -1, 64), strconv.Itoa(threads))
+	cmd := exec.Command(python, "-c", pyWorkerSrc, strconv.FormatFloat(p, 'g', -1, 64), strconv.Itoa(threads), clock)
 	t := strconv.Itoa(threads)
 	cmd.Env = append(os.Environ(), "OMP_NUM_THREADS="+t, "MKL_NUM_THREADS="+t, "OPENBLAS_NUM_THREADS="+t)
 	cmd.Stderr = os.Stderr

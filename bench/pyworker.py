@@ -1,12 +1,16 @@
 # Timing worker for the numpy and torch rows of github.com/dropkernel/dropout/bench.
 #
-# Started once by the Go harness as `python3 pyworker.py P THREADS`; it times
-# itself with time.perf_counter and talks JSON, one object per line:
+# Started once by the Go harness as `python3 pyworker.py P THREADS CLOCK`; it
+# times itself with time.perf_counter (CLOCK "wall") or time.thread_time
+# (CLOCK "thread", -clock thread: CPU time of this thread) and talks JSON,
+# one object per line:
 #   first line out: {"numpy": {"ok": true, "version": ...} | {"ok": false, "reason": ...}, "torch": {...}}
 #   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
 #        (the ops of the -ops groups: "BiasDropoutAdd", "BiasDropoutAddBackward",
 #        "ForwardChannels", "BackwardChannels",
-#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s")
+#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s",
+#        "Forward, subnormal inputs" (and Backward, Infer) with variant "0" or "10",
+#        the percentage of subnormal values in x and dout)
 #   out: {"t": seconds spent in the K calls} or {"err": "..."}
 #   in:  {"free": true}  (drop the arrays of the previous size)
 # so that the harness can interleave these rows with its own, repetition by
@@ -18,6 +22,7 @@ import traceback
 
 p = float(sys.argv[1])
 threads = int(sys.argv[2])
+clock = time.thread_time if len(sys.argv) > 3 and sys.argv[3] == "thread" else time.perf_counter
 libs = {}
 status = {}
 
@@ -94,7 +99,7 @@ def extra(lib, n):
 
 
 def run_extra(lib, op, variant, n, k):
-    pc = time.perf_counter
+    pc = clock
     if op in ("BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels") and n % ROW:
         raise ValueError("n = %d is not a multiple of %d" % (n, ROW))
     d = extra(lib, n)
@@ -193,11 +198,41 @@ def run_extra(lib, op, variant, n, k):
     raise ValueError("no %s for %s" % (op, lib))
 
 
+SUBNORMAL = ", subnormal inputs"
+
+
+def subnormal(lib, n, pct):
+    """The classic operands with pct percent of x and dout (at random
+    positions) replaced by random subnormal float32 values of either sign."""
+    if lib != "numpy":
+        raise ValueError("no subnormal inputs for %s" % lib)
+    key = (lib, n, "subnormal", pct)
+    if key in data:
+        return data[key]
+    d = dict(arrays(lib, n))
+    if pct:
+        rng = np.random.default_rng(n + 3)
+        for name in ("x", "dout"):
+            a = d[name].copy()
+            pos = rng.random(n) < pct / 100
+            m = int(pos.sum())
+            bits = rng.integers(1, 1 << 23, size=m, dtype=np.uint32) | (rng.integers(0, 2, size=m, dtype=np.uint32) << np.uint32(31))
+            a[pos] = bits.view(np.float32)
+            d[name] = a
+    data[key] = d
+    return d
+
+
 def run(lib, op, n, k, variant=""):
+    if op.endswith(SUBNORMAL):  # the classic ops on inputs with variant percent subnormal values
+        return run_classic(lib, op[: -len(SUBNORMAL)], k, subnormal(lib, n, int(variant)))
     if op not in ("Forward", "Backward", "Infer"):
         return run_extra(lib, op, variant, n, k)
-    d = arrays(lib, n)
-    pc = time.perf_counter
+    return run_classic(lib, op, k, arrays(lib, n))
+
+
+def run_classic(lib, op, k, d):
+    pc = clock
     if lib == "numpy":
         x, dout, mask = d["x"], d["dout"], d["mask"]
         if op == "Forward":  # the book's layer, train_flg=True

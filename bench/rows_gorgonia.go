@@ -54,13 +54,13 @@ func gorgoniaRow(cfg config) row {
 			return &prepared{
 				cells: [numOps]cell{
 					func(k int) (time.Duration, error) {
-						t0 := time.Now()
+						t0 := cellClock()
 						for range k {
 							if err := run(fwd); err != nil {
 								return 0, err
 							}
 						}
-						return time.Since(t0), nil
+						return (cellClock() - t0), nil
 					},
 					func(k int) (time.Duration, error) {
 						// From 1M elements, an untimed collection before each
@@ -77,19 +77,19 @@ func gorgoniaRow(cfg config) row {
 							if gc {
 								runtime.GC()
 							}
-							t0 := time.Now()
+							t0 := cellClock()
 							if err := run(full); err != nil {
 								return 0, err
 							}
-							tg += time.Since(t0)
+							tg += (cellClock() - t0)
 							if gc {
 								runtime.GC()
 							}
-							t1 := time.Now()
+							t1 := cellClock()
 							if err := run(fwd); err != nil {
 								return 0, err
 							}
-							tf += time.Since(t1)
+							tf += (cellClock() - t1)
 						}
 						return max(tg-tf, 0), nil
 					},

@@ -14,25 +14,12 @@ import (
 // elements, so no two goroutines write the same mask word.
 
 // Calls shorter than the active path's parMin are never split: below it,
-// handing chunks to other goroutines costs more than it saves. Measured on
-// the 2-vCPU x86-64 VM of bench/README.md (Forward with a mask, medians of
-// 5 go test -bench runs, one worker -> two):
-//
-//	n         generic           avx2             avx512
-//	16384     27.8 -> 23.6 µs
-//	32768     65.0 -> 34.9 µs
-//	65536     113 -> 62 µs      15.3 -> 11.6 µs  9.6 -> 13.3 µs
-//	131072                      31.5 -> 20.4 µs  19.1 -> 20.3 µs
-//	262144    459 -> 245 µs     63.1 -> 37.4 µs  49.3 -> 35.3 µs
-//	1048576                     285 -> 140 µs    241 -> 123 µs
-//
-// So the generic path splits from 32768 elements and the assembly paths
-// from 262144 (AVX-512 gains less than AVX2 in cache there: 1.40x against
-// 1.69x at 262144; the two vCPUs seem to share part of the vector
-// hardware). These figures assume idle workers poll for a while (nextTask):
-// before that, waking a parked worker cost tens of microseconds a call on
-// that VM, and AVX-512 at 262144 took 87 µs on two workers against 52 on
-// one.
+// handing chunks to other goroutines costs more than it saves. On the
+// 2-vCPU Intel VM of the measurements (bench/README.md, "Parallel
+// thresholds"), two workers first beat one at 32768 elements on the generic
+// path and at 262144 on the assembly paths, once idle workers poll for a
+// while (nextTask): before that, waking a parked worker cost tens of
+// microseconds a call.
 const (
 	parMinGeneric = 1 << 15
 	parMinAsm     = 1 << 18

@@ -142,9 +142,11 @@ func guarded[T canaryElem](n, off int, fill []T) (s []T, intact func(t testing.T
 	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(buf))), len(buf)*size)
 	return s, func(t testing.TB, what string) {
 		t.Helper()
-		for i, b := range raw {
-			if b != 0xa5 && (i < start*size || i >= (start+n)*size) {
-				t.Fatalf("%s: element %d outside the slice of %d was overwritten", what, i/size-start, n)
+		for _, side := range [2][2]int{{0, start * size}, {(start + n) * size, len(raw)}} {
+			for i := side[0]; i < side[1]; i++ {
+				if raw[i] != 0xa5 {
+					t.Fatalf("%s: element %d outside the slice of %d was overwritten", what, i/size-start, n)
+				}
 			}
 		}
 	}

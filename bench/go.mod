@@ -22,6 +22,7 @@ require (
 	github.com/awalterschulze/gographviz v2.0.3+incompatible // indirect
 	github.com/chewxy/hm v1.0.0 // indirect
 	github.com/chewxy/math32 v1.10.1 // indirect
+	github.com/dropkernel/dropout/internal/gcenv v0.0.0
 	github.com/gogo/protobuf v1.3.2 // indirect
 	github.com/golang/freetype v0.0.0-20170609003504-e2365dfdc4a0 // indirect
 	github.com/golang/protobuf v1.5.2 // indirect
@@ -43,3 +44,5 @@ require (
 )
 
 replace github.com/dropkernel/dropout => ../
+
+replace github.com/dropkernel/dropout/internal/gcenv => ../internal/gcenv

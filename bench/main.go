@@ -23,7 +23,7 @@ import (
 	"github.com/dropkernel/dropout"
 	// Sets ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH before gorgonia's
 	// go4.org/unsafe/assume-no-moving-gc checks it; see the package.
-	"github.com/dropkernel/dropout/bench/internal/gcenv"
+	"github.com/dropkernel/dropout/internal/gcenv"
 	"github.com/klauspost/cpuid/v2"
 )
 

@@ -108,11 +108,11 @@ git diff --exit-code -- asm_amd64.s asm_amd64_stubs.go
 echo "asm_amd64.s and asm_amd64_stubs.go unchanged"
 (cd _asm && go vet ./... && go test -count=1 ./...)
 
-step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego), _asm, bench, examples"
+step "staticcheck (honnef.co/go/tools v0.8.2): library (default and purego) and every other module"
 staticcheck="go run honnef.co/go/tools/cmd/staticcheck@v0.8.2"
 $staticcheck ./...
 $staticcheck -tags purego ./...
-for m in _asm bench examples/*/; do
+for m in _asm bench internal/gcenv examples/*/; do
 	(cd "$m" && $staticcheck ./...)
 done
 
@@ -122,8 +122,8 @@ for goos in linux darwin windows; do
 done
 (cd bench && go test -count=1 ./...)
 
-for m in examples/*/; do
-	step "examples: $m vet and tests"
+for m in internal/gcenv examples/*/; do
+	step "module $m: vet and tests"
 	(cd "$m" && go vet ./... && go test -count=1 ./...)
 done
 

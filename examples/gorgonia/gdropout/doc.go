@@ -25,7 +25,7 @@
 // kernelFor in kernel.go is the one place a dtype picks a kernel.
 //
 // Importing this package sets ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH to the
-// running Go's "goX.Y" (through the module's internal/gcenv, whose init runs
+// running Go's "goX.Y" (through the repository's internal/gcenv module, whose init runs
 // before that of go4.org/unsafe/assume-no-moving-gc, which gorgonia imports
 // and which panics on Go 1.19 and later without it), unless it is already
 // set to that value.

@@ -12,7 +12,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
-	_ "github.com/dropkernel/dropout/examples/gorgonia/internal/gcenv" // before gorgonia's init: see the package doc
+	_ "github.com/dropkernel/dropout/internal/gcenv" // before gorgonia's init: see the package doc
 )
 
 // Op is inverted dropout as a gorgonia op: y = x * mask / (1-p) in training,

@@ -1,6 +1,7 @@
 // Package gcenv sets ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH before
-// go4.org/unsafe/assume-no-moving-gc (pulled in by gorgonia) checks it in
-// its init function, which panics on Go releases newer than the package.
+// go4.org/unsafe/assume-no-moving-gc (imported by gorgonia) checks it in its
+// init function, which panics on every Go release from 1.19 on (its
+// untested.go, build tag go1.19) unless the variable names the running Go.
 //
 // It works by package initialization order, which the Go specification fixes
 // since Go 1.21: among the packages whose imports are all initialized, the
@@ -8,7 +9,10 @@
 // imports only packages that assume-no-moving-gc imports too (os, runtime,
 // strings), so it is ready whenever that package is, and its path
 // "github.com/..." sorts before "go4.org/...": its init always runs first.
-// The main package and the tests import it for that side effect.
+// It is a module of its own (no dependency), shared by the modules that use
+// gorgonia: bench/ and examples/gorgonia, whose packages import it for that
+// side effect, so that no program or test of theirs needs the variable set
+// by hand. The library never imports it.
 package gcenv
 
 import (

@@ -1,13 +1,14 @@
 package dropout
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
-	"math"
 	"os"
 	"strconv"
 	"testing"
+	"unsafe"
 )
 
 // The golden file is written by NumPy (fuzz/referee.py golden): the stream
@@ -53,29 +54,12 @@ func unhex(t *testing.T, s string) []byte {
 	return b
 }
 
-func hexF32(t *testing.T, s string) []float32 {
+// fromHex decodes little-endian hex into elements of T.
+func fromHex[T float32 | uint32 | uint64](t *testing.T, s string) []T {
 	b := unhex(t, s)
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return out
-}
-
-func hexU32(t *testing.T, s string) []uint32 {
-	b := unhex(t, s)
-	out := make([]uint32, len(b)/4)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint32(b[4*i:])
-	}
-	return out
-}
-
-func hexU64(t *testing.T, s string) []uint64 {
-	b := unhex(t, s)
-	out := make([]uint64, len(b)/8)
-	for i := range out {
-		out[i] = binary.LittleEndian.Uint64(b[8*i:])
+	out := make([]T, len(b)/int(unsafe.Sizeof(*new(T))))
+	if err := binary.Read(bytes.NewReader(b), binary.LittleEndian, out); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -100,14 +84,14 @@ func TestGoldenNumPy(t *testing.T) {
 				t.Fatal(err)
 			}
 			key := Key{Seed: c.Seed, Offset: c.Offset}
-			x, dy := hexF32(t, c.X), hexF32(t, c.DY)
+			x, dy := fromHex[float32](t, c.X), fromHex[float32](t, c.DY)
 			n := len(x)
 			where := func(what string) string {
 				return k.name + " case " + strconv.Itoa(ci) + " " + d.String() + " " + what
 			}
 			u := make([]uint32, n)
 			Draws(u, key)
-			for i, v := range hexU32(t, c.Draws) {
+			for i, v := range fromHex[uint32](t, c.Draws) {
 				if u[i] != v {
 					t.Fatalf("%s: u[%d] = %d, numpy %d", where("draws"), i, u[i], v)
 				}
@@ -118,19 +102,19 @@ func TestGoldenNumPy(t *testing.T) {
 				mask[i] = ^uint64(0) // stale contents must be overwritten
 			}
 			d.Forward(y, x, mask, key)
-			sameF32(t, where("forward"), y, hexF32(t, c.Forward))
-			for i, w := range hexU64(t, c.Mask) {
+			sameF32(t, where("forward"), y, fromHex[float32](t, c.Forward))
+			for i, w := range fromHex[uint64](t, c.Mask) {
 				if mask[i] != w {
 					t.Fatalf("%s: mask[%d] = %#x, numpy %#x", where("mask"), i, mask[i], w)
 				}
 			}
 			dx := make([]float32, n)
 			d.Backward(dx, dy, mask)
-			sameF32(t, where("backward"), dx, hexF32(t, c.Backward))
+			sameF32(t, where("backward"), dx, fromHex[float32](t, c.Backward))
 			d.BackwardKey(dx, dy, key)
-			sameF32(t, where("backward key"), dx, hexF32(t, c.Backward))
+			sameF32(t, where("backward key"), dx, fromHex[float32](t, c.Backward))
 			d.Infer(y, x)
-			sameF32(t, where("infer"), y, hexF32(t, c.Infer))
+			sameF32(t, where("infer"), y, fromHex[float32](t, c.Infer))
 		}
 	})
 }

@@ -5,6 +5,7 @@
 package fuzz
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -20,47 +21,15 @@ import (
 	"github.com/dropkernel/dropout"
 )
 
-type pathOut struct {
-	Path     string `json:"path"`
-	Draws    string `json:"draws"`
-	Forward  string `json:"forward"`
-	Mask     string `json:"mask"`
-	Backward string `json:"backward"`
-	Infer    string `json:"infer"`
-}
+// A case as referee.py reads it: the key, p, mode and inputs, and per path
+// the outputs, every array as little-endian hex.
+type refCase map[string]any
 
-type refCase struct {
-	Seed   uint64    `json:"seed"`
-	Offset uint64    `json:"offset"`
-	P      float64   `json:"p"`
-	Mode   string    `json:"mode"`
-	X      string    `json:"x"`
-	DY     string    `json:"dy"`
-	Paths  []pathOut `json:"paths"`
-}
-
-func hexF32(v []float32) string {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
-	}
-	return hex.EncodeToString(b)
-}
-
-func hexU32(v []uint32) string {
-	b := make([]byte, 4*len(v))
-	for i, u := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], u)
-	}
-	return hex.EncodeToString(b)
-}
-
-func hexU64(v []uint64) string {
-	b := make([]byte, 8*len(v))
-	for i, u := range v {
-		binary.LittleEndian.PutUint64(b[8*i:], u)
-	}
-	return hex.EncodeToString(b)
+// toHex is the little-endian hex of v's elements.
+func toHex[T float32 | uint32 | uint64](v []T) string {
+	var b bytes.Buffer
+	binary.Write(&b, binary.LittleEndian, v) // cannot fail: fixed-size elements
+	return hex.EncodeToString(b.Bytes())
 }
 
 func inputs(r *rand.Rand, n int) []float32 {
@@ -144,7 +113,8 @@ func TestNumPyReferee(t *testing.T) {
 		}
 		key := dropout.Key{Seed: r.Uint64(), Offset: off}
 		x, dy := inputs(r, n), inputs(r, n)
-		rc := refCase{Seed: key.Seed, Offset: key.Offset, P: p, Mode: mode.String(), X: hexF32(x), DY: hexF32(dy)}
+		rc := refCase{"seed": key.Seed, "offset": key.Offset, "p": p, "mode": mode.String(), "x": toHex(x), "dy": toHex(dy)}
+		var outs []map[string]string
 		for _, path := range dropout.Kernels() {
 			if err := dropout.UseKernel(path); err != nil {
 				t.Fatal(err)
@@ -158,13 +128,15 @@ func TestNumPyReferee(t *testing.T) {
 			d.Backward(dx, dy, mask)
 			dk := make([]float32, n)
 			d.BackwardKey(dk, dy, key)
-			if hexF32(dk) != hexF32(dx) {
+			if toHex(dk) != toHex(dx) {
 				t.Fatalf("%s case %d: BackwardKey differs from Backward", path, c)
 			}
 			inf := make([]float32, n)
 			d.Infer(inf, x)
-			rc.Paths = append(rc.Paths, pathOut{Path: path, Draws: hexU32(u), Forward: hexF32(y), Mask: hexU64(mask), Backward: hexF32(dx), Infer: hexF32(inf)})
+			outs = append(outs, map[string]string{"path": path, "draws": toHex(u), "forward": toHex(y),
+				"mask": toHex(mask), "backward": toHex(dx), "infer": toHex(inf)})
 		}
+		rc["paths"] = outs
 		doc.Cases = append(doc.Cases, rc)
 	}
 	file := filepath.Join(t.TempDir(), "cases.json")

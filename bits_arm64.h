@@ -5,7 +5,7 @@
 // name #defined twice).
 
 // Keep bytes of the 64 elements of a mask word (0xff kept, 0 dropped), the
-// input of WORD_BITS: fwdMask32NEON and pack32NEON.
+// input of WORD_BITS: fwd32NEON with keep bits and pack32NEON.
 #define B0 V24  // elements 0-15
 #define B1 V25  // elements 16-31
 #define B2 V26  // elements 32-47

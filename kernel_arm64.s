@@ -90,7 +90,7 @@
 #define RS2 V22
 #define RS3 V23
 
-// Constants of the stream kernels; fwdMask32NEON's keep bytes B0-B3 are
+// Constants of the stream kernels; fwd32NEON's keep bytes B0-B3 are
 // V24-V27 (bits_arm64.h).
 #define LIM V28 // lim = thr<<8 in every lane
 #define FSB V29 // bits of the keep factor in every lane
@@ -202,7 +202,7 @@
 	MAKE_Y                                              /* y */ \
 	XOSHIRO                                             /* next step */
 
-// FWD_MASK_BODY is the rest of fwdMask32NEON and fwdAddMask32NEON once the
+// FWD_MASK_BODY is the rest of fwd32NEON and fwdAdd32NEON with keep bits once the
 // arguments are in registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len,
 // a multiple of 64 and not 0, R4 = &bits[0], R5 = lim, R6 = sb, and R8 =
 // &res[0] for APPLY_ADD), with MAKE_Y (APPLY or APPLY_ADD) making y.
@@ -230,7 +230,7 @@ fwdmask_loop:                                       /* one mask word per iterati
 fwdmask_done:                                       /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// FWD_BODY is the rest of fwd32NEON and fwdAdd32NEON once the arguments are in
+// FWD_BODY is the rest of fwd32NEON and fwdAdd32NEON without keep bits once the arguments are in
 // registers (R0 = st, R1 = &y[0], R2 = &x[0], R3 = x_len, a multiple of 64
 // and not 0, R5 = lim, R6 = sb, and R8 = &res[0] for APPLY_ADD), with MAKE_Y
 // (APPLY or APPLY_ADD) making y: 64 elements (four steps) per iteration.
@@ -258,67 +258,49 @@ fwd_loop:                                           /* 64 elements per iteration
 fwd_done:                                           /* also the CBZ target for no elements */ \
 	RET                                                 /* done */
 
-// func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
+// func fwd32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 //
-// FWD_MASK_BODY with APPLY: 215 instructions per iteration of 64 elements,
-// 53.75 per 16 elements: 32 xoshiro, 4 VADD + 4 CMHS keep test, 4 VAND +
-// 4 FMUL, 1 load, 1 store, 1 TBL, and 2.75 for the word (AND, ADDP, store)
-// and the loop.
-TEXT ·fwdMask32NEON(SB), NOSPLIT, $0-88
+// With keep bits (len(bits) != 0), FWD_MASK_BODY with APPLY: 215
+// instructions per iteration of 64 elements, 53.75 per 16 elements: 32
+// xoshiro, 4 VADD + 4 CMHS keep test, 4 VAND + 4 FMUL, 1 load, 1 store, 1
+// TBL, and 2.75 for the word (AND, ADDP, store) and the loop. Without,
+// FWD_BODY with APPLY: 202 instructions, 50.5 per 16 elements.
+TEXT ·fwd32NEON(SB), NOSPLIT, $0-88
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
 	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
 	MOVD    bits_base+56(FP), R4                        // R4 = &bits[0]
-	CBZ     R3, fwdmask_done                            // nothing to do
+	MOVD    bits_len+64(FP), R9                         // R9 = mask words, 0 for no mask
 	MOVWU   lim+80(FP), R5                              // R5 = lim
 	MOVWU   sb+84(FP), R6                               // R6 = sb
+	CBZ     R3, fwdmask_done                            // nothing to do
+	CBZ     R9, fwd_nomask                              // no keep bits wanted
 	FWD_MASK_BODY(APPLY)                                // y = x * f and the mask words
 
-// func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
-//
-// FWD_BODY with APPLY: 64 elements (four steps) per iteration, 202
-// instructions, 50.5 per 16 elements.
-TEXT ·fwd32NEON(SB), NOSPLIT, $0-64
-	MOVD    st+0(FP), R0                                // R0 = st
-	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
-	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
-	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
-	CBZ     R3, fwd_done                                // nothing to do
-	MOVWU   lim+56(FP), R5                              // R5 = lim
-	MOVWU   sb+60(FP), R6                               // R6 = sb
+fwd_nomask:
 	FWD_BODY(APPLY)                                     // y = x * f
 
-// func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
+// func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 //
-// fwdMask32NEON with y = res + x * f (FWD_MASK_BODY with APPLY_ADD): 64
-// elements per iteration, 235 instructions, 58.75 per 16 elements: those of
-// fwdMask32NEON plus 1 load of res and 4 FADD.
-TEXT ·fwdAddMask32NEON(SB), NOSPLIT, $0-112
+// fwd32NEON with y = res + x * f (APPLY_ADD): 64 elements per iteration,
+// 235 instructions (58.75 per 16 elements: those of fwd32NEON plus 1 load
+// of res and 4 FADD) with keep bits, 222 (55.5) without.
+TEXT ·fwdAdd32NEON(SB), NOSPLIT, $0-112
 	MOVD    st+0(FP), R0                                // R0 = st
 	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
 	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
 	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
 	MOVD    res_base+56(FP), R8                         // R8 = &res[0]
 	MOVD    bits_base+80(FP), R4                        // R4 = &bits[0]
-	CBZ     R3, fwdmask_done                            // nothing to do
+	MOVD    bits_len+88(FP), R9                         // R9 = mask words, 0 for no mask
 	MOVWU   lim+104(FP), R5                             // R5 = lim
 	MOVWU   sb+108(FP), R6                              // R6 = sb
+	CBZ     R3, fwdmask_done                            // nothing to do
+	CBZ     R9, fwdadd_nomask                           // no keep bits wanted
 	FWD_MASK_BODY(APPLY_ADD)                            // y = res + x * f and the mask words
 
-// func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
-//
-// fwd32NEON with y = res + x * f (FWD_BODY with APPLY_ADD): 64 elements (four
-// steps) per iteration, 222 instructions, 55.5 per 16 elements.
-TEXT ·fwdAdd32NEON(SB), NOSPLIT, $0-88
-	MOVD    st+0(FP), R0                                // R0 = st
-	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
-	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
-	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
-	MOVD    res_base+56(FP), R8                         // R8 = &res[0]
-	CBZ     R3, fwd_done                                // nothing to do
-	MOVWU   lim+80(FP), R5                              // R5 = lim
-	MOVWU   sb+84(FP), R6                               // R6 = sb
+fwdadd_nomask:
 	FWD_BODY(APPLY_ADD)                                 // y = res + x * f
 
 // DRAW_STEP stores the 16 draws (s0+s3)>>8 of a step to R1 and advances.

@@ -19,19 +19,11 @@ func archSeed(int, *[4][16]uint32, uint64) bool { return false }
 func archSkip(_ int, st *[4][16]uint32, n int) { skipNEON(st, n) }
 
 func archFwd(_ int, st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32, _ bool) {
-	if bits == nil {
-		fwd32NEON(st, y, x, lim, sb)
-	} else {
-		fwdMask32NEON(st, y, x, bits, lim, sb)
-	}
+	fwd32NEON(st, y, x, bits, lim, sb)
 }
 
 func archFwdAdd(_ int, st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32, _ bool) {
-	if bits == nil {
-		fwdAdd32NEON(st, y, x, res, lim, sb)
-	} else {
-		fwdAddMask32NEON(st, y, x, res, bits, lim, sb)
-	}
+	fwdAdd32NEON(st, y, x, res, bits, lim, sb)
 }
 
 func archDraws(_ int, st *[4][16]uint32, u []uint32) { drawsNEON(st, u) }

@@ -9,15 +9,17 @@ package dropout
 // slices. st holds word k of lane L at st[k][L]; xoshiro is the step of
 // xoshiroNext.
 
-// fwdMask32NEON is fwdGeneric with keep bits; len(x) is a multiple of 64,
-// len(y) == len(x), len(bits) == len(x)/64:
+// fwd32NEON is fwdGeneric: len(x) is a multiple of 64, len(y) == len(x),
+// and len(bits) is 0 (no keep bits) or len(x)/64:
 //
 //	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
 //		keep := st[0][i%16]+st[3][i%16] >= lim
 //		f := uint32(0)
 //		if keep {
 //			f = sb
-//			bits[i/64] |= 1 << (i % 64)
+//			if len(bits) != 0 {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
 //		}
 //		y[i] = x[i] * math.Float32frombits(f)
 //		if i%16 == 15 {
@@ -28,27 +30,17 @@ package dropout
 // bits[i/64] is written whole, not ORed into.
 //
 //go:noescape
-func fwdMask32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
+func fwd32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 
-// fwd32NEON is fwdMask32NEON without keep bits.
-//
-//go:noescape
-func fwd32NEON(st *[4][16]uint32, y, x []float32, lim, sb uint32)
-
-// fwdAddMask32NEON is fwdAddGeneric with keep bits: fwdMask32NEON with the
-// residual added to each product, which is rounded to float32 first (a
-// multiply, then an add: never a fused multiply-add); y may be x or res:
+// fwdAdd32NEON is fwdAddGeneric: fwd32NEON with the residual added to each
+// product, which is rounded to float32 first (a multiply, then an add:
+// never a fused multiply-add); y may be x or res:
 //
 //	p := x[i] * math.Float32frombits(f) // rounded to float32
 //	y[i] = res[i] + p
 //
 //go:noescape
-func fwdAddMask32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
-
-// fwdAdd32NEON is fwdAddMask32NEON without keep bits.
-//
-//go:noescape
-func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, lim, sb uint32)
+func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 
 // drawsNEON is drawsGeneric, len(u) a multiple of 64:
 //

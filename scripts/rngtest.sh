@@ -17,22 +17,29 @@
 # recomputes its p-value over all of them, again and again, until it is
 # clearly PASSED or FAILED (p < 1e-6 or p > 1 - 1e-6), or has 100000
 # p-samples (then it stays WEAK). A WEAK result is therefore never called a
-# failure; the first (WEAK) p-value is kept next to the resolved one. The input is deterministic (a fixed
-# key), so every run of this script reads the same bits and reproduces the
-# same p-values.
+# failure; the first (WEAK) p-value is kept next to the resolved one. The
+# input is deterministic (a fixed key), so every run of this script reads
+# the same bits and reproduces the same p-values.
 #
 # Usage:
 #   scripts/rngtest.sh            full battery (dieharder -a) on both streams:
 #                                 raw output and a TSV per stream in
 #                                 scripts/rngtest-results/, the Markdown table
-#                                 in scripts/rngtest-results.md. Long: run it
-#                                 under nice and expect an hour or more.
+#                                 in scripts/rngtest-results.md. Long: the
+#                                 lagged-sum test alone reads 224 GB per
+#                                 stream (10^6 (lag+1) words x 100 p-samples
+#                                 for lags 0..32) through dieharder's stdin
+#                                 reader (~90 MB/s on an idle core): hours
+#                                 per stream; run it under nice.
 #   scripts/rngtest.sh --quick    CI subset on both streams (under a minute);
 #                                 exits 1 if any test FAILED.
 #   options: --stream single|interleaved|both   (default both)
 #            --out DIR      where results go (default scripts/rngtest-results;
 #                           the Markdown file is DIR.md)
 #            --report       only rebuild the TSVs and DIR.md from DIR/*.raw
+#                           (and DIR/*.extra.raw: tests run one by one with
+#                           -d, listed in DIR/*.extra.cmd, when an -a run
+#                           had to be stopped before the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -108,15 +115,52 @@ tsv() {
 			split(order[i], f, "|")
 			print f[1] "\t" f[2] "\t" f[3] "\t" first[order[i]] "\t" final[order[i]]
 		}
+	}' "$@"
+}
+
+# The (test, ntup) pairs of a complete `dieharder -a` run (3.31.1), to say
+# what a stopped run is missing.
+ALL_A="diehard_birthdays:0 diehard_operm5:0 diehard_rank_32x32:0 diehard_rank_6x8:0
+diehard_bitstream:0 diehard_opso:0 diehard_oqso:0 diehard_dna:0 diehard_count_1s_str:0
+diehard_count_1s_byt:0 diehard_parking_lot:0 diehard_2dsphere:2 diehard_3dsphere:3
+diehard_squeeze:0 diehard_sums:0 diehard_runs:0 diehard_craps:0 marsaglia_tsang_gcd:0
+sts_monobit:1 sts_runs:2 sts_serial:1-16 rgb_bitdist:1-12 rgb_minimum_distance:2-5
+rgb_permutations:2-5 rgb_lagged_sum:0-32 rgb_kstest_test:0 dab_bytedistrib:0 dab_dct:256
+dab_filltree:32 dab_filltree2:0 dab_monobit2:12"
+
+# missing TSV: the tests of ALL_A with no row in TSV, as "name ntup a-b, ...".
+missing() {
+	awk -F'\t' -v all="$ALL_A" '
+	NR > 1 { have[$1 "|" $2] = 1 }
+	END {
+		n = split(all, e, /[ \n]+/); out = ""
+		for (i = 1; i <= n; i++) {
+			if (e[i] == "") continue
+			split(e[i], f, ":"); lo = f[2]; hi = f[2]
+			if (f[2] ~ /-/) { split(f[2], r, "-"); lo = r[1]; hi = r[2] }
+			run = ""
+			for (t = lo + 0; t <= hi + 1; t++) {
+				if (t <= hi + 0 && !((f[1] "|" t) in have)) { if (run == "") run = t; last = t; continue }
+				if (run != "") {
+					item = f[1] (lo == hi ? "" : " ntup " (run == last ? run : run "-" last))
+					out = out (out == "" ? "" : ", ") item; run = ""
+				}
+			}
+		}
+		print out
 	}' "$1"
 }
 
-# cell PSAMPLES P A FINALPS FINALP FINALA: the Markdown cells of one stream.
+# cell PSAMPLES P A FINALPS FINALP FINALA: the p-value and assessment cells
+# of one statistic: the first run's, then the resolve-ambiguity re-run's if
+# there was one (a test is re-run whole when any of its statistics is WEAK).
 cell() {
 	if [ "$1" = "$4" ]; then
 		printf '%s | %s' "$2" "$3"
+	elif [ "$3" = WEAK ]; then
+		printf '%s | WEAK → %s with %s p-samples (p = %s)' "$2" "$6" "$4" "$5"
 	else
-		printf '%s | %s (WEAK %s at %s p-samples, resolved at %s)' "$5" "$6" "$2" "$1" "$4"
+		printf '%s | %s (re-run with %s p-samples: %s %s)' "$2" "$3" "$4" "$5" "$6"
 	fi
 }
 
@@ -142,7 +186,7 @@ markdown() {
 		echo "### dieharder results"
 		echo
 		echo "$(dieharder -l 2>/dev/null | grep -o 'dieharder version [0-9.]*' | head -1) (Debian package \`dieharder\` $(dpkg-query -W -f='${Version}' dieharder 2>/dev/null || echo '?'))," \
-			"full battery (\`-a\`), default p-samples (100 per test) and t-samples."
+			"full battery (\`-a\`), each test's default p-samples and t-samples."
 		echo
 		echo "Machine: $(machine); draws computed by dropout's $kernel kernel (every kernel draws the same stream)."
 		echo
@@ -156,28 +200,52 @@ markdown() {
 		echo '```'
 		echo
 		for s in "${have[@]}"; do
+			[ -f "$out/$s.extra.cmd" ] || continue
+			echo "$s: the \`-a\` run was stopped before the end, so these tests were run one by one, each reading"
+			echo "the stream from its start (\`$out/$s.extra.raw\`):"
+			echo
+			echo '```'
+			cat "$out/$s.extra.cmd"
+			echo '```'
+			echo
+		done
+		echo "Run time of the \`-a\` runs:"
+		echo
+		for s in "${have[@]}"; do
 			[ -f "$out/$s.time" ] && echo "- $s: $(cat "$out/$s.time")"
 		done
 		echo
 		echo "WEAK results (p < 0.005 or p > 0.995) are resolved by dieharder's resolve-ambiguity mode (\`-Y 1\`,"
 		echo "standard practice before calling anything a failure): dieharder at once adds 100 more p-samples to"
 		echo "the test and recomputes its p-value over all of them, repeatedly, until it is clearly PASSED or"
-		echo "FAILED (p < 1e-6 or p > 1 - 1e-6). Both the WEAK p-value and the resolved one are shown."
+		echo "FAILED (p < 1e-6 or p > 1 - 1e-6). The table shows each statistic's p-value with the default 100 p-samples"
+		echo "(1 for the dab_ tests); where a test was re-run, every statistic of it also shows the re-run's result."
 		echo
-		local rows=() totals=()
+		local totals=()
 		for s in "${have[@]}"; do
 			totals+=("$s: $(awk -F'\t' 'NR > 1 { n++; c[$9]++; if ($6 == "WEAK") w++ }
-				END { printf "%d statistics, %d PASSED, %d WEAK resolved by re-running, %d FAILED, %d still WEAK", n, c["PASSED"], w, c["FAILED"], c["WEAK"] }' "$out/$s.tsv")")
+				END { printf "%d statistics, %d PASSED, %d WEAK resolved by re-running, %d FAILED, %d still WEAK", n, c["PASSED"], w, c["FAILED"], c["WEAK"]
+				}' "$out/$s.tsv")")
+			miss=$(missing "$out/$s.tsv")
+			[ -z "$miss" ] || totals[-1]+=" — INCOMPLETE, not run: $miss"
 		done
 		for t in "${totals[@]}"; do echo "- $t"; done
+		echo
+		echo "dieharder's own ratings (\`dieharder -l\`): diehard_opso, diehard_oqso and diehard_dna are \"Suspect\","
+		echo "diehard_sums is \"Do Not Use\"; they are run and shown anyway, as \`-a\` does."
 		echo
 		local head="| test | ntup" sep="|---|---:"
 		for s in "${have[@]}"; do head+=" | $s p-value | $s assessment"; sep+="|---:|---"; done
 		echo "$head |"
 		echo "$sep|"
-		# Join the streams on (test, ntup, k); both TSVs are in battery order.
-		local first=${have[0]}
-		tail -n +2 "$out/$first.tsv" | while IFS=$'\t' read -r t nt k ps p a fps fp fa; do
+		# Join the streams on (test, ntup, k): every key of any stream, in
+		# battery order (the longest TSV's, then keys only others have).
+		local tsvs=()
+		for s in "${have[@]}"; do tsvs+=("$out/$s.tsv"); done
+		# shellcheck disable=SC2046 # file names without spaces
+		awk -F'\t' 'FNR > 1 && !seen[$1 FS $2 FS $3]++ { print $1 "\t" $2 "\t" $3 }' \
+			$(wc -l "${tsvs[@]}" | sort -rn | awk '$2 != "total" { print $2 }') |
+		while IFS=$'\t' read -r t nt k; do
 			line="| $t | $nt"
 			for s in "${have[@]}"; do
 				row=$(awk -F'\t' -v t="$t" -v nt="$nt" -v k="$k" '$1 == t && $2 == nt && $3 == k' "$out/$s.tsv")
@@ -214,14 +282,17 @@ kernel=$("$gen" -kernel)
 echo "built $gen (dropout kernel here: $kernel; every kernel draws the same stream)"
 
 if [ "$mode" = report ]; then
-	for s in $streams; do tsv "$out/$s.raw" >"$out/$s.tsv"; done
+	for s in $streams; do
+		# shellcheck disable=SC2046 # the extra file is optional
+		tsv "$out/$s.raw" $([ -f "$out/$s.extra.raw" ] && echo "$out/$s.extra.raw") >"$out/$s.tsv"
+	done
 	markdown "$out.md"
 	exit 0
 fi
 
 # --- quick: the CI subset ---------------------------------------------------
 if [ "$mode" = quick ]; then
-	step "quick subset: dieharder tests ${QUICK[*]}, streams $streams side by side"
+	step "quick subset: dieharder tests ${QUICK[*]} on stream(s) $streams, side by side"
 	t0=$SECONDS
 	for s in $streams; do
 		echo "stream $s: $gen $(gen_args "$s") | ${DH[*]} -d N, for N in ${QUICK[*]}"
@@ -265,6 +336,7 @@ fi
 mkdir -p "$out"
 for s in $streams; do
 	step "stream $s: $gen $(gen_args "$s") | ${DH[*]} -a > $out/$s.raw (long)"
+	rm -f "$out/$s.extra.raw" "$out/$s.extra.cmd" # from a stopped run
 	start=$(date -u +%s)
 	# shellcheck disable=SC2046
 	"$gen" $(gen_args "$s") | "${DH[@]}" -a | tee "$out/$s.raw"

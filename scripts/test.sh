@@ -101,6 +101,9 @@ for target in FuzzForward FuzzSplit FuzzBackward FuzzMask; do
 	go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" . | tail -1
 done
 
+step "the stream against dieharder, quick subset (scripts/rngtest.sh --quick)"
+scripts/rngtest.sh --quick
+
 # --- generated code, static checks and the other modules ---------------------
 step "amd64 assembly: go generate (avo, _asm/) reproduces it byte for byte; the AVX-512 emulator test"
 go generate ./...

@@ -129,12 +129,14 @@ func TestSmoke(t *testing.T) {
 	}
 }
 
-// TestSmokeNoPython: without an interpreter the numpy and torch rows are
-// reported as skipped, with the reason, not dropped.
-func TestSmokeNoPython(t *testing.T) {
+// pythonRowsSkipped runs the copy, numpy and torch rows at n = 256 with the
+// interpreter python, checks that every classic op reports numpy and torch
+// as "skipped: " + reason(name), and returns the table's sections.
+func pythonRowsSkipped(t *testing.T, python string, reason func(name string) string) map[string]map[string]string {
+	t.Helper()
 	cfg := smokeConfig(t)
 	cfg.sizes = []int{256}
-	cfg.python = filepath.Join(t.TempDir(), "no-python3")
+	cfg.python = python
 	cfg.peers = []string{"copy", "numpy", "torch"}
 	res := run(cfg)
 	var out bytes.Buffer
@@ -142,10 +144,19 @@ func TestSmokeNoPython(t *testing.T) {
 	sections := tableRows(out.String())
 	for _, o := range opNames[:len(classicOps)] {
 		for _, name := range []string{"numpy", "torch"} {
-			if rest := sections[o][name]; !strings.Contains(rest, "skipped: no Python interpreter") {
-				t.Errorf("%s/%s = %q, want skipped with the reason", o, name, rest)
+			if want := "skipped: " + reason(name); !strings.Contains(sections[o][name], want) {
+				t.Errorf("%s/%s = %q, want it to contain %q", o, name, sections[o][name], want)
 			}
 		}
+	}
+	return sections
+}
+
+// TestSmokeNoPython: without an interpreter the numpy and torch rows are
+// reported as skipped, with the reason, not dropped.
+func TestSmokeNoPython(t *testing.T) {
+	sections := pythonRowsSkipped(t, filepath.Join(t.TempDir(), "no-python3"), func(string) string { return "no Python interpreter" })
+	for _, o := range opNames[:len(classicOps)] {
 		if _, ok := sections[o]["gorgonia"]; ok {
 			t.Errorf("-peers copy,numpy,torch ran gorgonia")
 		}
@@ -252,21 +263,7 @@ func TestSmokeNoModules(t *testing.T) {
 	if err := os.WriteFile(wrapper, []byte("#!/bin/sh\nexec /usr/bin/python3 -S \"$@\"\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := smokeConfig(t)
-	cfg.sizes = []int{256}
-	cfg.python = wrapper
-	cfg.peers = []string{"copy", "numpy", "torch"}
-	res := run(cfg)
-	var out bytes.Buffer
-	res.writeTable(&out)
-	sections := tableRows(out.String())
-	for _, o := range opNames[:len(classicOps)] {
-		for _, name := range []string{"numpy", "torch"} {
-			if rest := sections[o][name]; !strings.Contains(rest, "skipped: "+name+" does not import: No module named") {
-				t.Errorf("%s/%s = %q, want skipped because it does not import", o, name, rest)
-			}
-		}
-	}
+	pythonRowsSkipped(t, wrapper, func(name string) string { return name + " does not import: No module named" })
 }
 
 // TestSmokeGroups runs the -ops groups other than the classic one at tiny
@@ -446,9 +443,9 @@ func TestMaskLoops(t *testing.T) {
 		name      string
 		lib, loop func(m dropout.Mask)
 	}{
-		{"bytes", func(m dropout.Mask) { m.SetBytes(e.bytes) }, func(m dropout.Mask) { loopPackBytes(m, e.bytes) }},
+		{"bytes", func(m dropout.Mask) { m.SetBytes(e.bytes) }, func(m dropout.Mask) { loopPack(m, e.bytes) }},
 		{"bools", func(m dropout.Mask) { m.SetBools(b.boolMask) }, func(m dropout.Mask) { loopPackBools(m, b.boolMask) }},
-		{"float32s", func(m dropout.Mask) { m.SetFloat32s(e.f32) }, func(m dropout.Mask) { loopPackFloat32s(m, e.f32) }},
+		{"float32s", func(m dropout.Mask) { m.SetFloat32s(e.f32) }, func(m dropout.Mask) { loopPack(m, e.f32) }},
 	} {
 		for i := range m1 {
 			m1[i], m2[i] = ^uint64(0), ^uint64(0) // the packers must clear

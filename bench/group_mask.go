@@ -32,7 +32,10 @@ func loopUnpackFloat32s(dst []float32, m dropout.Mask) {
 	}
 }
 
-func loopPackBytes(m dropout.Mask, src []uint8) {
+// loopPack is the pack loop over bytes and float32s (a nonzero element sets
+// its bit); the compiler makes one copy per element type (uint8 and float32
+// are different shapes), so it runs as the two written out would.
+func loopPack[T uint8 | float32](m dropout.Mask, src []T) {
 	w := m[:dropout.MaskLen(len(src))]
 	clear(w)
 	for i, v := range src {
@@ -47,16 +50,6 @@ func loopPackBools(m dropout.Mask, src []bool) {
 	clear(w)
 	for i, v := range src {
 		if v {
-			w[i>>6] |= 1 << uint(i&63)
-		}
-	}
-}
-
-func loopPackFloat32s(m dropout.Mask, src []float32) {
-	w := m[:dropout.MaskLen(len(src))]
-	clear(w)
-	for i, v := range src {
-		if v != 0 {
 			w[i>>6] |= 1 << uint(i&63)
 		}
 	}
@@ -92,11 +85,11 @@ func maskRows(cfg config, w *pyWorker, pyErr error) []row {
 		rows = append(rows, funcRow("loop/"+k, "", ops, releaseExtra, setup(loopUnpack, loopPack)))
 	}
 	kind("bytes", func(b *bufs, e *extraBufs) { b.mask.Bytes(e.bytes) }, func(b *bufs, e *extraBufs) { e.mask2.SetBytes(e.bytes) },
-		func(b *bufs, e *extraBufs) { loopUnpackBytes(e.bytes, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBytes(e.mask2, e.bytes) })
+		func(b *bufs, e *extraBufs) { loopUnpackBytes(e.bytes, b.mask) }, func(b *bufs, e *extraBufs) { loopPack(e.mask2, e.bytes) })
 	kind("bools", func(b *bufs, e *extraBufs) { b.mask.Bools(b.boolMask) }, func(b *bufs, e *extraBufs) { e.mask2.SetBools(b.boolMask) },
 		func(b *bufs, e *extraBufs) { loopUnpackBools(b.boolMask, b.mask) }, func(b *bufs, e *extraBufs) { loopPackBools(e.mask2, b.boolMask) })
 	kind("float32s", func(b *bufs, e *extraBufs) { b.mask.Float32s(e.f32) }, func(b *bufs, e *extraBufs) { e.mask2.SetFloat32s(e.f32) },
-		func(b *bufs, e *extraBufs) { loopUnpackFloat32s(e.f32, b.mask) }, func(b *bufs, e *extraBufs) { loopPackFloat32s(e.mask2, e.f32) })
+		func(b *bufs, e *extraBufs) { loopUnpackFloat32s(e.f32, b.mask) }, func(b *bufs, e *extraBufs) { loopPack(e.mask2, e.f32) })
 	if w != nil || pyErr != nil {
 		for _, v := range []string{"bytes", "bools", "float32s"} {
 			rows = append(rows, pyRow(w, pyErr, "numpy/"+v, "numpy", v, ops, nil))

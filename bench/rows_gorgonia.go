@@ -51,6 +51,15 @@ func gorgoniaRow(cfg config) row {
 				m.Reset()
 				return err
 			}
+			// runTimed is one timed run, after an untimed collection when gc.
+			runTimed := func(m G.VM, gc bool) (time.Duration, error) {
+				if gc {
+					runtime.GC()
+				}
+				t0 := cellClock()
+				err := run(m)
+				return cellClock() - t0, err
+			}
 			return &prepared{
 				cells: [numOps]cell{
 					func(k int) (time.Duration, error) {
@@ -74,22 +83,16 @@ func gorgoniaRow(cfg config) row {
 						gc := n >= 1<<20
 						var tf, tg time.Duration
 						for range k {
-							if gc {
-								runtime.GC()
-							}
-							t0 := cellClock()
-							if err := run(full); err != nil {
+							dg, err := runTimed(full, gc)
+							if err != nil {
 								return 0, err
 							}
-							tg += (cellClock() - t0)
-							if gc {
-								runtime.GC()
-							}
-							t1 := cellClock()
-							if err := run(fwd); err != nil {
+							df, err := runTimed(fwd, gc)
+							if err != nil {
 								return 0, err
 							}
-							tf += (cellClock() - t1)
+							tg += dg
+							tf += df
 						}
 						return max(tg-tf, 0), nil
 					},

@@ -107,39 +107,17 @@ func (op *Op) Type() hm.Type {
 }
 
 // InferShape implements gorgonia.Op: the input's shape.
-func (op *Op) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	if len(inputs) != 1 {
-		return nil, fmt.Errorf("gdropout: %d inputs, want 1", len(inputs))
-	}
-	s, ok := inputs[0].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("gdropout: input shape is a %T, not a tensor.Shape", inputs[0])
-	}
-	return s.Clone(), nil
-}
+func (op *Op) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) { return opInput.shape(inputs) }
 
 // Do implements gorgonia.Op: a new output tensor.
 func (op *Op) Do(inputs ...G.Value) (G.Value, error) {
-	x, err := operand("input", inputs, 1, 0)
-	if err != nil {
-		return nil, err
-	}
-	y := tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape().Clone()...))
-	return op.forward(y, x)
+	return opInput.apply(inputs, newLike, op.forward)
 }
 
 // UsePreallocDo implements gorgonia.UsePreallocDoer: the tape machine hands
 // the op the previous run's output tensor from the second run on.
 func (op *Op) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	x, err := operand("input", inputs, 1, 0)
-	if err != nil {
-		return nil, err
-	}
-	y, err := output(prealloc, x)
-	if err != nil {
-		return nil, err
-	}
-	return op.forward(y, x)
+	return opInput.apply(inputs, into(prealloc), op.forward)
 }
 
 func (op *Op) forward(y, x *tensor.Dense) (G.Value, error) {
@@ -253,35 +231,15 @@ func (op *diffOp) Type() hm.Type {
 }
 
 func (op *diffOp) InferShape(inputs ...G.DimSizer) (tensor.Shape, error) {
-	if len(inputs) != 2 {
-		return nil, fmt.Errorf("gdropout: gradient with %d inputs, want 2", len(inputs))
-	}
-	s, ok := inputs[1].(tensor.Shape)
-	if !ok {
-		return nil, fmt.Errorf("gdropout: gradient shape is a %T, not a tensor.Shape", inputs[1])
-	}
-	return s.Clone(), nil
+	return diffInput.shape(inputs)
 }
 
 func (op *diffOp) Do(inputs ...G.Value) (G.Value, error) {
-	dy, err := operand("gradient", inputs, 2, 1)
-	if err != nil {
-		return nil, err
-	}
-	dx := tensor.New(tensor.Of(dy.Dtype()), tensor.WithShape(dy.Shape().Clone()...))
-	return op.backward(dx, dy)
+	return diffInput.apply(inputs, newLike, op.backward)
 }
 
 func (op *diffOp) UsePreallocDo(prealloc G.Value, inputs ...G.Value) (G.Value, error) {
-	dy, err := operand("gradient", inputs, 2, 1)
-	if err != nil {
-		return nil, err
-	}
-	dx, err := output(prealloc, dy)
-	if err != nil {
-		return nil, err
-	}
-	return op.backward(dx, dy)
+	return diffInput.apply(inputs, into(prealloc), op.backward)
 }
 
 var errNoForward = errors.New("gdropout: gradient before any forward execution of its dropout")
@@ -345,16 +303,63 @@ func operand(what string, inputs []G.Value, want, i int) (*tensor.Dense, error) 
 	return t, nil
 }
 
-// output checks that a preallocated value can hold the result for x.
-func output(prealloc G.Value, x *tensor.Dense) (*tensor.Dense, error) {
-	y, ok := prealloc.(*tensor.Dense)
+// operandSlot says which input an op computes on, for InferShape, Do and
+// UsePreallocDo.
+type operandSlot struct {
+	what    string // "input" or "gradient", in errors
+	counted string // how the wrong-arity error of InferShape names the op
+	want, i int    // inputs[i] of want
+}
+
+var (
+	opInput   = operandSlot{what: "input", counted: "", want: 1, i: 0}                  // x
+	diffInput = operandSlot{what: "gradient", counted: "gradient with ", want: 2, i: 1} // dy (input 0 is y)
+)
+
+// shape is InferShape: the operand's shape.
+func (o operandSlot) shape(inputs []G.DimSizer) (tensor.Shape, error) {
+	if len(inputs) != o.want {
+		return nil, fmt.Errorf("gdropout: %s%d inputs, want %d", o.counted, len(inputs), o.want)
+	}
+	s, ok := inputs[o.i].(tensor.Shape)
 	if !ok {
-		return nil, fmt.Errorf("gdropout: preallocated value is a %T, not a *tensor.Dense", prealloc)
+		return nil, fmt.Errorf("gdropout: %s shape is a %T, not a tensor.Shape", o.what, inputs[o.i])
 	}
-	if y.Dtype() != x.Dtype() || y.Shape().TotalSize() != x.Shape().TotalSize() || y.IsMaterializable() || y.RequiresIterator() {
-		return nil, fmt.Errorf("gdropout: preallocated %v %v (view: %v) for a %v %v operand", y.Dtype(), y.Shape(), y.IsMaterializable(), x.Dtype(), x.Shape())
+	return s.Clone(), nil
+}
+
+// apply is Do and UsePreallocDo: the operand x (see operand), its output y
+// from out, then compute(y, x).
+func (o operandSlot) apply(inputs []G.Value, out func(x *tensor.Dense) (*tensor.Dense, error), compute func(y, x *tensor.Dense) (G.Value, error)) (G.Value, error) {
+	x, err := operand(o.what, inputs, o.want, o.i)
+	if err != nil {
+		return nil, err
 	}
-	return y, nil
+	y, err := out(x)
+	if err != nil {
+		return nil, err
+	}
+	return compute(y, x)
+}
+
+// newLike is Do's output: a new tensor of x's dtype and shape.
+func newLike(x *tensor.Dense) (*tensor.Dense, error) {
+	return tensor.New(tensor.Of(x.Dtype()), tensor.WithShape(x.Shape().Clone()...)), nil
+}
+
+// into is UsePreallocDo's output: prealloc, once checked that it can hold
+// the result for x.
+func into(prealloc G.Value) func(x *tensor.Dense) (*tensor.Dense, error) {
+	return func(x *tensor.Dense) (*tensor.Dense, error) {
+		y, ok := prealloc.(*tensor.Dense)
+		if !ok {
+			return nil, fmt.Errorf("gdropout: preallocated value is a %T, not a *tensor.Dense", prealloc)
+		}
+		if y.Dtype() != x.Dtype() || y.Shape().TotalSize() != x.Shape().TotalSize() || y.IsMaterializable() || y.RequiresIterator() {
+			return nil, fmt.Errorf("gdropout: preallocated %v %v (view: %v) for a %v %v operand", y.Dtype(), y.Shape(), y.IsMaterializable(), x.Dtype(), x.Shape())
+		}
+		return y, nil
+	}
 }
 
 // Interfaces the tape and Lisp machines look for.

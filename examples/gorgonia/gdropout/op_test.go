@@ -21,12 +21,19 @@ type net struct {
 
 func newNet(t testing.TB, x, w []float32, shape tensor.Shape, p float64, seed uint64) *net {
 	t.Helper()
+	return buildNet(t, x, w, shape, func(xn *G.Node) (*G.Node, error) { return Apply(xn, p, seed) })
+}
+
+// buildNet is newNet with another dropout in the middle (op is nil unless
+// drop makes an *Op).
+func buildNet(t testing.TB, x, w []float32, shape tensor.Shape, drop dropFunc) *net {
+	t.Helper()
 	g := G.NewGraph()
 	xn := G.NewTensor(g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName("x"),
 		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(x))))
 	wn := G.NewTensor(g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName("w"),
 		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(w))))
-	y, err := Apply(xn, p, seed)
+	y, err := drop(xn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +42,8 @@ func newNet(t testing.TB, x, w []float32, shape tensor.Shape, p float64, seed ui
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &net{g: g, x: xn, y: y, dx: grads[0], op: y.Op().(*Op)}
+	op, _ := y.Op().(*Op)
+	return &net{g: g, x: xn, y: y, dx: grads[0], op: op}
 }
 
 // testInput returns n values with signs, zeros, and a spread of magnitudes,

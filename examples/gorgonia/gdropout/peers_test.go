@@ -25,30 +25,17 @@ type dropFunc func(x *G.Node) (*G.Node, error)
 func gorgoniaDropout(x *G.Node) (*G.Node, error) { return G.Dropout(x, peerP) }
 func ourDropout(x *G.Node) (*G.Node, error)      { return Apply(x, peerP, peerSeed) }
 
-// runPeer runs the graph once and returns y and dx.
+// runPeer runs the graph of buildNet (dy as the weights) once on a tape
+// machine and returns y and dx.
 func runPeer(t *testing.T, drop dropFunc, x, dy []float32) (y, dx []float32, yNode *G.Node) {
 	t.Helper()
-	n := len(x)
-	g := G.NewGraph()
-	xn := G.NewVector(g, tensor.Float32, G.WithShape(n), G.WithName("x"),
-		G.WithValue(tensor.New(tensor.WithShape(n), tensor.WithBacking(x))))
-	dyn := G.NewVector(g, tensor.Float32, G.WithShape(n), G.WithName("dy"),
-		G.WithValue(tensor.New(tensor.WithShape(n), tensor.WithBacking(dy))))
-	yn, err := drop(xn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cost := G.Must(G.Sum(G.Must(G.HadamardProd(yn, dyn))))
-	grads, err := G.Grad(cost, xn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := G.NewTapeMachine(g)
+	nt := buildNet(t, x, dy, tensor.Shape{len(x)}, drop)
+	m := G.NewTapeMachine(nt.g)
 	defer m.Close()
 	if err := m.RunAll(); err != nil {
 		t.Fatal(err)
 	}
-	return f32s(yn.Value()), f32s(grads[0].Value()), yn
+	return f32s(nt.y.Value()), f32s(nt.dx.Value()), nt.y
 }
 
 // TestGorgoniaGradientBesideOurs: the same input (x = 1 at even i, 0 at odd
@@ -59,12 +46,9 @@ func runPeer(t *testing.T, drop dropFunc, x, dy []float32) (y, dx []float32, yNo
 // or not, as dropout.Forward's mask says.
 func TestGorgoniaGradientBesideOurs(t *testing.T) {
 	const n = 2000
-	x := make([]float32, n)
-	dy := make([]float32, n)
+	x, dy := make([]float32, n), make([]float32, n)
 	for i := range x {
-		if i%2 == 0 {
-			x[i] = 1
-		}
+		x[i] = float32(1 - i%2) // 1 at even i, 0 at odd i
 		dy[i] = float32(1 + i%3)
 	}
 	s := float32(1 / (1 - peerP))

@@ -239,15 +239,24 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 			}
 		}
 		// Warm up (page faults, lazy allocations, caches) and calibrate:
-		// k calls take about minTime.
+		// k calls take about minTime. The calibration uses the call's wall
+		// time too: a cell that reports a difference of two timed runs
+		// (gorgonia's Backward: forward+backward minus forward) can report
+		// about 0 for a tiny n, and k calibrated on that alone ran for
+		// minutes.
 		var ok []*runCell
 		for _, c := range cells {
 			cfg.status(false, "bench: n=%d: calibrating %s/%s", n, rows[c.row].name, c.op)
-			t, err := c.c(1)
+			call := func() (time.Duration, error) {
+				w0 := time.Now()
+				t, err := c.c(1)
+				return max(t, time.Since(w0)), err
+			}
+			t, err := call()
 			if err == nil && t < cfg.minTime {
 				// The first call paid for page faults and lazy set-up:
 				// calibrate on a second one.
-				t, err = c.c(1)
+				t, err = call()
 			}
 			if err != nil {
 				res.status[c.op][c.row][si] = "error: " + err.Error()

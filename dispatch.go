@@ -287,9 +287,10 @@ func (p *path) kadd(dst, a, b []float32) {
 // or 0/1 floats.
 type maskElem interface{ uint8 | float32 }
 
-// as views s as a []E when E and T are the same type (the callers check the
-// size, which is a constant per instantiation: no conversion, no
-// allocation).
+// as views s as a []E, for element types of the same size and
+// representation ([]bool as its 0/1 bytes, or a maskElem as the type its
+// size says it is: the callers check the size, a constant per
+// instantiation). No conversion, no allocation.
 func as[E, T any](s []T) []E {
 	return unsafe.Slice((*E)(unsafe.Pointer(unsafe.SliceData(s))), len(s))
 }

@@ -31,7 +31,7 @@ import (
 type Op struct {
 	p  float64
 	d  dropout.Dropout[float32] // float32, Inverted
-	id dropout.Key     // the key of the first run: the op's identity, in its hash
+	id dropout.Key              // the key of the first run: the op's identity, in its hash
 
 	mu    sync.Mutex
 	train bool

@@ -6,7 +6,15 @@ import (
 	"testing"
 )
 
+// TestChannels: ForwardChannels, BackwardChannels and BackwardChannelsKey
+// on every path against the reference (one draw per channel, every element
+// of a channel times its factor), the mask's bits past the channels and
+// past MaskLen(C), in place, and the panics.
 func TestChannels(t *testing.T) {
+	forEachType(t, testChannels[float32], testChannels[float64])
+}
+
+func testChannels[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, size := range []int{1, 3, 16, 63, 64, 65, 500} {
@@ -15,27 +23,29 @@ func TestChannels(t *testing.T) {
 					continue
 				}
 				n := size * chans
-				x := specialInputs(r, n)
+				x := specialInputs[T](r, n)
 				for _, mode := range []Mode{Classic, Inverted} {
-					d, _ := New[float32](0.4, mode)
+					const p = 0.4
+					d, _ := New[T](p, mode)
 					key := Key{Seed: uint64(size), Offset: uint64(chans) * 977}
 					where := fmt.Sprintf("%s size=%d chans=%d %v", k.name, size, chans, d)
 					u := refDraws(key, chans)
-					want := make([]float32, n)
+					thr, s := refThreshold(p), refScale[T](p, mode)
+					want := make([]T, n)
 					for c := 0; c < chans; c++ {
-						f := float32(0)
-						if u[c] >= d.Threshold() {
-							f = d.Scale()
+						var f T
+						if u[c] >= thr {
+							f = s
 						}
 						for j := c * size; j < (c+1)*size; j++ {
 							want[j] = x[j] * f
 						}
 					}
-					y, m := make([]float32, n), filled(MaskLen(chans)+1, ^uint64(0))
+					y, m := make([]T, n), filled(MaskLen(chans)+1, ^uint64(0))
 					d.ForwardChannels(y, x, size, m, key)
-					sameF32(t, where, y, want)
+					sameFloats(t, where, y, want)
 					for c := 0; c < chans; c++ {
-						if m.Kept(c) != (u[c] >= d.Threshold()) {
+						if m.Kept(c) != (u[c] >= thr) {
 							t.Fatalf("%s: keep bit %d", where, c)
 						}
 					}
@@ -44,17 +54,17 @@ func TestChannels(t *testing.T) {
 					}
 					y = append(y[:0], x...)
 					d.ForwardChannels(y, y, size, nil, key)
-					sameF32(t, where+" in place", y, want)
+					sameFloats(t, where+" in place", y, want)
 					d.BackwardChannels(y, x, size, m)
-					sameF32(t, where+" backward", y, want)
+					sameFloats(t, where+" backward", y, want)
 					d.BackwardChannelsKey(y, x, size, key)
-					sameF32(t, where+" backward key", y, want)
+					sameFloats(t, where+" backward key", y, want)
 				}
 			}
 		}
 	})
-	d, _ := New[float32](0.5, Classic)
-	mustPanic(t, []string{"Dropout.ForwardChannels", "len(x) = 10", "size 3"}, func() { d.ForwardChannels(make([]float32, 10), make([]float32, 10), 3, nil, Key{}) })
+	d, _ := New[T](0.5, Classic)
+	mustPanic(t, []string{"Dropout.ForwardChannels", "len(x) = 10", "size 3"}, func() { d.ForwardChannels(make([]T, 10), make([]T, 10), 3, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.ForwardChannels", "size = 0", "at least 1 element"}, func() { d.ForwardChannels(nil, nil, 0, nil, Key{}) })
-	mustPanic(t, []string{"Dropout.BackwardChannels", "MaskLen(65) = 2"}, func() { d.BackwardChannels(make([]float32, 65), make([]float32, 65), 1, make(Mask, 1)) })
+	mustPanic(t, []string{"Dropout.BackwardChannels", "MaskLen(65) = 2"}, func() { d.BackwardChannels(make([]T, 65), make([]T, 65), 1, make(Mask, 1)) })
 }

@@ -7,27 +7,14 @@ import (
 	"testing"
 )
 
-// refBiasDropoutAdd is the unfused float32 sequence, element by element:
-// t = x + bias, p = t*factor, y = residual + p. bias nil: no bias.
-func refBiasDropoutAdd(d Dropout[float32], x, bias, res []float32, key Key) []float32 {
-	u := refDraws(key, len(x))
-	y := make([]float32, len(x))
-	for i := range x {
-		t := x[i]
-		if bias != nil {
-			t = float32(t + bias[i%len(bias)])
-		}
-		f := float32(0)
-		if u[i] >= d.Threshold() {
-			f = d.Scale()
-		}
-		p := float32(t * f)
-		y[i] = res[i] + p
-	}
-	return y
-}
+// The fused ops against the unfused sequence in T, element by element
+// (refBiasDropoutAdd in ref_test.go), for both element types.
 
 func TestFusedAgainstReference(t *testing.T) {
+	forEachType(t, testFusedAgainstReference[float32], testFusedAgainstReference[float64])
+}
+
+func testFusedAgainstReference[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	biasLens := []int{1, 3, 16, 17, 63, 64, 100, 1000}
 	forEachPath(t, func(t *testing.T, k *path) {
@@ -37,42 +24,46 @@ func TestFusedAgainstReference(t *testing.T) {
 				if n > 3*BlockSize {
 					continue
 				}
-				x, res, bias := specialInputs(r, n), specialInputs(r, n), specialInputs(r, nb)
+				x, res, bias := specialInputs[T](r, n), specialInputs[T](r, n), specialInputs[T](r, nb)
 				for _, mode := range []Mode{Classic, Inverted} {
-					d, _ := New[float32](testPs[(it+rows)%len(testPs)], mode)
+					p := testPs[(it+rows)%len(testPs)]
+					d, _ := New[T](p, mode)
 					key := Key{Seed: uint64(n), Offset: testOffsets[(it+rows)%len(testOffsets)]}
 					where := fmt.Sprintf("%s nb=%d rows=%d %v key=%+v", k.name, nb, rows, d, key)
 					wantMask := make(Mask, MaskLen(n))
-					d.Forward(make([]float32, n), x, wantMask, key)
+					d.Forward(make([]T, n), x, wantMask, key)
 
 					// DropoutAdd, out of place, in place on x and on residual.
-					want := refBiasDropoutAdd(d, x, nil, res, key)
-					y, m := make([]float32, n), filled(MaskLen(n), ^uint64(0))
+					want := refBiasDropoutAdd(p, mode, x, nil, res, key)
+					y, m := make([]T, n), filled(MaskLen(n), ^uint64(0))
 					d.DropoutAdd(y, x, res, m, key)
-					sameF32(t, where+" DropoutAdd", y, want)
+					sameFloats(t, where+" DropoutAdd", y, want)
 					sameMask(t, where+" DropoutAdd mask", m, wantMask)
 					y = append(y[:0], x...)
 					d.DropoutAdd(y, y, res, nil, key)
-					sameF32(t, where+" DropoutAdd y=x", y, want)
+					sameFloats(t, where+" DropoutAdd y=x", y, want)
 					y = append(y[:0], res...)
 					d.DropoutAdd(y, x, y, nil, key)
-					sameF32(t, where+" DropoutAdd y=residual", y, want)
+					sameFloats(t, where+" DropoutAdd y=residual", y, want)
 
 					// BiasDropoutAdd.
-					want = refBiasDropoutAdd(d, x, bias, res, key)
-					y, m = make([]float32, n), filled(MaskLen(n), ^uint64(0))
+					want = refBiasDropoutAdd(p, mode, x, bias, res, key)
+					y, m = make([]T, n), filled(MaskLen(n), ^uint64(0))
 					d.BiasDropoutAdd(y, x, bias, res, m, key)
-					sameF32(t, where+" BiasDropoutAdd", y, want)
+					sameFloats(t, where+" BiasDropoutAdd", y, want)
 					sameMask(t, where+" BiasDropoutAdd mask", m, wantMask)
 					y = append(y[:0], x...)
 					d.BiasDropoutAdd(y, y, bias, res, nil, key)
-					sameF32(t, where+" BiasDropoutAdd y=x", y, want)
+					sameFloats(t, where+" BiasDropoutAdd y=x", y, want)
+					y = append(y[:0], res...)
+					d.BiasDropoutAdd(y, x, bias, y, nil, key)
+					sameFloats(t, where+" BiasDropoutAdd y=residual", y, want)
 
 					// Backward: dx = dy*factor, dbias = row-order column sums.
-					dy := specialInputs(r, n)
-					wantDX := make([]float32, n)
+					dy := specialInputs[T](r, n)
+					wantDX := make([]T, n)
 					d.BackwardKey(wantDX, dy, key)
-					wantDB := make([]float32, nb)
+					wantDB := make([]T, nb)
 					for j := range wantDB {
 						if rows > 0 {
 							wantDB[j] = wantDX[j]
@@ -81,14 +72,14 @@ func TestFusedAgainstReference(t *testing.T) {
 							wantDB[j] = wantDB[j] + wantDX[row*nb+j]
 						}
 					}
-					dx, db := make([]float32, n), specialInputs(r, nb)
+					dx, db := make([]T, n), specialInputs[T](r, nb)
 					d.BiasDropoutAddBackward(dx, db, dy, m)
-					sameF32(t, where+" backward dx", dx, wantDX)
-					sameF32(t, where+" backward dbias", db, wantDB)
-					db = specialInputs(r, nb)
+					sameFloats(t, where+" backward dx", dx, wantDX)
+					sameFloats(t, where+" backward dbias", db, wantDB)
+					db = specialInputs[T](r, nb)
 					d.BiasDropoutAddBackwardKey(dx, db, dy, key)
-					sameF32(t, where+" backward key dx", dx, wantDX)
-					sameF32(t, where+" backward key dbias", db, wantDB)
+					sameFloats(t, where+" backward key dx", dx, wantDX)
+					sameFloats(t, where+" backward key dbias", db, wantDB)
 				}
 			}
 		}
@@ -97,41 +88,49 @@ func TestFusedAgainstReference(t *testing.T) {
 
 // TestFusedParallel: chunk boundaries that cut rows of the bias.
 func TestFusedParallel(t *testing.T) {
+	forEachType(t, testFusedParallel[float32], testFusedParallel[float64])
+}
+
+func testFusedParallel[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	for _, nb := range []int{1000, 4096, 77} {
 		n := nb * (parMinAsm/nb + 3)
-		x, res, bias := specialInputs(r, n), specialInputs(r, n), specialInputs(r, nb)
-		d, _ := New[float32](0.2, Inverted)
+		x, res, bias := specialInputs[T](r, n), specialInputs[T](r, n), specialInputs[T](r, nb)
+		d, _ := New[T](0.2, Inverted)
 		key := Key{Seed: 3, Offset: 1000}
-		want := make([]float32, n)
+		want := make([]T, n)
 		wm := make(Mask, MaskLen(n))
 		d.BiasDropoutAdd(want, x, bias, res, wm, key)
-		wantAdd := make([]float32, n)
+		wantAdd := make([]T, n)
 		d.DropoutAdd(wantAdd, x, res, nil, key)
 		forEachPath(t, func(t *testing.T, k *path) {
 			for w := 2; w <= 8; w++ {
 				pd := d.Parallel(w)
-				y, m := make([]float32, n), make(Mask, MaskLen(n))
+				y, m := make([]T, n), make(Mask, MaskLen(n))
 				pd.BiasDropoutAdd(y, x, bias, res, m, key)
-				sameF32(t, fmt.Sprintf("%s nb=%d workers=%d", k.name, nb, w), y, want)
+				sameFloats(t, fmt.Sprintf("%s nb=%d workers=%d", k.name, nb, w), y, want)
 				sameMask(t, "parallel mask", m, wm)
 				pd.DropoutAdd(y, x, res, nil, key)
-				sameF32(t, "parallel DropoutAdd", y, wantAdd)
+				sameFloats(t, "parallel DropoutAdd", y, wantAdd)
 			}
 		})
 	}
 }
 
 func TestFusedPanics(t *testing.T) {
-	d, _ := New[float32](0.5, Inverted)
-	x := make([]float32, 100)
-	mustPanic(t, []string{"Dropout.DropoutAdd", "len(residual) = 99"}, func() { d.DropoutAdd(x, x, make([]float32, 99), nil, Key{}) })
-	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "len(x) = 100", "len(bias) = 7"}, func() { d.BiasDropoutAdd(x, x, make([]float32, 7), x, nil, Key{}) })
+	forEachType(t, testFusedPanics[float32], testFusedPanics[float64])
+}
+
+func testFusedPanics[T Float](t *testing.T) {
+	d, _ := New[T](0.5, Inverted)
+	x := make([]T, 100)
+	mustPanic(t, []string{"Dropout.DropoutAdd", "len(residual) = 99"}, func() { d.DropoutAdd(x, x, make([]T, 99), nil, Key{}) })
+	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "len(x) = 100", "len(bias) = 7"}, func() { d.BiasDropoutAdd(x, x, make([]T, 7), x, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "len(bias) = 0"}, func() { d.BiasDropoutAdd(x, x, nil, x, nil, Key{}) })
-	mustPanic(t, []string{"Dropout.BiasDropoutAddBackward", "len(dbias) = 3"}, func() { d.BiasDropoutAddBackward(x, make([]float32, 3), x, make(Mask, 2)) })
-	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "partly overlap"}, func() {
-		buf := make([]float32, 300)
-		d.BiasDropoutAdd(buf[1:101], buf[:100], make([]float32, 10), buf[200:], nil, Key{})
+	mustPanic(t, []string{"Dropout.BiasDropoutAddBackward", "len(dbias) = 3"}, func() { d.BiasDropoutAddBackward(x, make([]T, 3), x, make(Mask, 2)) })
+	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "partly overlap", "y starts 1 element after x"}, func() {
+		buf := make([]T, 300)
+		d.BiasDropoutAdd(buf[1:101], buf[:100], make([]T, 10), buf[200:], nil, Key{})
 	})
 }
 
@@ -186,33 +185,37 @@ func BenchmarkFused(b *testing.B) {
 }
 
 // TestDropoutAddNoFMA: on every path, through the public calls (heads,
-// bodies and tails), each product is rounded before the add. With x = s =
-// Scale() and residual = -float32(s*s), a kept element must come out +0
+// bodies and tails), each product is rounded to T before the add. With
+// x = s = Scale() and residual = -T(s*s), a kept element must come out +0
 // exactly where a fused multiply-add gives the rounding error of s*s; a
 // dropped one is residual + x*0 = residual.
 func TestDropoutAddNoFMA(t *testing.T) {
-	d, _ := New[float32](0.1, Inverted)
+	forEachType(t, testDropoutAddNoFMA[float32], testDropoutAddNoFMA[float64])
+}
+
+func testDropoutAddNoFMA[T Float](t *testing.T) {
+	d, _ := New[T](0.1, Inverted)
 	s := d.Scale()
-	r := -(s * s)
-	if fma := float32(math.FMA(float64(s), float64(s), float64(r))); fma == 0 {
+	r := -T(s * s)
+	if fma := T(math.FMA(float64(s), float64(s), float64(r))); fma == 0 {
 		t.Fatalf("the input does not tell a fused multiply-add apart")
 	}
 	const n = 3000
-	x, res, bias := make([]float32, n), make([]float32, n), make([]float32, 10)
+	x, res, bias := make([]T, n), make([]T, n), make([]T, 10)
 	for i := range x {
 		x[i], res[i] = s, r
 	}
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, off := range []uint64{0, 3, BlockSize - 100} {
-			y, y2, m := make([]float32, n), make([]float32, n), make(Mask, MaskLen(n))
+			y, y2, m := make([]T, n), make([]T, n), make(Mask, MaskLen(n))
 			d.DropoutAdd(y, x, res, m, Key{Seed: 5, Offset: off})
 			d.BiasDropoutAdd(y2, x, bias, res, nil, Key{Seed: 5, Offset: off})
 			for i := range y {
-				want := uint32(0)
+				want := uint64(0)
 				if !m.Kept(i) {
-					want = math.Float32bits(r)
+					want = fbits(r)
 				}
-				if math.Float32bits(y[i]) != want || math.Float32bits(y2[i]) != want {
+				if fbits(y[i]) != want || fbits(y2[i]) != want {
 					t.Fatalf("%s off=%d: element %d (kept %v) = %g / %g, want bits %#x (a fused multiply-add?)", k.name, off, i, m.Kept(i), y[i], y2[i], want)
 				}
 			}

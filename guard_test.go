@@ -4,6 +4,7 @@ package dropout
 
 import (
 	"runtime/debug"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -46,64 +47,68 @@ func (g *guardedRegion) bytesAt(n int, end bool) []byte {
 	return g.data[:n]
 }
 
-func f32At(g *guardedRegion, n int, end bool) []float32 {
-	b := g.bytesAt(4*n, end)
-	if n == 0 {
-		return []float32{}
-	}
-	return unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
-}
+// floatsAt returns n elements of T flush against a guard page (elemsAt).
+func floatsAt[T Float](g *guardedRegion, n int, end bool) []T { return elemsAt[T](g, n, end) }
 
-func u32At(g *guardedRegion, n int, end bool) []uint32 {
-	b := g.bytesAt(4*n, end)
+func u32At(g *guardedRegion, n int, end bool) []uint32 { return elemsAt[uint32](g, n, end) }
+
+// elemsAt returns n elements of E flush against the trailing guard page
+// (end) or the leading one.
+func elemsAt[E any](g *guardedRegion, n int, end bool) []E {
+	b := g.bytesAt(n*int(unsafe.Sizeof(*new(E))), end)
 	if n == 0 {
-		return []uint32{}
+		return []E{}
 	}
-	return unsafe.Slice((*uint32)(unsafe.Pointer(&b[0])), n)
+	return unsafe.Slice((*E)(unsafe.Pointer(&b[0])), n)
 }
 
 func maskAt(g *guardedRegion, n int, end bool) Mask {
-	w := MaskLen(n)
-	b := g.bytesAt(8*w, end)
-	if w == 0 {
-		return Mask{}
-	}
-	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), w)
+	return elemsAt[uint64](g, MaskLen(n), end)
 }
 
+// TestGuardPages: every op of a Dropout[T] on every path, for every n in
+// 0..600 (0..300 with -short) and sizes around blocks and the
+// non-temporal threshold, with every slice flush against a guard page at
+// its end and at its start.
 func TestGuardPages(t *testing.T) {
+	forEachType(t, testGuardPages[float32], testGuardPages[float64])
+}
+
+func testGuardPages[T Float](t *testing.T) {
+	es := int(unsafe.Sizeof(*new(T)))
 	var sizes []int
-	for n := 0; n <= 600; n++ {
+	for n := 0; n <= 600 && (n <= 300 || !testing.Short()); n++ {
 		sizes = append(sizes, n)
 	}
 	sizes = append(sizes, 1023, 1024, 1025, BlockSize-1, BlockSize, BlockSize+1, 2*BlockSize+77)
 	for _, k := range available {
 		if k.ntMin > 0 {
-			sizes = append(sizes, k.ntMin+77) // the non-temporal stores too
+			sizes = append(sizes, k.ntMin/es+77) // the non-temporal stores too
 		}
 	}
-	maxN := 0
-	for _, n := range sizes {
-		maxN = max(maxN, n)
-	}
-	gx, gy, gm := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
-	gr, gb := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN)
-	classic, _ := New[float32](0.3, Classic)
-	inverted, _ := New[float32](0.7, Inverted)
+	maxN := slices.Max(sizes)
+	gx, gy, gm := newGuarded(t, es*maxN), newGuarded(t, es*maxN), newGuarded(t, 8*MaskLen(maxN))
+	gr, gb, gu := newGuarded(t, es*maxN), newGuarded(t, es*maxN), newGuarded(t, 4*maxN)
+	classic, _ := New[T](0.3, Classic)
+	inverted, _ := New[T](0.7, Inverted)
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
-				x, y, m := f32At(gx, n, end), f32At(gy, n, end), maskAt(gm, n, end)
-				u := u32At(gy, n, end)
-				res := f32At(gr, n, end)
+				x, y, m := floatsAt[T](gx, n, end), floatsAt[T](gy, n, end), maskAt(gm, n, end)
+				u := u32At(gu, n, end)
+				res := floatsAt[T](gr, n, end)
 				nb := max(1, n/3) // rows of nb elements when that divides n
 				if n%nb != 0 {
 					nb = n
 				}
-				bias := f32At(gb, max(nb, 1), end)
+				bias := floatsAt[T](gb, max(nb, 1), end)
+				cs := 1 // channels of one element, or rows when there are many
+				if n > 1100 {
+					cs = nb
+				}
 				for _, off := range []uint64{0, 5, 64 - 3, BlockSize - 40} {
 					key := Key{Seed: uint64(n), Offset: off}
-					for _, d := range []Dropout[float32]{classic, inverted} {
+					for _, d := range []Dropout[T]{classic, inverted} {
 						d.Forward(y, x, m, key)
 						d.Forward(y, x, nil, key)
 						d.Forward(x, x, m, key)
@@ -114,8 +119,9 @@ func TestGuardPages(t *testing.T) {
 						d.Infer(x, x)
 						d.DropoutAdd(y, x, res, m, key)
 						d.DropoutAdd(res, x, res, nil, key)
-						d.ForwardChannels(y, x, 1, maskAt(gm, n, end), key)
-						d.BackwardChannelsKey(y, x, 1, key)
+						d.ForwardChannels(y, x, cs, m, key)
+						d.BackwardChannels(y, x, cs, m)
+						d.BackwardChannelsKey(y, x, cs, key)
 						if n > 0 {
 							d.BiasDropoutAdd(y, x, bias, res, m, key)
 							d.BiasDropoutAdd(x, x, bias, res, nil, key)
@@ -123,7 +129,9 @@ func TestGuardPages(t *testing.T) {
 							d.BiasDropoutAddBackwardKey(x, bias, x, key)
 						}
 					}
-					Draws(u, key)
+					if !is64[T]() { // no element type: once
+						Draws(u, key)
+					}
 				}
 			}
 		}
@@ -131,28 +139,35 @@ func TestGuardPages(t *testing.T) {
 }
 
 // TestGuardPagesMask: the mask conversions of every path on slices flush
-// against the guard pages, for every n in 0..600 and larger sizes.
+// against the guard pages, for every n in 0..600 and larger sizes: bytes
+// and bools, then the floats of each type.
 func TestGuardPagesMask(t *testing.T) {
+	forEachType(t, testGuardPagesMask[float32], testGuardPagesMask[float64])
+}
+
+func testGuardPagesMask[T Float](t *testing.T) {
 	var sizes []int
 	for n := 0; n <= 600; n++ {
 		sizes = append(sizes, n)
 	}
 	sizes = append(sizes, 1023, 1024, 1025, 4096+63, 65536+1)
 	maxN := sizes[len(sizes)-1]
-	gv, gm := newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
+	gv, gm := newGuarded(t, 8*maxN), newGuarded(t, 8*MaskLen(maxN))
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
 				m := maskAt(gm, n, end)
-				b := gv.bytesAt(n, end)
-				bs := unsafe.Slice((*bool)(unsafe.Pointer(unsafe.SliceData(b))), n)
-				f := f32At(gv, n, end)
-				m.Bytes(b)
-				m.SetBytes(b)
-				m.Bools(bs)
-				m.SetBools(bs)
-				m.Float32s(f)
-				m.SetFloat32s(f)
+				f := floatsAt[T](gv, n, end)
+				maskToFloats(m, f)
+				maskFromFloats(m, f)
+				if !is64[T]() { // no element type: once
+					b := gv.bytesAt(n, end)
+					bs := elemsAt[bool](gv, n, end)
+					m.Bytes(b)
+					m.SetBytes(b)
+					m.Bools(bs)
+					m.SetBools(bs)
+				}
 			}
 		}
 	})
@@ -165,7 +180,7 @@ func TestGuardPagesFault(t *testing.T) {
 	g := newGuarded(t, 4096)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for _, end := range []bool{true, false} {
-		x := f32At(g, 16, end)
+		x := floatsAt[float32](g, 16, end)
 		p := unsafe.Pointer(&x[0])
 		if end {
 			p = unsafe.Add(p, 16*4)

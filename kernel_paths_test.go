@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // The kernel suite: every path's dispatch methods (dispatch.go: seed, skip,
@@ -20,20 +21,22 @@ import (
 // kernel calls. Every output is a guarded slice (helpers_test.go): nothing
 // outside it may change. NEON runs under qemu-aarch64 (scripts/test.sh).
 
-var (
-	// kernelThrs are the threshold edges: keep all, the compare's ends, a
-	// half, and p = 1 (1<<24, which the dispatch handles itself); each
-	// test adds a random one.
-	kernelThrs = []uint32{0, 1, 1 << 23, 1<<24 - 1, 1 << 24}
-	// kernelFactors are the keep factors: identity, exact, overflow to
-	// Inf (and Inf*0 = NaN), inexact products, and zero.
-	kernelFactors = []float32{1, 2, float32(math.Inf(1)), 1.25, 0}
-	// scaleFactors adds, for scale (Infer's 1-p, the channel factors),
-	// a half, a negative, -0, a large, a subnormal and a NaN factor: a
-	// real multiply by each.
-	scaleFactors = append(slices.Clip(kernelFactors), 0.5, -1, float32(math.Copysign(0, -1)), 3e38,
-		math.Float32frombits(0x00400000), float32(math.NaN()))
-)
+// kernelThrs are the threshold edges: keep all, the compare's ends, a half,
+// and p = 1 (1<<24, which the dispatch handles itself); each test adds a
+// random one.
+var kernelThrs = []uint32{0, 1, 1 << 23, 1<<24 - 1, 1 << 24}
+
+// kernelFactors are the keep factors: identity, exact, overflow to Inf (and
+// Inf*0 = NaN), inexact products, and zero.
+func kernelFactors[T Float]() []T { return []T{1, 2, T(math.Inf(1)), 1.25, 0} }
+
+// scaleFactors adds, for scale (Infer's 1-p, the channel factors), a half,
+// a negative, -0, a large, a subnormal and a NaN factor: a real multiply by
+// each.
+func scaleFactors[T Float]() []T {
+	return append(kernelFactors[T](), 0.5, -1, T(math.Copysign(0, -1)), pick[T](3e38, 1e308),
+		pick[T](math.Float32frombits(0x00400000), math.Float64frombits(0x0008000000000000)), T(math.NaN()))
+}
 
 // anyLens are the lengths of the kernels that take any length (bwd,
 // scale, add, the mask conversions): every n in 0..300 (0..130 with
@@ -60,18 +63,18 @@ func noteGeneric(t *testing.T, k *path) {
 // when withBits. p = 1 (thr = 1<<24), which lim = thr<<8 cannot express, is
 // written out from the definition: nothing kept, every product x*(+0), no
 // bit set, the lanes advanced as for any threshold.
-func wantFwd(st *lanes, x, res []float32, withBits bool, thr, sb uint32) ([]float32, []uint64) {
+func wantFwd[T Float](st *lanes, x, res []T, withBits bool, thr uint32, sb uint64) ([]T, []uint64) {
 	n := len(x)
-	y := make([]float32, n)
+	y := make([]T, n)
 	var bits []uint64
 	if withBits {
 		bits = make([]uint64, n/64)
 	}
 	switch {
 	case thr >= 1<<24:
-		zero := float32(0)
+		var zero T
 		for i := range x {
-			p := float32(x[i] * zero)
+			p := T(x[i] * zero)
 			if res != nil {
 				p = res[i] + p
 			}
@@ -79,49 +82,78 @@ func wantFwd(st *lanes, x, res []float32, withBits bool, thr, sb uint32) ([]floa
 		}
 		st.skip(n / Lanes)
 	case res == nil:
-		fwdGeneric(st, y, x, bits, thr<<8, uint64(sb))
+		fwdGeneric(st, y, x, bits, thr<<8, sb)
 	default:
-		fwdAddGeneric(st, y, x, res, bits, thr<<8, uint64(sb))
+		fwdAddGeneric(st, y, x, res, bits, thr<<8, sb)
 	}
 	return y, bits
 }
 
 // wantBwd is bwdGeneric at any length (the words' bits past len(dy) do
 // not matter).
-func wantBwd(dy []float32, words []uint64, sb uint32) []float32 {
+func wantBwd[T Float](dy []T, words []uint64, sb uint64) []T {
 	n := len(dy)
-	in, out := make([]float32, 64*MaskLen(n)), make([]float32, 64*MaskLen(n))
+	in, out := make([]T, 64*MaskLen(n)), make([]T, 64*MaskLen(n))
 	copy(in, dy)
-	bwdGeneric(out, in, words[:MaskLen(n)], uint64(sb))
+	bwdGeneric(out, in, words[:MaskLen(n)], sb)
 	return out[:n]
 }
 
-func wantUnpack8(words []uint64, n int) []uint8 {
-	d := make([]uint8, 64*MaskLen(n))
-	unpack8Generic(d, words[:MaskLen(n)])
+// wantUnpack is the generic unpack kernel of E (unpack8Generic or
+// unpackFGeneric) on whole words, cut to n elements.
+func wantUnpack[E maskElem](words []uint64, n int) []E {
+	d := make([]E, 64*MaskLen(n))
+	w := words[:MaskLen(n)]
+	switch d := any(d).(type) {
+	case []uint8:
+		unpack8Generic(d, w)
+	case []float32:
+		unpackFGeneric(d, w)
+	case []float64:
+		unpackFGeneric(d, w)
+	}
 	return d[:n]
 }
 
-func wantUnpack32(words []uint64, n int) []float32 {
-	d := make([]float32, 64*MaskLen(n))
-	unpackFGeneric(d, words[:MaskLen(n)])
-	return d[:n]
-}
-
-func wantPack8(src []uint8) []uint64 {
-	s := make([]uint8, 64*MaskLen(len(src)))
+// wantPack is the generic pack kernel of E (pack8Generic or packFGeneric)
+// on src zero-padded to whole words.
+func wantPack[E maskElem](src []E) []uint64 {
+	s := make([]E, 64*MaskLen(len(src)))
 	copy(s, src)
 	w := make([]uint64, MaskLen(len(src)))
-	pack8Generic(w, s)
+	switch s := any(s).(type) {
+	case []uint8:
+		pack8Generic(w, s)
+	case []float32:
+		packFGeneric(w, s)
+	case []float64:
+		packFGeneric(w, s)
+	}
 	return w
 }
 
-func wantPack32(src []float32) []uint64 {
-	s := make([]float32, 64*MaskLen(len(src)))
-	copy(s, src)
-	w := make([]uint64, MaskLen(len(src)))
-	packFGeneric(w, s)
-	return w
+// unpackVia and packVia call the path's conversion method for E:
+// unpack8/pack8, unpack32/pack32 or unpack64/pack64.
+func unpackVia[E maskElem](k *path, dst []E, words []uint64) {
+	switch d := any(dst).(type) {
+	case []uint8:
+		k.unpack8(d, words)
+	case []float32:
+		k.unpack32(d, words)
+	case []float64:
+		k.unpack64(d, words)
+	}
+}
+
+func packVia[E maskElem](k *path, words []uint64, src []E) {
+	switch s := any(src).(type) {
+	case []uint8:
+		k.pack8(words, s)
+	case []float32:
+		k.pack32(words, s)
+	case []float64:
+		k.pack64(words, s)
+	}
 }
 
 func nop(testing.TB, string) {}
@@ -131,8 +163,8 @@ func nop(testing.TB, string) {}
 // "y=res", "y=x=res"), the keep bits over stale words when withBits, and
 // holds it to wantFwd: y, the bits, the lane state after the call, the
 // inputs unchanged, nothing written outside any slice.
-func checkFwd(t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, res0 []float32,
-	alias string, withBits bool, thr, sb uint32, nt bool, off int) {
+func checkFwd[T Float](t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, res0 []T,
+	alias string, withBits bool, thr uint32, sb uint64, nt bool, off int) {
 	t.Helper()
 	n := len(x0)
 	xIn, resIn := x0, res0
@@ -150,14 +182,14 @@ func checkFwd(t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, 
 		resOff = off
 	}
 	x, xOK := guarded(n, xOff, xIn)
-	var y, res []float32
+	var y, res []T
 	resOK, yOK, bitsOK := nop, nop, nop
 	if resIn != nil {
 		res, resOK = guarded(n, resOff, resIn)
 	}
 	switch alias {
 	case "y apart":
-		y, yOK = guarded[float32](n, off, nil)
+		y, yOK = guarded[T](n, off, nil)
 	case "y=x":
 		y = x
 	case "y=res":
@@ -173,9 +205,9 @@ func checkFwd(t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, 
 		bits, bitsOK = guarded(n/64, off%8, randomWords(r, n/64))
 	}
 	st := st0
-	fwd(k, &st, y, x, res, bits, thr, uint64(sb), nt)
+	fwd(k, &st, y, x, res, bits, thr, sb, nt)
 	k.fence()
-	sameF32(t, where+" y", y, want, xIn, resIn)
+	sameFloats(t, where+" y", y, want, xIn, resIn)
 	if withBits {
 		sameInts(t, where+" keep bits", bits, wantBits)
 	}
@@ -183,10 +215,10 @@ func checkFwd(t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, 
 		t.Fatalf("%s: lane state differs after the call", where)
 	}
 	if alias != "y=x" && alias != "y=x=res" {
-		sameF32(t, where+" x (an input)", x, xIn)
+		sameFloats(t, where+" x (an input)", x, xIn)
 	}
 	if res != nil && alias != "y=res" && alias != "y=x=res" {
-		sameF32(t, where+" res (an input)", res, resIn)
+		sameFloats(t, where+" res (an input)", res, resIn)
 	}
 	xOK(t, where+" x")
 	resOK(t, where+" res")
@@ -205,22 +237,27 @@ var (
 // (over stale words), the non-temporal hint on and off, at output offsets
 // cycling through 0..15. With -short, every third length.
 func TestPathFwd(t *testing.T) {
+	forEachType(t, testPathFwd[float32], testPathFwd[float64])
+}
+
+func testPathFwd[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	step := 64
 	if testing.Short() {
 		step = 3 * 64
 	}
+	factors := kernelFactors[T]()
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for n := 0; n <= 4096; n += step {
-			x0, res0 := specialInputs(r, n), specialInputs(r, n)
+			x0, res0 := specialInputs[T](r, n), specialInputs[T](r, n)
 			st0 := randLanes(r)
 			thrs := append(slices.Clip(kernelThrs), r.Uint32N(1<<24))
 			for ti, thr := range thrs {
-				f := kernelFactors[(n/64+ti)%len(kernelFactors)] // every (thr, f) pair over the n
+				f := factors[(n/64+ti)%len(factors)] // every (thr, f) pair over the n
 				off := (n/64 + 3*ti) % 16
 				for _, add := range []bool{false, true} {
-					res, aliases := []float32(nil), fwdAliases
+					res, aliases := []T(nil), fwdAliases
 					if add {
 						res, aliases = res0, fwdAddAliases
 					}
@@ -228,7 +265,7 @@ func TestPathFwd(t *testing.T) {
 						for _, withBits := range []bool{true, false} {
 							for _, nt := range []bool{false, true} {
 								where := fmt.Sprintf("n=%d thr=%#x f=%v add=%v %s bits=%v nt=%v off=%d", n, thr, f, add, alias, withBits, nt, off)
-								checkFwd(t, k, r, where, st0, x0, res, alias, withBits, thr, math.Float32bits(f), nt, off)
+								checkFwd(t, k, r, where, st0, x0, res, alias, withBits, thr, fbits(f), nt, off)
 							}
 						}
 					}
@@ -239,28 +276,34 @@ func TestPathFwd(t *testing.T) {
 }
 
 // TestPathFwdAddNoFMA: fwdAdd rounds each product before the add. With x =
-// factor = 1+2^-23 and res = -(1+2^-22), the product 1+2^-22+2^-46 rounds
-// to 1+2^-22 and the sum is +0, where a fused multiply-add gives 2^-46.
+// factor = 1+ε and res = -(1+2ε) (ε = 2^-23 for float32, 2^-52 for
+// float64), the product 1+2ε+ε² rounds to 1+2ε and the sum is +0, where a
+// fused multiply-add gives ε².
 func TestPathFwdAddNoFMA(t *testing.T) {
+	forEachType(t, testPathFwdAddNoFMA[float32], testPathFwdAddNoFMA[float64])
+}
+
+func testPathFwdAddNoFMA[T Float](t *testing.T) {
 	const n = 256
-	s, rv := math.Float32frombits(0x3f800001), -math.Float32frombits(0x3f800002)
-	if fma := float32(math.FMA(float64(s), float64(s), float64(rv))); fma == 0 {
+	eps := pick[T](0x1p-23, 0x1p-52)
+	s, rv := 1+eps, -(1 + 2*eps)
+	if fma := T(math.FMA(float64(s), float64(s), float64(rv))); fma == 0 {
 		t.Fatal("the input does not tell a fused multiply-add apart")
 	}
-	x, res := make([]float32, n), make([]float32, n)
+	x, res := make([]T, n), make([]T, n)
 	for i := range x {
 		x[i], res[i] = s, rv
 	}
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, bits := range [][]uint64{nil, make([]uint64, n/64)} {
 			for _, nt := range []bool{false, true} {
-				y, _ := guarded[float32](n, 0, nil)
+				y, _ := guarded[T](n, 0, nil)
 				var st lanes
 				k.seed(&st, 1, 2)
-				fwd(k, &st, y, x, res, bits, 0, uint64(math.Float32bits(s)), nt) // thr 0: everything kept
+				fwd(k, &st, y, x, res, bits, 0, fbits(s), nt) // thr 0: everything kept
 				k.fence()
 				for i, v := range y {
-					if math.Float32bits(v) != 0 {
+					if fbits(v) != 0 {
 						t.Fatalf("bits=%v nt=%v: y[%d] = %g, want +0 (a fused multiply-add?)", bits != nil, nt, i, v)
 					}
 				}
@@ -299,7 +342,7 @@ func TestPathDraws(t *testing.T) {
 // checkBwd runs k.bwd on guarded slices, dx at offset off (dx = dy when
 // inPlace), against wantBwd: dx, the inputs unchanged, nothing outside the
 // slices.
-func checkBwd(t *testing.T, k *path, where string, dy0 []float32, words []uint64, sb uint32, inPlace, nt bool, off int) {
+func checkBwd[T Float](t *testing.T, k *path, where string, dy0 []T, words []uint64, sb uint64, inPlace, nt bool, off int) {
 	t.Helper()
 	n := len(dy0)
 	want := wantBwd(dy0, words, sb)
@@ -308,12 +351,12 @@ func checkBwd(t *testing.T, k *path, where string, dy0 []float32, words []uint64
 	dx, dxOK := dy, nop
 	if !inPlace {
 		dy, dyOK = guarded(n, (off+7)%16, dy0)
-		dx, dxOK = guarded[float32](n, off, nil)
+		dx, dxOK = guarded[T](n, off, nil)
 	}
-	bwd(k, dx, dy, words, uint64(sb), nt)
-	sameF32(t, where+" dx", dx, want, dy0)
+	bwd(k, dx, dy, words, sb, nt)
+	sameFloats(t, where+" dx", dx, want, dy0)
 	if !inPlace {
-		sameF32(t, where+" dy (an input)", dy, dy0)
+		sameFloats(t, where+" dy (an input)", dy, dy0)
 	}
 	sameInts(t, where+" words (an input)", words, words0)
 	dyOK(t, where+" dy")
@@ -324,22 +367,27 @@ func checkBwd(t *testing.T, k *path, where string, dy0 []float32, words []uint64
 // factor, words of every density, in place and not, the non-temporal hint
 // on and off.
 func TestPathBwd(t *testing.T) {
+	forEachType(t, testPathBwd[float32], testPathBwd[float64])
+}
+
+func testPathBwd[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	lens := anyLens()
 	for n := 320; n <= 4096; n += 64 {
 		lens = append(lens, n)
 	}
+	factors := append(kernelFactors[T](), 0.5)
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range lens {
-			dy0 := specialInputs(r, n)
+			dy0 := specialInputs[T](r, n)
 			words := randomWords(r, MaskLen(n)) // bits past n too: they must not matter
-			for fi, f := range append(slices.Clip(kernelFactors), 0.5) {
+			for fi, f := range factors {
 				for _, inPlace := range []bool{false, true} {
 					for _, nt := range []bool{false, true} {
 						off := (n + fi) % 16
 						where := fmt.Sprintf("n=%d f=%v inPlace=%v nt=%v off=%d", n, f, inPlace, nt, off)
-						checkBwd(t, k, where, dy0, words, math.Float32bits(f), inPlace, nt, off)
+						checkBwd(t, k, where, dy0, words, fbits(f), inPlace, nt, off)
 					}
 				}
 			}
@@ -349,21 +397,21 @@ func TestPathBwd(t *testing.T) {
 
 // checkScale runs k.scale on guarded slices, y at offset off (y = x when
 // inPlace), against scaleGeneric.
-func checkScale(t *testing.T, k *path, where string, x0 []float32, a uint32, inPlace, nt bool, off int) {
+func checkScale[T Float](t *testing.T, k *path, where string, x0 []T, a uint64, inPlace, nt bool, off int) {
 	t.Helper()
 	n := len(x0)
-	want := make([]float32, n)
-	scaleGeneric(want, x0, uint64(a))
+	want := make([]T, n)
+	scaleGeneric(want, x0, a)
 	x, xOK := guarded(n, off, x0)
 	y, yOK := x, nop
 	if !inPlace {
 		x, xOK = guarded(n, (off+9)%16, x0)
-		y, yOK = guarded[float32](n, off, nil)
+		y, yOK = guarded[T](n, off, nil)
 	}
-	scale(k, y, x, uint64(a), nt)
-	sameF32(t, where+" y", y, want, x0)
+	scale(k, y, x, a, nt)
+	sameFloats(t, where+" y", y, want, x0)
 	if !inPlace {
-		sameF32(t, where+" x (an input)", x, x0)
+		sameFloats(t, where+" x (an input)", x, x0)
 	}
 	xOK(t, where+" x")
 	yOK(t, where+" y")
@@ -373,17 +421,21 @@ func checkScale(t *testing.T, k *path, where string, x0 []float32, a uint32, inP
 // and not, the non-temporal hint on and off (with it, an unaligned y's
 // head goes through the buffer).
 func TestPathScale(t *testing.T) {
+	forEachType(t, testPathScale[float32], testPathScale[float64])
+}
+
+func testPathScale[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range anyLens() {
-			x0 := specialInputs(r, n)
-			for fi, f := range scaleFactors {
+			x0 := specialInputs[T](r, n)
+			for fi, f := range scaleFactors[T]() {
 				for _, inPlace := range []bool{false, true} {
 					for _, nt := range []bool{false, true} {
 						off := (n + 3*fi) % 16
 						where := fmt.Sprintf("n=%d a=%v inPlace=%v nt=%v off=%d", n, f, inPlace, nt, off)
-						checkScale(t, k, where, x0, math.Float32bits(f), inPlace, nt, off)
+						checkScale(t, k, where, x0, fbits(f), inPlace, nt, off)
 					}
 				}
 			}
@@ -393,14 +445,14 @@ func TestPathScale(t *testing.T) {
 
 // checkAdd runs k.add on guarded slices, dst at offset off and placed by
 // alias ("dst apart", "dst=a", "dst=b", "dst=a=b"), against addGeneric.
-func checkAdd(t *testing.T, k *path, where string, a0, b0 []float32, alias string, off int) {
+func checkAdd[T Float](t *testing.T, k *path, where string, a0, b0 []T, alias string, off int) {
 	t.Helper()
 	n := len(a0)
 	aIn, bIn := a0, b0
 	if alias == "dst=a=b" {
 		bIn = a0
 	}
-	want := make([]float32, n)
+	want := make([]T, n)
 	addGeneric(want, aIn, bIn)
 	aOff, bOff := (off+5)%16, (off+10)%16
 	switch alias {
@@ -414,17 +466,17 @@ func checkAdd(t *testing.T, k *path, where string, a0, b0 []float32, alias strin
 	dst, dstOK := a, nop
 	switch alias {
 	case "dst apart":
-		dst, dstOK = guarded[float32](n, off, nil)
+		dst, dstOK = guarded[T](n, off, nil)
 	case "dst=b":
 		dst = b
 	case "dst=a=b":
 		b, bOK = a, nop
 	}
 	add(k, dst, a, b)
-	sameF32(t, where+" dst", dst, want, aIn, bIn)
+	sameFloats(t, where+" dst", dst, want, aIn, bIn)
 	if alias == "dst apart" {
-		sameF32(t, where+" a (an input)", a, aIn)
-		sameF32(t, where+" b (an input)", b, bIn)
+		sameFloats(t, where+" a (an input)", a, aIn)
+		sameFloats(t, where+" b (an input)", b, bIn)
 	}
 	aOK(t, where+" a")
 	bOK(t, where+" b")
@@ -435,11 +487,15 @@ var addAliases = []string{"dst apart", "dst=a", "dst=b", "dst=a=b"}
 
 // TestPathAdd: add at anyLens, every aliasing of dst.
 func TestPathAdd(t *testing.T) {
+	forEachType(t, testPathAdd[float32], testPathAdd[float64])
+}
+
+func testPathAdd[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(15, 16))
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range anyLens() {
-			a0, b0 := specialInputs(r, n), specialInputs(r, n)
+			a0, b0 := specialInputs[T](r, n), specialInputs[T](r, n)
 			for ai, alias := range addAliases {
 				off := (n + 5*ai) % 16
 				checkAdd(t, k, fmt.Sprintf("n=%d %s off=%d", n, alias, off), a0, b0, alias, off)
@@ -448,99 +504,151 @@ func TestPathAdd(t *testing.T) {
 	})
 }
 
-// checkMaskKernels runs unpack8, unpack32, pack8 and pack32 of n elements
-// on guarded slices at offset off against the generic kernels on whole
-// words: random bits past n in the words unpacked (ignored), all-ones stale
-// words under the packed ones (overwritten, the bits past n cleared),
-// sources with zeros (±0) and every kind of nonzero (NaNs, subnormals).
-func checkMaskKernels(t *testing.T, k *path, r *rand.Rand, where string, n, off int) {
+// maskSources returns n elements of E to pack: for bytes, zeros and every
+// kind of nonzero byte; for floats, ±0 (zero) half the time and special
+// inputs (NaNs, subnormals: nonzero) otherwise.
+func maskSources[E maskElem](r *rand.Rand, n int) []E {
+	var s any
+	switch any(*new(E)).(type) {
+	case uint8:
+		b := make([]uint8, n)
+		for i := range b {
+			switch r.IntN(4) {
+			case 0:
+				b[i] = uint8(1 + r.IntN(255))
+			case 1:
+				b[i] = []uint8{1, 0x80, 0xff}[r.IntN(3)]
+			}
+		}
+		s = b
+	case float32:
+		s = withZeros(r, specialInputs[float32](r, n))
+	case float64:
+		s = withZeros(r, specialInputs[float64](r, n))
+	}
+	return s.([]E)
+}
+
+// withZeros sets about half of x to +0 or -0.
+func withZeros[T Float](r *rand.Rand, x []T) []T {
+	for i := range x {
+		if r.IntN(2) == 0 {
+			x[i] = 0
+			if r.IntN(2) == 0 {
+				x[i] = T(math.Copysign(0, -1))
+			}
+		}
+	}
+	return x
+}
+
+// checkMaskKernels runs the path's unpack and pack of E (unpack8 and pack8,
+// unpack32 and pack32, or unpack64 and pack64) for n elements on guarded
+// slices at offset off against the generic kernels on whole words: random
+// bits past n in the words unpacked (ignored), all-ones stale words under
+// the packed ones (overwritten, the bits past n cleared), sources with
+// zeros and every kind of nonzero (maskSources).
+func checkMaskKernels[E maskElem](t *testing.T, k *path, r *rand.Rand, where string, n, off int) {
 	t.Helper()
 	w := MaskLen(n)
 	words0 := randomWords(r, w)
 	words, wOK := guarded(w, off%8, words0)
-	b8, b8OK := guarded[uint8](n, off, nil)
-	k.unpack8(b8, words)
-	sameInts(t, where+" unpack8", b8, wantUnpack8(words0, n))
-	f32, f32OK := guarded[float32](n, off, nil)
-	k.unpack32(f32, words)
-	sameF32(t, where+" unpack32", f32, wantUnpack32(words0, n))
+	d, dOK := guarded[E](n, off, nil)
+	unpackVia(k, d, words)
+	sameElems(t, where+" unpack", d, wantUnpack[E](words0, n))
 	sameInts(t, where+" unpacked words (an input)", words, words0)
 	wOK(t, where+" unpacked words")
-	b8OK(t, where+" unpack8")
-	f32OK(t, where+" unpack32")
+	dOK(t, where+" unpack")
 
-	src8, src32 := make([]uint8, n), specialInputs(r, n)
-	for i := range src8 {
-		switch r.IntN(4) {
-		case 0:
-			src8[i] = uint8(1 + r.IntN(255))
-		case 1:
-			src8[i] = []uint8{1, 0x80, 0xff}[r.IntN(3)]
-		}
-		if r.IntN(2) == 0 {
-			src32[i] = math.Float32frombits(uint32(r.IntN(2)) << 31) // ±0
-		}
-	}
-	s8, s8OK := guarded(n, (off+3)%16, src8)
-	p8, p8OK := guarded(w, off%8, filled(w, ^uint64(0)))
-	k.pack8(p8, s8)
-	sameInts(t, where+" pack8", p8, wantPack8(src8))
-	sameInts(t, where+" pack8 source (an input)", s8, src8)
-	s32, s32OK := guarded(n, (off+3)%16, src32)
-	p32, p32OK := guarded(w, off%8, filled(w, ^uint64(0)))
-	k.pack32(p32, s32)
-	sameInts(t, where+" pack32", p32, wantPack32(src32))
-	sameF32(t, where+" pack32 source (an input)", s32, src32)
-	s8OK(t, where+" pack8 source")
-	p8OK(t, where+" pack8 words")
-	s32OK(t, where+" pack32 source")
-	p32OK(t, where+" pack32 words")
+	src := maskSources[E](r, n)
+	s, sOK := guarded(n, (off+3)%16, src)
+	p, pOK := guarded(w, off%8, filled(w, ^uint64(0)))
+	packVia(k, p, s)
+	sameInts(t, where+" pack", p, wantPack(src))
+	sameElems(t, where+" pack source (an input)", s, src)
+	sOK(t, where+" pack source")
+	pOK(t, where+" pack words")
 }
 
-// TestPathMaskKernels: the four mask conversions at anyLens and offsets
-// cycling through 0..15.
+// TestPathMaskKernels: the mask conversions of every element type at
+// anyLens and offsets cycling through 0..15.
 func TestPathMaskKernels(t *testing.T) {
+	t.Run("uint8", testPathMaskKernels[uint8])
+	forEachType(t, testPathMaskKernels[float32], testPathMaskKernels[float64])
+}
+
+func testPathMaskKernels[E maskElem](t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range anyLens() {
 			for _, off := range []int{n % 16, (n + 7) % 16} {
-				checkMaskKernels(t, k, r, fmt.Sprintf("n=%d off=%d", n, off), n, off)
+				checkMaskKernels[E](t, k, r, fmt.Sprintf("n=%d off=%d", n, off), n, off)
 			}
 		}
 	})
 }
 
-// TestPathPackValues: pack8 with every byte value at every bit position,
-// pack32 with every sign and exponent and five mantissas at every bit
-// position.
-func TestPathPackValues(t *testing.T) {
-	src8 := make([]uint8, 256*64)
-	for i := range src8 {
-		src8[i] = uint8(i/64) ^ uint8(i%64) // each value once per position
-	}
-	var src32 []float32
-	for se := uint32(0); se < 512; se++ {
-		for _, mant := range []uint32{0, 1, 0x2aaaaa, 0x400000, 0x7fffff} {
-			src32 = append(src32, math.Float32frombits(se<<23|mant))
+// packValues are the sources of TestPathPackValues: every byte value at
+// every bit position; for floats, every sign and exponent with five
+// mantissas (zero, the lowest bit, alternating, the top bit, all ones), at
+// every bit position (64 rotations).
+func packValues[E maskElem]() []E {
+	switch any(*new(E)).(type) {
+	case uint8:
+		src := make([]uint8, 256*64)
+		for i := range src {
+			src[i] = uint8(i/64) ^ uint8(i%64) // each value once per position
 		}
+		return any(src).([]E)
+	case float32:
+		var v []float32
+		for se := uint32(0); se < 1<<9; se++ {
+			for _, mant := range []uint32{0, 1, 0x2aaaaa, 0x400000, 0x7fffff} {
+				v = append(v, math.Float32frombits(se<<23|mant))
+			}
+		}
+		return any(rotations(v)).([]E)
+	default:
+		var v []float64
+		for se := uint64(0); se < 1<<12; se++ {
+			for _, mant := range []uint64{0, 1, 0x5555555555555, 0x8000000000000, 0xfffffffffffff} {
+				v = append(v, math.Float64frombits(se<<52|mant))
+			}
+		}
+		return any(rotations(v)).([]E)
 	}
-	for len(src32)%64 != 0 {
-		src32 = append(src32, 0)
+}
+
+// rotations pads v with zeros to whole words and returns its 64 rotations
+// one after another: every value at every bit position.
+func rotations[T Float](v []T) []T {
+	for len(v)%64 != 0 {
+		v = append(v, 0)
 	}
-	rot := make([]float32, 0, 64*len(src32)) // every value at every position: 64 rotations
+	rot := make([]T, 0, 64*len(v))
 	for s := range 64 {
-		rot = append(rot, src32[s:]...)
-		rot = append(rot, src32[:s]...)
+		rot = append(rot, v[s:]...)
+		rot = append(rot, v[:s]...)
 	}
-	want8, want32 := wantPack8(src8), wantPack32(rot)
+	return rot
+}
+
+// TestPathPackValues: pack of every element type with the sources of
+// packValues.
+func TestPathPackValues(t *testing.T) {
+	t.Run("uint8", testPathPackValues[uint8])
+	forEachType(t, testPathPackValues[float32], testPathPackValues[float64])
+}
+
+func testPathPackValues[E maskElem](t *testing.T) {
+	src := packValues[E]()
+	want := wantPack(src)
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
-		got8, got32 := make([]uint64, len(want8)), make([]uint64, len(want32))
-		k.pack8(got8, src8)
-		k.pack32(got32, rot)
-		sameInts(t, "pack8", got8, want8)
-		sameInts(t, "pack32", got32, want32)
+		got := make([]uint64, len(want))
+		packVia(k, got, src)
+		sameInts(t, "pack", got, want)
 	})
 }
 
@@ -549,34 +657,43 @@ func TestPathPackValues(t *testing.T) {
 // unaligned branches give the same bits and nothing outside a slice
 // changes. 1088 elements for the stream kernels (aligned non-temporal
 // stores need 64-byte vectors), 1088+37 for the others (a tail too). Also
-// on the generic kernels posing as a path with 64-byte vectors.
+// on the generic kernels posing as a path with 64-byte vectors. The draws
+// and the byte conversions, which have no element type, run in the float32
+// subtest.
 func TestPathUnaligned(t *testing.T) {
+	forEachType(t, testPathUnaligned[float32], testPathUnaligned[float64])
+}
+
+func testPathUnaligned[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	const n, n2 = 1024 + 64, 1024 + 64 + 37
-	x0, res0 := specialInputs(r, n2), specialInputs(r, n2)
+	x0, res0 := specialInputs[T](r, n2), specialInputs[T](r, n2)
 	words := randomWords(r, MaskLen(n2))
 	st0 := randLanes(r)
+	two, threeQuarters := fbits(T(2)), fbits(T(0.75))
 	unaligned := func(t *testing.T, k *path) {
 		for off := range 16 {
 			for _, nt := range []bool{false, true} {
 				where := fmt.Sprintf("off=%d nt=%v", off, nt)
 				for _, withBits := range []bool{true, false} {
-					sb := math.Float32bits(2)
-					checkFwd(t, k, r, where+" fwd", st0, x0[:n], nil, "y apart", withBits, 1<<23, sb, nt, off)
-					checkFwd(t, k, r, where+" fwd y=x", st0, x0[:n], nil, "y=x", withBits, 1<<23, sb, nt, off)
+					checkFwd(t, k, r, where+" fwd", st0, x0[:n], nil, "y apart", withBits, 1<<23, two, nt, off)
+					checkFwd(t, k, r, where+" fwd y=x", st0, x0[:n], nil, "y=x", withBits, 1<<23, two, nt, off)
 					for _, alias := range fwdAddAliases {
-						checkFwd(t, k, r, where+" fwdAdd "+alias, st0, x0[:n], res0[:n], alias, withBits, 1<<23, sb, nt, off)
+						checkFwd(t, k, r, where+" fwdAdd "+alias, st0, x0[:n], res0[:n], alias, withBits, 1<<23, two, nt, off)
 					}
 				}
-				checkDraws(t, k, where+" draws", st0, n, off)
 				for _, inPlace := range []bool{false, true} {
-					checkBwd(t, k, where+" bwd", x0, words, math.Float32bits(2), inPlace, nt, off)
-					checkScale(t, k, where+" scale", x0, math.Float32bits(0.75), inPlace, nt, off)
+					checkBwd(t, k, where+" bwd", x0, words, two, inPlace, nt, off)
+					checkScale(t, k, where+" scale", x0, threeQuarters, inPlace, nt, off)
 				}
 				for _, alias := range addAliases {
 					checkAdd(t, k, where+" add "+alias, x0, res0, alias, off)
 				}
-				checkMaskKernels(t, k, r, where, n2, off)
+				checkMaskKernels[T](t, k, r, where, n2, off)
+				if !is64[T]() {
+					checkDraws(t, k, where+" draws", st0, n, off)
+					checkMaskKernels[uint8](t, k, r, where, n2, off)
+				}
 			}
 		}
 	}
@@ -636,9 +753,10 @@ func TestPathSeed(t *testing.T) {
 }
 
 // TestKernelCallsWhole64: the driver keeps the kernels' contract on every
-// path: a float, draw or mask kernel only ever gets whole 64-element groups
-// (whole mask words), and a stream kernel (fwd, fwdAdd, draws) at most one
-// block. Calls at odd lengths and offsets, serial and Parallel.
+// path, for both element types: a float, draw or mask kernel only ever
+// gets whole 64-element groups (whole mask words), and a stream kernel
+// (fwd, fwdAdd, draws) at most one block. Calls at odd lengths and
+// offsets, serial and Parallel; every kernel of both widths must be seen.
 func TestKernelCallsWhole64(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
 	forEachPath(t, func(t *testing.T, k *path) {
@@ -650,11 +768,12 @@ func TestKernelCallsWhole64(t *testing.T) {
 			defer mu.Unlock()
 			seen[kernel] = true
 			switch kernel {
-			case "fwd32", "fwdAdd32", "draws":
+			case "fwd32", "fwd64", "fwdAdd32", "fwdAdd64", "draws":
 				if c%64 != 0 || c > BlockSize {
 					bad = append(bad, fmt.Sprintf("%s(%d)", kernel, c))
 				}
-			case "bwd32", "scale32", "add32", "unpack8", "pack8", "unpack32", "pack32":
+			case "bwd32", "bwd64", "scale32", "scale64", "add32", "add64", "unpack8", "pack8",
+				"unpack32", "unpack64", "pack32", "pack64":
 				if c%64 != 0 {
 					bad = append(bad, fmt.Sprintf("%s(%d)", kernel, c))
 				}
@@ -662,39 +781,51 @@ func TestKernelCallsWhole64(t *testing.T) {
 		}
 		defer func() { testHookPiece = nil }()
 		for _, n := range []int{1, 63, 65, 200, BlockSize + 129, 3*BlockSize + 77} {
-			x, res, y := specialInputs(r, n), specialInputs(r, n), make([]float32, n)
-			m, u, b := make(Mask, MaskLen(n)), make([]uint32, n), make([]uint8, n)
-			d, _ := New[float32](0.3, Inverted)
-			for _, dd := range []Dropout[float32]{d, d.Parallel(3)} {
-				for _, off := range []uint64{0, 5, BlockSize - 40} {
-					key := Key{Seed: 1, Offset: off}
-					dd.Forward(y, x, m, key)
-					dd.Forward(y, x, nil, key)
-					dd.DropoutAdd(y, x, res, m, key)
-					dd.Backward(y, x, m)
-					dd.BackwardKey(y, x, key)
-					dd.Infer(y, x)
-					dd.BiasDropoutAdd(y, x, res, x, m, key) // one row: bias = res
-					dd.BiasDropoutAddBackward(y, res, x, m)
-					dd.ForwardChannels(y, x, 1, m, key)
-					Draws(u, key)
-				}
+			kernelCalls[float32](r, n)
+			kernelCalls[float64](r, n)
+			u, b, m := make([]uint32, n), make([]uint8, n), make(Mask, MaskLen(n))
+			for _, off := range []uint64{0, 5, BlockSize - 40} {
+				Draws(u, Key{Seed: 1, Offset: off})
 			}
 			m.Bytes(b)
 			m.SetBytes(b)
-			m.Float32s(y)
-			m.SetFloat32s(y)
 		}
 		testHookPiece = nil
 		if len(bad) > 0 {
 			t.Fatalf("kernel calls with a partial group, or more than a block: %v", bad[:min(len(bad), 10)])
 		}
-		for _, kernel := range []string{"fwd32", "fwdAdd32", "draws", "bwd32", "scale32", "add32", "unpack8", "pack8", "unpack32", "pack32"} {
+		for _, kernel := range []string{"fwd32", "fwd64", "fwdAdd32", "fwdAdd64", "draws", "bwd32", "bwd64",
+			"scale32", "scale64", "add32", "add64", "unpack8", "pack8", "unpack32", "unpack64", "pack32", "pack64"} {
 			if !seen[kernel] {
 				t.Errorf("no call of the %s kernel was seen", kernel)
 			}
 		}
 	})
+}
+
+// kernelCalls makes every call of a Dropout[T] that reaches a kernel, on n
+// elements at offsets around a block's start and end, serial and
+// Parallel, and the mask conversions of T.
+func kernelCalls[T Float](r *rand.Rand, n int) {
+	x, res, y := specialInputs[T](r, n), specialInputs[T](r, n), make([]T, n)
+	m := make(Mask, MaskLen(n))
+	d, _ := New[T](0.3, Inverted)
+	for _, dd := range []Dropout[T]{d, d.Parallel(3)} {
+		for _, off := range []uint64{0, 5, BlockSize - 40} {
+			key := Key{Seed: 1, Offset: off}
+			dd.Forward(y, x, m, key)
+			dd.Forward(y, x, nil, key)
+			dd.DropoutAdd(y, x, res, m, key)
+			dd.Backward(y, x, m)
+			dd.BackwardKey(y, x, key)
+			dd.Infer(y, x)
+			dd.BiasDropoutAdd(y, x, res, x, m, key) // one row: bias = res
+			dd.BiasDropoutAddBackward(y, res, x, m)
+			dd.ForwardChannels(y, x, 1, m, key)
+		}
+	}
+	maskToFloats(m, y)
+	maskFromFloats(m, y)
 }
 
 // TestPathStreamEdges: whole calls at the stream's edges (block
@@ -704,10 +835,14 @@ func TestKernelCallsWhole64(t *testing.T) {
 // DropoutAdd, BiasDropoutAdd and BiasDropoutAddBackward (the bias rows
 // wrapping, the dbias column sums).
 func TestPathStreamEdges(t *testing.T) {
+	forEachType(t, testPathStreamEdges[float32], testPathStreamEdges[float64])
+}
+
+func testPathStreamEdges[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, p := range []float64{0, 0.1, 0.5, 1} {
-			d, err := New[float32](p, Inverted)
+			d, err := New[T](p, Inverted)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -715,7 +850,7 @@ func TestPathStreamEdges(t *testing.T) {
 				for _, n := range []int{0, 1, 64, 65, 200, 1000, BlockSize + 129} {
 					key := Key{Seed: r.Uint64(), Offset: off}
 					where := fmt.Sprintf("p=%v n=%d offset=%d", p, n, off)
-					x, res := specialInputs(r, n), specialInputs(r, n)
+					x, res := specialInputs[T](r, n), specialInputs[T](r, n)
 					checkForward(t, where, p, Inverted, x, key)
 					u := make([]uint32, n)
 					Draws(u, key)
@@ -725,29 +860,30 @@ func TestPathStreamEdges(t *testing.T) {
 						if nb == 0 || n%nb != 0 {
 							continue
 						}
-						bias := specialInputs(r, nb)
-						y, m := make([]float32, n), filled(MaskLen(n), ^uint64(0))
+						bias := specialInputs[T](r, nb)
+						y, m := make([]T, n), filled(MaskLen(n), ^uint64(0))
 						d.DropoutAdd(y, x, res, nil, key)
-						sameF32(t, where+" DropoutAdd", y, refBiasDropoutAdd(d, x, nil, res, key))
+						sameFloats(t, where+" DropoutAdd", y, refBiasDropoutAdd(p, Inverted, x, nil, res, key))
 						d.BiasDropoutAdd(y, x, bias, res, m, key)
-						sameF32(t, fmt.Sprintf("%s nb=%d BiasDropoutAdd", where, nb), y, refBiasDropoutAdd(d, x, bias, res, key))
-						wantDX, wantDB := make([]float32, n), make([]float32, nb)
+						sameFloats(t, fmt.Sprintf("%s nb=%d BiasDropoutAdd", where, nb), y, refBiasDropoutAdd(p, Inverted, x, bias, res, key))
+						wantDX, wantDB := make([]T, n), make([]T, nb)
+						s := refScale[T](p, Inverted)
 						for i := range wantDX {
-							f := float32(0)
+							var f T
 							if keep[i] {
-								f = d.Scale()
+								f = s
 							}
-							wantDX[i] = float32(res[i] * f) // rounded: never fused with the sum below
+							wantDX[i] = T(res[i] * f) // rounded: never fused with the sum below
 							if i < nb {
 								wantDB[i] = wantDX[i]
 							} else {
 								wantDB[i%nb] += wantDX[i]
 							}
 						}
-						dx, db := make([]float32, n), specialInputs(r, nb)
+						dx, db := make([]T, n), specialInputs[T](r, nb)
 						d.BiasDropoutAddBackward(dx, db, res, m)
-						sameF32(t, fmt.Sprintf("%s nb=%d BiasDropoutAddBackward dx", where, nb), dx, wantDX)
-						sameF32(t, fmt.Sprintf("%s nb=%d BiasDropoutAddBackward dbias", where, nb), db, wantDB)
+						sameFloats(t, fmt.Sprintf("%s nb=%d BiasDropoutAddBackward dx", where, nb), dx, wantDX)
+						sameFloats(t, fmt.Sprintf("%s nb=%d BiasDropoutAddBackward dbias", where, nb), db, wantDB)
 					}
 				}
 			}
@@ -761,26 +897,31 @@ func TestPathNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
+	forEachType(t, testPathNoAllocs[float32], testPathNoAllocs[float64])
+}
+
+func testPathNoAllocs[T Float](t *testing.T) {
 	const n = 4096
-	x, y, res := make([]float32, n), make([]float32, n+7), make([]float32, n)
+	x, y, res := make([]T, n), make([]T, n+7), make([]T, n)
 	bits, u, b := make([]uint64, n/64), make([]uint32, n), make([]uint8, n)
+	two, half := fbits(T(2)), fbits(T(0.5))
 	forEachPath(t, func(t *testing.T, k *path) {
 		if a := testing.AllocsPerRun(10, func() {
 			var st lanes
 			k.seed(&st, 1, 2)
 			k.skip(&st, 7)
-			fwd(k, &st, y, x, nil, bits, 1<<23, 0x40000000, false)
-			fwd(k, &st, y, x, nil, nil, 1<<24, 0x40000000, true)
-			fwd(k, &st, y, x, res, bits, 1<<23, 0x40000000, true)
+			fwd(k, &st, y, x, nil, bits, 1<<23, two, false)
+			fwd(k, &st, y, x, nil, nil, 1<<24, two, true)
+			fwd(k, &st, y, x, res, bits, 1<<23, two, true)
 			k.fence()
 			k.draws(&st, u)
-			bwd(k, y, x[:n-5], bits, 0x40000000, false)
-			scale(k, y[7:], x[:n-9], 0x3f000000, true) // the unaligned head and the tail
+			bwd(k, y, x[:n-5], bits, two, false)
+			scale(k, y[7:], x[:n-9], half, true) // the unaligned head and the tail
 			add(k, y, x[:n-3], res)
 			k.unpack8(b[:n-1], bits)
 			k.pack8(bits, b[:n-1])
-			k.unpack32(y[:n-1], bits)
-			k.pack32(bits, y[:n-1])
+			unpackVia(k, y[:n-1], bits)
+			packVia(k, bits, y[:n-1])
 		}); a != 0 {
 			t.Errorf("%v allocations per run", a)
 		}
@@ -788,8 +929,8 @@ func TestPathNoAllocs(t *testing.T) {
 }
 
 // kernelBench holds the operands of one BenchmarkKernels row.
-type kernelBench struct {
-	x, y, res []float32
+type kernelBench[T Float] struct {
+	x, y, res []T
 	u         []uint32
 	b         []uint8
 	bits      []uint64
@@ -798,19 +939,25 @@ type kernelBench struct {
 
 // BenchmarkKernels times the kernels through the dispatch layer, without
 // the driver (seeding, heads, checks): kernel throughput apart from call
-// overhead, as path/op/n=. The large calls run block by block as the driver
-// does, beside copy(), with the non-temporal hint forced on and off (nt=) on
-// the paths that have one, to choose ntMin.
+// overhead, as type/path/op/n=. The large calls run block by block as the
+// driver does, beside copy(), with the non-temporal hint forced on and off
+// (nt=) on the paths that have one, to choose ntMin.
 func BenchmarkKernels(b *testing.B) {
 	if !*benchFull {
 		b.Skip("tuning benchmark: run with -dropout.full")
 	}
-	const sb = 0x40000000 // 2
+	b.Run("float32", benchKernels[float32])
+	b.Run("float64", benchKernels[float64])
+}
+
+func benchKernels[T Float](b *testing.B) {
+	sb := fbits(T(2))
+	es := int(unsafe.Sizeof(*new(T)))
 	for _, k := range available {
 		for _, n := range []int{64, 1024, 4096, BlockSize} {
-			run := func(op string, bytesPerElem int, f func(c *kernelBench)) {
+			run := func(op string, bytesPerElem int, f func(c *kernelBench[T])) {
 				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, op, n), func(b *testing.B) {
-					c := &kernelBench{x: make([]float32, n), y: make([]float32, n), res: make([]float32, n),
+					c := &kernelBench[T]{x: make([]T, n), y: make([]T, n), res: make([]T, n),
 						u: make([]uint32, n), b: make([]uint8, n), bits: randomWords(rand.New(rand.NewPCG(1, 2)), n/64)}
 					k.seed(&c.st, 1, 0)
 					b.SetBytes(int64(bytesPerElem * n))
@@ -819,38 +966,46 @@ func BenchmarkKernels(b *testing.B) {
 					}
 				})
 			}
-			run("fwd", 8, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
-			run("fwdNoMask", 8, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
-			run("fwdAdd", 12, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
-			run("draws", 4, func(c *kernelBench) { k.draws(&c.st, c.u) })
-			run("bwd", 8, func(c *kernelBench) { bwd(k, c.y, c.x, c.bits, sb, false) })
-			run("scale", 8, func(c *kernelBench) { scale(k, c.y, c.x, sb, false) })
-			run("add", 12, func(c *kernelBench) { add(k, c.y, c.x, c.res) })
-			run("unpack32", 4, func(c *kernelBench) { k.unpack32(c.y, c.bits) })
-			run("pack32", 4, func(c *kernelBench) { k.pack32(c.bits, c.x) })
-			run("unpack8", 1, func(c *kernelBench) { k.unpack8(c.b, c.bits) })
-			run("pack8", 1, func(c *kernelBench) { k.pack8(c.bits, c.b) })
+			run("fwd", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
+			run("fwdNoMask", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
+			run("fwdAdd", 3*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
+			run("bwd", 2*es, func(c *kernelBench[T]) { bwd(k, c.y, c.x, c.bits, sb, false) })
+			run("scale", 2*es, func(c *kernelBench[T]) { scale(k, c.y, c.x, sb, false) })
+			run("add", 3*es, func(c *kernelBench[T]) { add(k, c.y, c.x, c.res) })
+			run("unpack", es, func(c *kernelBench[T]) { unpackVia(k, c.y, c.bits) })
+			run("pack", es, func(c *kernelBench[T]) { packVia(k, c.bits, c.x) })
+			if !is64[T]() { // no element type: once, under float32
+				run("draws", 4, func(c *kernelBench[T]) { k.draws(&c.st, c.u) })
+				run("unpack8", 1, func(c *kernelBench[T]) { k.unpack8(c.b, c.bits) })
+				run("pack8", 1, func(c *kernelBench[T]) { k.pack8(c.bits, c.b) })
+			}
 		}
-		b.Run(k.name+"/seed", func(b *testing.B) {
-			var st lanes
-			for b.Loop() {
+		if !is64[T]() {
+			b.Run(k.name+"/seed", func(b *testing.B) {
+				var st lanes
+				for b.Loop() {
+					k.seed(&st, 1, 3)
+				}
+			})
+			b.Run(k.name+"/skip/steps=100", func(b *testing.B) {
+				var st lanes
 				k.seed(&st, 1, 3)
-			}
-		})
-		b.Run(k.name+"/skip/steps=100", func(b *testing.B) {
-			var st lanes
-			k.seed(&st, 1, 3)
-			for b.Loop() {
-				k.skip(&st, 100)
-			}
-		})
+				for b.Loop() {
+					k.skip(&st, 100)
+				}
+			})
+		}
 	}
 	for _, n := range []int{262144, 1 << 20, 1 << 24} {
+		x, y, mask := make([]T, n), make([]T, n), make(Mask, MaskLen(n))
+		r := rand.New(rand.NewPCG(1, uint64(n)))
+		for i := range x {
+			x[i] = T(r.Float64()*2 - 1)
+		}
 		b.Run(fmt.Sprintf("copy/n=%d", n), func(b *testing.B) {
-			bf := bufs(n)
-			b.SetBytes(int64(8 * n))
+			b.SetBytes(int64(2 * es * n))
 			for b.Loop() {
-				copy(bf.y, bf.x)
+				copy(y, x)
 			}
 		})
 		for _, k := range available {
@@ -861,29 +1016,26 @@ func BenchmarkKernels(b *testing.B) {
 			for _, nt := range nts {
 				name := fmt.Sprintf("%s/%%s/nt=%v/n=%d", k.name, nt, n)
 				b.Run(fmt.Sprintf(name, "fwd"), func(b *testing.B) {
-					bf := bufs(n)
 					var st lanes
-					b.SetBytes(int64(8 * n))
+					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						for i := 0; i < n; i += BlockSize {
 							k.seed(&st, 1, uint64(i/BlockSize))
-							fwd(k, &st, bf.y[i:i+BlockSize], bf.x[i:i+BlockSize], nil, bf.mask[i/64:], 1<<23, sb, nt)
+							fwd(k, &st, y[i:i+BlockSize], x[i:i+BlockSize], nil, mask[i/64:], 1<<23, sb, nt)
 						}
 						k.fence()
 					}
 				})
 				b.Run(fmt.Sprintf(name, "bwd"), func(b *testing.B) {
-					bf := bufs(n)
-					b.SetBytes(int64(8 * n))
+					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
-						bwd(k, bf.y, bf.x, bf.mask, sb, nt)
+						bwd(k, y, x, mask, sb, nt)
 					}
 				})
 				b.Run(fmt.Sprintf(name, "scale"), func(b *testing.B) {
-					bf := bufs(n)
-					b.SetBytes(int64(8 * n))
+					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
-						scale(k, bf.y, bf.x, sb, nt)
+						scale(k, y, x, sb, nt)
 					}
 				})
 			}

@@ -6,33 +6,41 @@ import (
 	"testing"
 )
 
+// TestLayer: a Layer's passes are the kernel's at its key, the position
+// advances by each training pass, Backward uses the last training mask,
+// Seek replays a pass, and nothing allocates once the mask buffer is big
+// enough.
 func TestLayer(t *testing.T) {
-	l, err := NewLayer[float32](0.5, Classic, 42)
+	forEachType(t, testLayer[float32], testLayer[float64])
+}
+
+func testLayer[T Float](t *testing.T) {
+	l, err := NewLayer[T](0.5, Classic, 42)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewLayer[float32](2, Classic, 1); err == nil {
-		t.Fatal("NewLayer[float32](2): no error")
+	if _, err := NewLayer[T](2, Classic, 1); err == nil {
+		t.Fatalf("NewLayer[%s](2): no error", typeName[T]())
 	}
-	mustPanic(t, []string{"Layer.Backward", "no training Forward"}, func() { l.Backward(make([]float32, 3), make([]float32, 3)) })
+	mustPanic(t, []string{"Layer.Backward", "no training Forward"}, func() { l.Backward(make([]T, 3), make([]T, 3)) })
 	if l.Mask() != nil {
 		t.Fatal("mask before the first Forward")
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	x := specialInputs(r, 1000)
-	y1, y2 := make([]float32, 1000), make([]float32, 1000)
+	x := specialInputs[T](r, 1000)
+	y1, y2 := make([]T, 1000), make([]T, 1000)
 	l.Forward(y1, x, true)
 	m1 := append(Mask(nil), l.Mask()...)
 	if l.Key() != (Key{Seed: 42, Offset: 1000}) {
 		t.Fatalf("position after one pass: %+v", l.Key())
 	}
 	// The first pass equals the kernel at offset 0; the second, offset 1000.
-	want := make([]float32, 1000)
+	want := make([]T, 1000)
 	l.Dropout().Forward(want, x, nil, Key{Seed: 42})
-	sameF32(t, "pass 1", y1, want)
+	sameFloats(t, "pass 1", y1, want)
 	l.Forward(y2, x, true)
 	l.Dropout().Forward(want, x, nil, Key{Seed: 42, Offset: 1000})
-	sameF32(t, "pass 2", y2, want)
+	sameFloats(t, "pass 2", y2, want)
 	same := 0
 	for i := range m1 {
 		if m1[i] == l.Mask()[i] {
@@ -43,19 +51,19 @@ func TestLayer(t *testing.T) {
 		t.Fatal("two training passes drew the same mask")
 	}
 	// Backward uses the last training mask, and inference leaves it alone.
-	dy := specialInputs(r, 1000)
-	dx := make([]float32, 1000)
+	dy := specialInputs[T](r, 1000)
+	dx := make([]T, 1000)
 	l.Forward(y1, x, false)
-	sameF32(t, "inference", y1, func() []float32 { v := make([]float32, 1000); l.Dropout().Infer(v, x); return v }())
+	sameFloats(t, "inference", y1, func() []T { v := make([]T, 1000); l.Dropout().Infer(v, x); return v }())
 	l.Backward(dx, dy)
-	wantDX := make([]float32, 1000)
+	wantDX := make([]T, 1000)
 	l.Dropout().BackwardKey(wantDX, dy, Key{Seed: 42, Offset: 1000})
-	sameF32(t, "backward", dx, wantDX)
-	mustPanic(t, []string{"Layer.Backward", "len(dy) = 5", "1000"}, func() { l.Backward(make([]float32, 5), make([]float32, 5)) })
+	sameFloats(t, "backward", dx, wantDX)
+	mustPanic(t, []string{"Layer.Backward", "len(dy) = 5", "1000"}, func() { l.Backward(make([]T, 5), make([]T, 5)) })
 	// Seek replays a pass.
 	l.Seek(1000)
 	l.Forward(y1, x, true)
-	sameF32(t, "replay", y1, y2)
+	sameFloats(t, "replay", y1, y2)
 	if raceEnabled {
 		return // the race detector allocates
 	}
@@ -70,7 +78,14 @@ func TestLayer(t *testing.T) {
 	}
 }
 
+// TestMaskHelpers: the round trips of the mask conversions through Kept
+// and Count, and that the packing ones keep any nonzero value and clear
+// the bits past n.
 func TestMaskHelpers(t *testing.T) {
+	forEachType(t, testMaskHelpers[float32], testMaskHelpers[float64])
+}
+
+func testMaskHelpers[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
 	for _, n := range []int{0, 1, 63, 64, 65, 200} {
 		src := make([]bool, n)
@@ -86,8 +101,8 @@ func TestMaskHelpers(t *testing.T) {
 		m.Bools(bs)
 		by := make([]uint8, n)
 		m.Bytes(by)
-		fs := make([]float32, n)
-		m.Float32s(fs)
+		fs := make([]T, n)
+		maskToFloats(m, fs)
 		count := 0
 		for i := range src {
 			if bs[i] != src[i] || m.Kept(i) != src[i] || (by[i] == 1) != src[i] || by[i] > 1 || (fs[i] == 1) != src[i] || (fs[i] != 0 && fs[i] != 1) {
@@ -101,20 +116,20 @@ func TestMaskHelpers(t *testing.T) {
 			t.Fatalf("n=%d: Count = %d, want %d", n, m.Count(n), count)
 		}
 	}
-	// SetBytes and SetFloat32s: any nonzero value is kept.
+	// SetBytes and SetFloat32s/SetFloat64s: any nonzero value is kept.
 	for _, n := range []int{0, 5, 8, 64, 77, 300} {
 		by := make([]uint8, n)
-		fs := make([]float32, n)
+		fs := make([]T, n)
 		want := make([]bool, n)
 		for i := range by {
 			switch r.IntN(4) {
 			case 0:
 				by[i] = uint8(r.IntN(255) + 1)
-				fs[i] = float32(r.NormFloat64())
+				fs[i] = T(r.NormFloat64())
 				want[i] = fs[i] != 0
 			case 1:
 				by[i] = 0x80
-				fs[i] = float32(math.NaN())
+				fs[i] = T(math.NaN())
 				want[i] = true
 			}
 			if by[i] == 0 && want[i] {
@@ -123,10 +138,10 @@ func TestMaskHelpers(t *testing.T) {
 		}
 		m1, m2 := filled(MaskLen(n), ^uint64(0)), filled(MaskLen(n), ^uint64(0))
 		m1.SetBytes(by)
-		m2.SetFloat32s(fs)
+		maskFromFloats(m2, fs)
 		for i := range by {
 			if m1.Kept(i) != (by[i] != 0) || m2.Kept(i) != want[i] {
-				t.Fatalf("n=%d i=%d: SetBytes %v (byte %d), SetFloat32s %v (%v)", n, i, m1.Kept(i), by[i], m2.Kept(i), fs[i])
+				t.Fatalf("n=%d i=%d: SetBytes %v (byte %d), set from %s %v (%v)", n, i, m1.Kept(i), by[i], typeName[T](), m2.Kept(i), fs[i])
 			}
 		}
 		if n%64 != 0 && (m1[n/64]>>uint(n%64) != 0 || m2[n/64]>>uint(n%64) != 0) {

@@ -3,14 +3,18 @@ package dropout
 import (
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"testing"
 )
 
 // TestParallelSameBits: for 1..8 workers, chunk boundaries that cut mask
-// words and RNG blocks, and unaligned offsets, a Parallel Dropout[float32] gives the
-// serial bits for every operation, on every path.
+// words and RNG blocks, and unaligned offsets, a Parallel Dropout[T] gives
+// the serial bits for every operation, on every path, for both element
+// types (the fused ops: TestFusedParallel).
 func TestParallelSameBits(t *testing.T) {
+	forEachType(t, testParallelSameBits[float32], testParallelSameBits[float64])
+}
+
+func testParallelSameBits[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
 	sizes := []int{parMinGeneric - 1, parMinGeneric, parMinGeneric + 1, 100000 + 17, 15*BlockSize + 13, parMinAsm - 1, parMinAsm + 77}
 	if testing.Short() {
@@ -18,39 +22,35 @@ func TestParallelSameBits(t *testing.T) {
 	}
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
-			x := specialInputs(r, n)
+			x := specialInputs[T](r, n)
 			for _, mode := range []Mode{Classic, Inverted} {
-				d, _ := New[float32](0.37, mode)
+				d, _ := New[T](0.37, mode)
 				for _, off := range []uint64{0, 37, BlockSize - 5} {
 					key := Key{Seed: uint64(n), Offset: off}
-					wantY := make([]float32, n)
+					wantY := make([]T, n)
 					wantM := make(Mask, MaskLen(n))
 					d.Forward(wantY, x, wantM, key)
-					wantDX := make([]float32, n)
+					wantDX := make([]T, n)
 					d.Backward(wantDX, x, wantM)
-					wantI := make([]float32, n)
+					wantI := make([]T, n)
 					d.Infer(wantI, x)
 					for w := 1; w <= 8; w++ {
 						pd := d.Parallel(w)
 						where := fmt.Sprintf("%s n=%d %v off=%d workers=%d", k.name, n, mode, off, w)
-						y := make([]float32, n)
+						y := make([]T, n)
 						m := filled(MaskLen(n), ^uint64(0))
 						pd.Forward(y, x, m, key)
-						sameF32(t, where+" Forward", y, wantY)
-						for i := range m {
-							if m[i] != wantM[i] {
-								t.Fatalf("%s: mask word %d = %#x, want %#x", where, i, m[i], wantM[i])
-							}
-						}
+						sameFloats(t, where+" Forward", y, wantY)
+						sameMask(t, where+" Forward", m, wantM)
 						pd.Backward(y, x, m)
-						sameF32(t, where+" Backward", y, wantDX)
+						sameFloats(t, where+" Backward", y, wantDX)
 						pd.BackwardKey(y, x, key)
-						sameF32(t, where+" BackwardKey", y, wantDX)
+						sameFloats(t, where+" BackwardKey", y, wantDX)
 						pd.Infer(y, x)
-						sameF32(t, where+" Infer", y, wantI)
+						sameFloats(t, where+" Infer", y, wantI)
 						copy(y, x)
 						pd.Forward(y, y, nil, key)
-						sameF32(t, where+" Forward in place", y, wantY)
+						sameFloats(t, where+" Forward in place", y, wantY)
 					}
 				}
 			}
@@ -59,19 +59,27 @@ func TestParallelSameBits(t *testing.T) {
 }
 
 func TestParallelAPI(t *testing.T) {
-	d, _ := New[float32](0.5, Inverted)
-	if d.Workers() != 1 || d.Parallel(1).Workers() != 1 || d.Parallel(3).Workers() != 3 || d.Parallel(0).Workers() < 1 {
+	forEachType(t, testParallelAPI[float32], testParallelAPI[float64])
+}
+
+func testParallelAPI[T Float](t *testing.T) {
+	d, _ := New[T](0.5, Inverted)
+	if d.Workers() != 1 || d.Parallel(1).Workers() != 1 || d.Parallel(3).Workers() != 3 || d.Parallel(0).Workers() < 1 ||
+		d.Parallel(1000).Workers() != maxWorkers {
 		t.Fatal("Workers")
 	}
-	if !strings.Contains(d.Parallel(3).String(), "3 workers") {
-		t.Fatal(d.Parallel(3).String())
+	if s := d.Parallel(3).String(); s != "Dropout["+typeName[T]()+"](p=0.5, Inverted, 3 workers)" {
+		t.Fatal(s)
+	}
+	if p := d.Parallel(3); p.P() != d.P() || p.Mode() != d.Mode() || p.Scale() != d.Scale() || p.Parallel(1) != d {
+		t.Fatalf("Parallel(3) changed the configuration: %v", p)
 	}
 	mustPanic(t, []string{"Dropout.Parallel", "-2"}, func() { d.Parallel(-2) })
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
 	n := parMinAsm + 100
-	x, y, m := make([]float32, n), make([]float32, n), make(Mask, MaskLen(n))
+	x, y, m := make([]T, n), make([]T, n), make(Mask, MaskLen(n))
 	pd := d.Parallel(4)
 	pd.Forward(y, x, m, Key{}) // start the workers
 	if a := testing.AllocsPerRun(20, func() {

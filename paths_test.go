@@ -30,18 +30,22 @@ func withPath(k *path, f func()) {
 // TestPathsAgainstGeneric: every assembly path against the generic one, bit
 // for bit, for every n in 0..1100 at offsets 0..40 and around block
 // boundaries, both modes, edge probabilities, special inputs, in place and
-// not, every operation.
+// not, every operation, for both element types.
 func TestPathsAgainstGeneric(t *testing.T) {
 	if len(available) == 1 {
 		t.Skip("only the generic path here")
 	}
+	forEachType(t, testPathsAgainstGeneric[float32], testPathsAgainstGeneric[float64])
+}
+
+func testPathsAgainstGeneric[T Float](t *testing.T) {
 	maxN, offStep := 1100, 1
 	if testing.Short() {
 		maxN, offStep = 300, 7
 	}
 	r := rand.New(rand.NewPCG(41, 42))
-	x := specialInputs(r, maxN+1)
-	res := specialInputs(r, maxN+1)
+	x := specialInputs[T](r, maxN+1)
+	res := specialInputs[T](r, maxN+1)
 	ps := []float64{0, 1, 1e-9, 1 - 1e-9, 0.5, 0.1}
 	var offsets []uint64
 	for o := 0; o <= 40; o += offStep {
@@ -49,48 +53,63 @@ func TestPathsAgainstGeneric(t *testing.T) {
 	}
 	offsets = append(offsets, BlockSize-1, BlockSize-17, BlockSize-64, BlockSize-600, 7*BlockSize-333)
 	type outs struct {
-		y, yNoMask, yInPlace, dx, dxKey, inf, add []float32
+		y, yNoMask, yInPlace, dx, dxKey, inf, add []T
 		u                                         []uint32
 		m                                         Mask
 	}
-	run := func(d Dropout[float32], n int, key Key) outs {
-		o := outs{y: make([]float32, n), yNoMask: make([]float32, n), dx: make([]float32, n), dxKey: make([]float32, n),
-			inf: make([]float32, n), add: make([]float32, n), u: make([]uint32, n), m: filled(MaskLen(n), ^uint64(0))}
-		d.Forward(o.y, x[:n], o.m, key)
-		d.Forward(o.yNoMask, x[:n], nil, key)
-		o.yInPlace = append([]float32(nil), x[:n]...)
-		d.Forward(o.yInPlace, o.yInPlace, nil, key)
-		d.Backward(o.dx, res[:n], o.m)
-		d.BackwardKey(o.dxKey, res[:n], key)
-		d.Infer(o.inf, x[:n])
-		d.DropoutAdd(o.add, x[:n], res[:n], nil, key)
-		Draws(o.u, key)
-		return o
+	// The outputs are allocated once and filled with garbage before each
+	// call, which must overwrite all of it.
+	alloc := func() outs {
+		return outs{y: make([]T, maxN), yNoMask: make([]T, maxN), yInPlace: make([]T, maxN), dx: make([]T, maxN),
+			dxKey: make([]T, maxN), inf: make([]T, maxN), add: make([]T, maxN), u: make([]uint32, maxN), m: make(Mask, MaskLen(maxN))}
+	}
+	want, got := alloc(), alloc()
+	run := func(o *outs, d Dropout[T], n int, key Key) outs {
+		c := outs{y: o.y[:n], yNoMask: o.yNoMask[:n], yInPlace: o.yInPlace[:n], dx: o.dx[:n], dxKey: o.dxKey[:n],
+			inf: o.inf[:n], add: o.add[:n], u: o.u[:n], m: o.m[:MaskLen(n)]}
+		garbage := pattern[T](0x5a) // what an element left unwritten would show
+		for _, s := range [][]T{c.y, c.yNoMask, c.dx, c.dxKey, c.inf, c.add} {
+			for i := range s {
+				s[i] = garbage
+			}
+		}
+		for i := range c.u {
+			c.u[i] = 1 << 31
+		}
+		for i := range c.m {
+			c.m[i] = ^uint64(0)
+		}
+		d.Forward(c.y, x[:n], c.m, key)
+		d.Forward(c.yNoMask, x[:n], nil, key)
+		copy(c.yInPlace, x[:n])
+		d.Forward(c.yInPlace, c.yInPlace, nil, key)
+		d.Backward(c.dx, res[:n], c.m)
+		d.BackwardKey(c.dxKey, res[:n], key)
+		d.Infer(c.inf, x[:n])
+		d.DropoutAdd(c.add, x[:n], res[:n], nil, key)
+		Draws(c.u, key)
+		return c
 	}
 	for n := 0; n <= maxN; n++ {
 		for oi, off := range offsets {
 			p := ps[(n+oi)%len(ps)]
-			d, _ := New[float32](p, Mode((n+oi)%2))
+			d, _ := New[T](p, Mode((n+oi)%2))
 			key := Key{Seed: uint64(n) * 31, Offset: off}
-			var want outs
-			withPath(&genericPath, func() { want = run(d, n, key) })
+			var w outs
+			withPath(&genericPath, func() { w = run(&want, d, n, key) })
 			for _, k := range available[:len(available)-1] {
-				var got outs
-				withPath(k, func() { got = run(d, n, key) })
+				var g outs
+				withPath(k, func() { g = run(&got, d, n, key) })
 				where := fmt.Sprintf("%s n=%d off=%d %v", k.name, n, off, d)
-				sameF32(t, where+" Forward", got.y, want.y)
-				sameF32(t, where+" Forward no mask", got.yNoMask, want.yNoMask)
-				sameF32(t, where+" Forward in place", got.yInPlace, want.yInPlace)
-				sameF32(t, where+" Backward", got.dx, want.dx)
-				sameF32(t, where+" BackwardKey", got.dxKey, want.dxKey)
-				sameF32(t, where+" Infer", got.inf, want.inf)
-				sameF32(t, where+" DropoutAdd", got.add, want.add)
-				sameMask(t, where+" mask", got.m, want.m)
-				for i := range want.u {
-					if got.u[i] != want.u[i] {
-						t.Fatalf("%s: draw %d = %d, want %d", where, i, got.u[i], want.u[i])
-					}
-				}
+				sameFloats(t, where+" Forward", g.y, w.y)
+				sameFloats(t, where+" Forward no mask", g.yNoMask, w.yNoMask)
+				sameFloats(t, where+" Forward in place", g.yInPlace, w.yInPlace)
+				sameFloats(t, where+" Backward", g.dx, w.dx)
+				sameFloats(t, where+" BackwardKey", g.dxKey, w.dxKey)
+				sameFloats(t, where+" Infer", g.inf, w.inf)
+				sameFloats(t, where+" DropoutAdd", g.add, w.add)
+				sameMask(t, where+" mask", g.m, w.m)
+				sameInts(t, where+" draws", g.u, w.u)
 			}
 		}
 	}

@@ -60,23 +60,64 @@ func refDraws(key Key, n int) []uint32 {
 	return out
 }
 
-// refForward is Forward element by element: it returns y and the keep bits.
-func refForward(p float64, mode Mode, x []float32, key Key) ([]float32, []bool) {
-	thr := uint32(math.Floor(p * 16777216))
-	s := float32(1)
+// refThreshold is T = floor(p * 2^24): kept iff u >= T.
+func refThreshold(p float64) uint32 { return uint32(math.Floor(p * 16777216)) }
+
+// refScale is the keep factor of a kept element: 1 for Classic, T(1/(1-p))
+// for Inverted (the division in float64, then one rounding to T; +Inf for
+// p = 1).
+func refScale[T Float](p float64, mode Mode) T {
 	if mode == Inverted {
-		s = float32(1 / (1 - p))
+		return T(1 / (1 - p))
 	}
+	return 1
+}
+
+// refInferScale is Infer's factor: T(1-p) for Classic (the subtraction in
+// float64, then one rounding to T), 1 for Inverted.
+func refInferScale[T Float](p float64, mode Mode) T {
+	if mode == Classic {
+		return T(1 - p)
+	}
+	return 1
+}
+
+// refForward is Forward element by element: it returns y = x * factor, a
+// real multiply in T, and the keep bits.
+func refForward[T Float](p float64, mode Mode, x []T, key Key) ([]T, []bool) {
+	thr, s := refThreshold(p), refScale[T](p, mode)
 	u := refDraws(key, len(x))
-	y := make([]float32, len(x))
+	y := make([]T, len(x))
 	keep := make([]bool, len(x))
 	for i := range x {
 		keep[i] = u[i] >= thr
-		f := float32(0)
+		var f T
 		if keep[i] {
 			f = s
 		}
 		y[i] = x[i] * f
 	}
 	return y, keep
+}
+
+// refBiasDropoutAdd is the unfused sequence in T, element by element:
+// t = T(x + bias), q = T(t * factor), y = residual + q. bias nil: no bias,
+// t = x (DropoutAdd).
+func refBiasDropoutAdd[T Float](p float64, mode Mode, x, bias, res []T, key Key) []T {
+	thr, s := refThreshold(p), refScale[T](p, mode)
+	u := refDraws(key, len(x))
+	y := make([]T, len(x))
+	for i := range x {
+		t := x[i]
+		if bias != nil {
+			t = T(t + bias[i%len(bias)])
+		}
+		var f T
+		if u[i] >= thr {
+			f = s
+		}
+		q := T(t * f)
+		y[i] = res[i] + q
+	}
+	return y
 }

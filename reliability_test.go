@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // Reliability: no call can deadlock, hold a stop-the-world request for long,
@@ -24,6 +25,10 @@ import (
 // deadlocked within seconds.
 func TestParallelManyProcs(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1024))
+	forEachType(t, testParallelManyProcs[float32], testParallelManyProcs[float64])
+}
+
+func testParallelManyProcs[T Float](t *testing.T) {
 	n := 1 << 16
 	callers, iters := 4, 20
 	if testing.Short() {
@@ -33,9 +38,9 @@ func TestParallelManyProcs(t *testing.T) {
 		small := *k
 		small.parMin = 128 // n/(parMin/2) = 1024 chunks asked for: the most a call gets
 		withPath(&small, func() {
-			d, _ := New[float32](0.5, Inverted)
-			x := specialInputs(rand.New(rand.NewPCG(1, 2)), n)
-			want := make([]float32, n)
+			d, _ := New[T](0.5, Inverted)
+			x := specialInputs[T](rand.New(rand.NewPCG(1, 2)), n)
+			want := make([]T, n)
 			d.Forward(want, x, nil, Key{Seed: 1})
 			dp := d.Parallel(0)
 			if dp.Workers() != maxWorkers {
@@ -44,7 +49,7 @@ func TestParallelManyProcs(t *testing.T) {
 			done := make(chan string, callers)
 			for c := range callers {
 				go func() {
-					y := make([]float32, n)
+					y := make([]T, n)
 					for range iters {
 						dp.Forward(y, x, nil, Key{Seed: 1})
 					}
@@ -72,7 +77,7 @@ func TestParallelManyProcs(t *testing.T) {
 
 // firstDiff is the first index where a and b differ in bits (NaN as a
 // class), or -1.
-func firstDiff(a, b []float32) int {
+func firstDiff[T Float](a, b []T) int {
 	for i := range a {
 		if !sameBits(a[i], b[i]) {
 			return i
@@ -86,16 +91,6 @@ func firstDiff(a, b []float32) int {
 // one piece at most (Go cannot preempt assembly). Deterministic: the
 // dispatch layer reports every kernel call to testHookPiece.
 func TestPiecesBounded(t *testing.T) {
-	n := 2*pieceLen + 100
-	r := rand.New(rand.NewPCG(3, 4))
-	x, y, res := specialInputs(r, n), make([]float32, n), specialInputs(r, n)
-	bias := specialInputs(r, pieceLen+100) // rows longer than a piece
-	n2 := 3 * len(bias)
-	x2, y2 := specialInputs(r, n2), make([]float32, n2)
-	m := make(Mask, MaskLen(n2))
-	b8, u := make([]uint8, n), make([]uint32, n)
-	classic, _ := New[float32](0.3, Classic)
-	inverted, _ := New[float32](0.3, Inverted)
 	forEachPath(t, func(t *testing.T, k *path) {
 		var mu sync.Mutex
 		largest := map[string]int{}
@@ -105,27 +100,17 @@ func TestPiecesBounded(t *testing.T) {
 			mu.Unlock()
 		}
 		defer func() { testHookPiece = nil }()
-		for _, d := range []Dropout[float32]{classic, inverted, inverted.Parallel(2)} {
-			key := Key{Seed: 1, Offset: 37} // unaligned: the mask is cleared first
-			d.Forward(y, x, m, key)
-			d.Backward(y, x, m)
-			d.BackwardKey(y, x, key)
-			d.Infer(y, x)
-			d.DropoutAdd(y, x, res, m, key)
-			d.BiasDropoutAdd(y2, x2, bias, x2, m, key)
-			d.BiasDropoutAddBackward(y2, bias, x2, m)
-			d.BiasDropoutAddBackward(y2[:0], bias, x2[:0], m) // no rows: dbias cleared
-			d.ForwardChannels(y, x, 1, m, key)
-			d.ForwardChannels(y, x, n/4, m, key)
-		}
+		piecesCalls[float32]()
+		piecesCalls[float64]()
+		n := 2*pieceLen + 100
+		m, b8, u := make(Mask, MaskLen(n)), make([]uint8, n), make([]uint32, n)
 		Draws(u, Key{Seed: 2})
 		m.Bytes(b8)
 		m.SetBytes(b8)
-		m.Float32s(y)
-		m.SetFloat32s(y)
 		testHookPiece = nil
-		for _, kernel := range []string{"seed", "skip", "fwd32", "fwdAdd32", "draws", "bwd32", "scale32", "add32", "copy", "clear",
-			"unpack8", "pack8", "unpack32", "pack32"} {
+		for _, kernel := range []string{"seed", "skip", "fwd32", "fwd64", "fwdAdd32", "fwdAdd64", "draws",
+			"bwd32", "bwd64", "scale32", "scale64", "add32", "add64", "copy", "clear",
+			"unpack8", "pack8", "unpack32", "unpack64", "pack32", "pack64"} {
 			c, ok := largest[kernel]
 			switch {
 			case !ok:
@@ -135,6 +120,36 @@ func TestPiecesBounded(t *testing.T) {
 			}
 		}
 	})
+}
+
+// piecesCalls makes the long calls of a Dropout[T] for TestPiecesBounded:
+// every op, serial and Parallel, bias rows longer than a piece, and the
+// mask conversions of T.
+func piecesCalls[T Float]() {
+	n := 2*pieceLen + 100
+	r := rand.New(rand.NewPCG(3, 4))
+	x, y, res := specialInputs[T](r, n), make([]T, n), specialInputs[T](r, n)
+	bias := specialInputs[T](r, pieceLen+100) // rows longer than a piece
+	n2 := 3 * len(bias)
+	x2, y2 := specialInputs[T](r, n2), make([]T, n2)
+	m := make(Mask, MaskLen(n2))
+	classic, _ := New[T](0.3, Classic)
+	inverted, _ := New[T](0.3, Inverted)
+	for _, d := range []Dropout[T]{classic, inverted, inverted.Parallel(2)} {
+		key := Key{Seed: 1, Offset: 37} // unaligned: the mask is cleared first
+		d.Forward(y, x, m, key)
+		d.Backward(y, x, m)
+		d.BackwardKey(y, x, key)
+		d.Infer(y, x)
+		d.DropoutAdd(y, x, res, m, key)
+		d.BiasDropoutAdd(y2, x2, bias, x2, m, key)
+		d.BiasDropoutAddBackward(y2, bias, x2, m)
+		d.BiasDropoutAddBackward(y2[:0], bias, x2[:0], m) // no rows: dbias cleared
+		d.ForwardChannels(y, x, 1, m, key)
+		d.ForwardChannels(y, x, n/4, m, key)
+	}
+	maskToFloats(m, y)
+	maskFromFloats(m, y)
 }
 
 // BenchmarkSTWWait measures how long a stop-the-world request
@@ -206,46 +221,56 @@ func BenchmarkSTWWait(b *testing.B) {
 // TestFailedCallChangesNothing: a Layer.Forward that panics keeps the
 // layer's mask, length and position; inference panics name Layer.Forward.
 func TestFailedCallChangesNothing(t *testing.T) {
-	l, _ := NewLayer[float32](0.5, Classic, 7)
-	x := specialInputs(rand.New(rand.NewPCG(5, 6)), 300)
-	y := make([]float32, 300)
+	forEachType(t, testFailedCallChangesNothing[float32], testFailedCallChangesNothing[float64])
+}
+
+func testFailedCallChangesNothing[T Float](t *testing.T) {
+	l, _ := NewLayer[T](0.5, Classic, 7)
+	x := specialInputs[T](rand.New(rand.NewPCG(5, 6)), 300)
+	y := make([]T, 300)
 	l.Forward(y, x, true)
 	mask, key := slices.Clone(l.Mask()), l.Key()
 	mustPanic(t, []string{"Layer.Forward", "len(y) = 299", "len(x) = 300"}, func() { l.Forward(y[:299], x, true) })
-	mustPanic(t, []string{"Layer.Forward", "len(y) = 1", "len(x) = 1000"}, func() { l.Forward(y[:1], make([]float32, 1000), true) })
-	buf := make([]float32, 400)
+	mustPanic(t, []string{"Layer.Forward", "len(y) = 1", "len(x) = 1000"}, func() { l.Forward(y[:1], make([]T, 1000), true) })
+	buf := make([]T, 400)
 	mustPanic(t, []string{"Layer.Forward", "partly overlap"}, func() { l.Forward(buf[1:301], buf[:300], true) })
 	if !slices.Equal(l.Mask(), mask) || l.Key() != key {
 		t.Fatalf("a failed Forward changed the layer: mask %v, key %+v (was %+v)", !slices.Equal(l.Mask(), mask), l.Key(), key)
 	}
-	dx := make([]float32, 300)
+	dx := make([]T, 300)
 	l.Backward(dx, x) // still the mask of the last good Forward
-	want := make([]float32, 300)
+	want := make([]T, 300)
 	l.Dropout().Backward(want, x, mask)
-	sameF32(t, "Backward after a failed Forward", dx, want)
+	sameFloats(t, "Backward after a failed Forward", dx, want)
 	mustPanic(t, []string{"Layer.Forward", "len(y) = 299"}, func() { l.Forward(y[:299], x, false) })
 	mustPanic(t, []string{"Layer.Backward", "len(dx) = 299", "len(dy) = 300"}, func() { l.Backward(dx[:299], x) })
 	l.Forward(y[:1], x[:1], true)
 	mustPanic(t, []string{"Layer.Backward", "len(dy) = 2", "had 1 element"}, func() { l.Backward(dx[:2], x[:2]) })
 }
 
-// TestZeroLayer: the zero Layer[float32] is the identity (p = 0, Classic, seed 0),
-// and like any Layer[float32] it panics on Backward before a training Forward.
+// TestZeroLayer: the zero Layer is the identity (p = 0, Classic, seed 0),
+// and like any Layer it panics on Backward before a training Forward.
 func TestZeroLayer(t *testing.T) {
-	var l Layer[float32]
+	forEachType(t, testZeroLayer[float32], testZeroLayer[float64])
+}
+
+func testZeroLayer[T Float](t *testing.T) {
+	var l Layer[T]
 	mustPanic(t, []string{"Layer.Backward", "no training Forward"}, func() { l.Backward(nil, nil) })
 	if l.Mask() != nil || l.Key() != (Key{}) {
-		t.Fatalf("zero Layer[float32]: mask %v key %+v", l.Mask(), l.Key())
+		t.Fatalf("zero Layer: mask %v key %+v", l.Mask(), l.Key())
 	}
-	x := specialInputs(rand.New(rand.NewPCG(7, 8)), 100)
-	y := make([]float32, 100)
+	x := specialInputs[T](rand.New(rand.NewPCG(7, 8)), 100)
+	y := make([]T, 100)
 	l.Forward(y, x, true)
-	sameF32(t, "zero Layer[float32] Forward", y, x)
+	sameFloats(t, "zero Layer Forward", y, x)
 	if l.Mask().Count(100) != 100 || l.Key().Offset != 100 {
-		t.Fatalf("zero Layer[float32] kept %d of 100, position %d", l.Mask().Count(100), l.Key().Offset)
+		t.Fatalf("zero Layer kept %d of 100, position %d", l.Mask().Count(100), l.Key().Offset)
 	}
 	l.Backward(y, x)
-	sameF32(t, "zero Layer[float32] Backward", y, x)
+	sameFloats(t, "zero Layer Backward", y, x)
+	l.Forward(y, x, false)
+	sameFloats(t, "zero Layer inference", y, x)
 	l.Reseed(9)
 	if l.Key() != (Key{Seed: 9}) || l.Mask().Count(100) != 100 {
 		t.Fatalf("Reseed: key %+v", l.Key())
@@ -254,10 +279,14 @@ func TestZeroLayer(t *testing.T) {
 
 // TestOverlapRules: outputs may alias an input only as the docs allow.
 func TestOverlapRules(t *testing.T) {
-	d, _ := New[float32](0.5, Inverted)
-	buf := make([]float32, 1000)
+	forEachType(t, testOverlapRules[float32], testOverlapRules[float64])
+}
+
+func testOverlapRules[T Float](t *testing.T) {
+	d, _ := New[T](0.5, Inverted)
+	buf := make([]T, 1000)
 	for i := range buf {
-		buf[i] = float32(i%13) + 0.5
+		buf[i] = T(i%13) + 0.5
 	}
 	k := Key{}
 	x, res := buf[:100], buf[100:200]
@@ -271,6 +300,10 @@ func TestOverlapRules(t *testing.T) {
 		d.BiasDropoutAddBackwardKey(buf[300:400], x[:10], x, k)
 	})
 	mustPanic(t, []string{"Dropout.DropoutAdd", "y and residual partly overlap", "1 element after"}, func() { d.DropoutAdd(buf[101:201], x, res, nil, k) })
+	// A mask sharing memory with a float operand (possible only through
+	// unsafe) panics too.
+	alias := unsafe.Slice((*uint64)(unsafe.Pointer(&buf[600])), 2)
+	mustPanic(t, []string{"Dropout.Forward", "mask and x overlap"}, func() { d.Forward(buf[300:400], buf[600:700], alias, k) })
 	// Allowed: y = x, y = residual, dx = dy, and bias/dbias apart.
 	before := slices.Clone(buf)
 	d.BiasDropoutAdd(x, x, buf[500:510], res, nil, k)
@@ -282,7 +315,8 @@ func TestOverlapRules(t *testing.T) {
 }
 
 // TestMessages: the size and plural wording of the panics, and MaskLen for
-// every n up to math.MaxInt.
+// every n up to math.MaxInt; an overlap is counted in elements of the
+// slices' type.
 func TestMessages(t *testing.T) {
 	if got, want := MaskLen(math.MaxInt), math.MaxInt/64+1; got != want {
 		t.Fatalf("MaskLen(MaxInt) = %d, want %d", got, want)
@@ -296,10 +330,16 @@ func TestMessages(t *testing.T) {
 	mustPanic(t, []string{"dropout: Mask.Count", "len(mask) = 1", "MaskLen(9223372036854775807)"}, func() { make(Mask, 1).Count(math.MaxInt) })
 	mustPanic(t, []string{"dropout: Mask.Count", "need MaskLen(65) = 2 words"}, func() { make(Mask, 1).Count(65) })
 	mustPanic(t, []string{"dropout: Mask.Bools", "need MaskLen(1) = 1 word"}, func() { Mask{}.Bools(make([]bool, 1)) })
-	d, _ := New[float32](0.5, Classic)
-	buf := make([]float32, 10)
-	mustPanic(t, []string{"y starts 1 element after x"}, func() { d.Forward(buf[1:5], buf[:4], nil, Key{}) })
+	forEachType(t, testMessages[float32], testMessages[float64])
+}
+
+func testMessages[T Float](t *testing.T) {
+	d, _ := New[T](0.5, Classic)
+	buf := make([]T, 10)
+	mustPanic(t, []string{"dropout: Dropout.Forward: y and x partly overlap (y starts 1 element after x)"}, func() { d.Forward(buf[1:5], buf[:4], nil, Key{}) })
 	mustPanic(t, []string{"y starts 1 element before x"}, func() { d.Forward(buf[:4], buf[1:5], nil, Key{}) })
+	mustPanic(t, []string{"dx starts 3 elements after dy"}, func() { d.Backward(buf[3:9], buf[:6], Mask{0}) })
+	mustPanic(t, []string{"Dropout.Infer", "y starts 2 elements after x"}, func() { d.Infer(buf[2:7], buf[:5]) })
 	mustPanic(t, []string{"Dropout.BackwardChannels", "size = -3", "at least 1 element"}, func() { d.BackwardChannels(buf, buf, -3, Mask{0}) })
 	// Every panic message of the package starts with "dropout: ".
 	for _, f := range []func(){
@@ -307,7 +347,9 @@ func TestMessages(t *testing.T) {
 		func() { d.Infer(buf[:3], buf[:4]) },
 		func() { make(Mask, 1).Kept(64) },
 		func() { d.Parallel(-1) },
-		func() { (&Layer[float32]{}).Backward(nil, nil) },
+		func() { (&Layer[T]{}).Backward(nil, nil) },
+		func() { maskToFloats(Mask{}, buf) },
+		func() { maskFromFloats(Mask{}, buf) },
 	} {
 		func() {
 			defer func() {
@@ -324,17 +366,21 @@ func TestMessages(t *testing.T) {
 // element index gives, shard by shard, the bits of one call over the whole
 // tensor, for any number of shards (Key's doc).
 func TestShards(t *testing.T) {
+	forEachType(t, testShards[float32], testShards[float64])
+}
+
+func testShards[T Float](t *testing.T) {
 	const rows, rowLen = 12, 1000
 	n := rows * rowLen
-	x := specialInputs(rand.New(rand.NewPCG(9, 10)), n)
-	d, _ := New[float32](0.25, Inverted)
+	x := specialInputs[T](rand.New(rand.NewPCG(9, 10)), n)
+	d, _ := New[T](0.25, Inverted)
 	for step := uint64(0); step < 3; step++ {
 		key := Key{Seed: 42, Offset: step * uint64(n)}
-		want := make([]float32, n)
+		want := make([]T, n)
 		wantM := make(Mask, MaskLen(n))
 		d.Forward(want, x, wantM, key)
 		for _, shards := range []int{1, 2, 3, 4, 6, 12} {
-			got := make([]float32, n)
+			got := make([]T, n)
 			per := rows / shards * rowLen
 			for s := range shards {
 				lo := s * per
@@ -346,7 +392,7 @@ func TestShards(t *testing.T) {
 					}
 				}
 			}
-			sameF32(t, fmt.Sprintf("step %d, %d shards", step, shards), got, want)
+			sameFloats(t, fmt.Sprintf("step %d, %d shards", step, shards), got, want)
 		}
 	}
 }

@@ -41,22 +41,44 @@ func pearson(a, b []uint32) float64 {
 	return cov / math.Sqrt((saa/n-sa/n*sa/n)*(sbb/n-sb/n*sb/n))
 }
 
+// TestStreamKeepRate: the keep rate of the draws is 1-T/2^24 for every p,
+// and the masks that Forward of a Dropout[float32] and of a Dropout[float64]
+// write keep exactly the elements whose draw is at least the threshold:
+// the statistics of the stream are those of either type's masks.
 func TestStreamKeepRate(t *testing.T) {
 	for _, seed := range []uint64{0, 1, 0xdeadbeef} {
-		u := draws4M(seed, seed<<20)
+		key := Key{Seed: seed, Offset: seed << 20}
+		u := draws4M(key.Seed, key.Offset)
 		for _, p := range []float64{0.001, 0.1, 0.5, 0.9, 0.999} {
-			d, _ := New[float32](p, Classic)
+			thr := refThreshold(p)
 			kept := 0
 			for _, v := range u {
-				if v >= d.Threshold() {
+				if v >= thr {
 					kept++
 				}
 			}
-			q := float64(1<<24-d.Threshold()) / (1 << 24)
+			q := float64(1<<24-thr) / (1 << 24)
 			if ok, z := binomialOK(kept, statN, q); !ok {
 				t.Errorf("seed %d p=%v: kept %d of %d, z = %.1f", seed, p, kept, statN, z)
 			}
+			if seed == 1 {
+				keptBy[float32](t, p, key, kept)
+				keptBy[float64](t, p, key, kept)
+			}
 		}
+	}
+}
+
+// keptBy fails unless the mask of a Dropout[T] Forward over statN elements
+// at key keeps want elements.
+func keptBy[T Float](t *testing.T, p float64, key Key, want int) {
+	t.Helper()
+	d, _ := New[T](p, Inverted)
+	x := make([]T, statN)
+	m := make(Mask, MaskLen(statN))
+	d.Forward(x, x, m, key)
+	if got := m.Count(statN); got != want {
+		t.Errorf("%v at %+v: the mask keeps %d of %d, the draws %d", d, key, got, statN, want)
 	}
 }
 
@@ -124,12 +146,12 @@ func TestStreamNoPositionBias(t *testing.T) {
 func TestStreamIndependence(t *testing.T) {
 	u := draws4M(4242, 3)
 	for _, p := range []float64{0.5, 0.9} {
-		d, _ := New[float32](p, Classic)
-		q := float64(1<<24-d.Threshold()) / (1 << 24)
+		thr := refThreshold(p)
+		q := float64(1<<24-thr) / (1 << 24)
 		for _, lag := range []int{1, 2, 16, 17, 64, BlockSize} {
 			both, pairs := 0, len(u)-lag
 			for i := 0; i < pairs; i++ {
-				if u[i] >= d.Threshold() && u[i+lag] >= d.Threshold() {
+				if u[i] >= thr && u[i+lag] >= thr {
 					both++
 				}
 			}

@@ -2,32 +2,87 @@ package dropout_test
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/dropkernel/dropout"
 )
 
-// The book's layer: Forward in training mode, Backward with its mask, and
-// inference.
-func ExampleLayer() {
-	layer, err := dropout.NewLayer[float32](0.5, dropout.Classic, 2026)
+// The book's Dropout class (Deep Learning from Scratch, chapter 6) on
+// float64, NumPy's default dtype. NewLayer's Forward with train is the
+// class's forward(x, train_flg=True), its Mask as floats is self.mask,
+// Backward is backward(dout) and Forward without train is the inference
+// forward:
+//
+//	class Dropout:
+//	    def __init__(self, dropout_ratio=0.5):
+//	        self.dropout_ratio = dropout_ratio
+//	        self.mask = None
+//	    def forward(self, x, train_flg=True):
+//	        if train_flg:
+//	            self.mask = np.random.rand(*x.shape) > self.dropout_ratio
+//	            return x * self.mask
+//	        else:
+//	            return x * (1.0 - self.dropout_ratio)
+//	    def backward(self, dout):
+//	        return dout * self.mask
+func ExampleNewLayer() {
+	layer, err := dropout.NewLayer[float64](0.5, dropout.Classic, 2026)
 	if err != nil {
 		panic(err)
 	}
-	x := []float32{1, 2, 3, 4, 5, 6, 7, 8}
-	y := make([]float32, len(x))
-	layer.Forward(y, x, true) // training: y = x * mask
+	x := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	y := make([]float64, len(x))
+	layer.Forward(y, x, true) // forward(x, train_flg=True): y = x * mask
 	fmt.Println("train:", y)
 
-	dx := make([]float32, len(x))
-	layer.Backward(dx, []float32{1, 1, 1, 1, 1, 1, 1, 1}) // dx = dout * mask
+	mask := make([]float64, len(x))
+	layer.Mask().Float64s(mask) // self.mask, as mask.astype(np.float64)
+	fmt.Println("mask: ", mask)
+
+	dout := []float64{0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
+	dx := make([]float64, len(x))
+	layer.Backward(dx, dout) // backward(dout): dout * mask
 	fmt.Println("grad: ", dx)
 
-	layer.Forward(y, x, false) // inference: y = x * (1 - p)
+	layer.Forward(y, x, false) // forward(x, train_flg=False): x * (1.0 - ratio)
 	fmt.Println("infer:", y)
 	// Output:
 	// train: [1 2 3 4 0 6 7 8]
-	// grad:  [1 1 1 1 0 1 1 1]
+	// mask:  [1 1 1 1 0 1 1 1]
+	// grad:  [0.5 0.5 0.5 0.5 0 0.5 0.5 0.5]
 	// infer: [0.5 1 1.5 2 2.5 3 3.5 4]
+}
+
+// The keep bits depend on the seed and the stream position only: a layer
+// on float32 and one on float64 with the same seed drop the same elements,
+// so a model can change its dtype without changing its randomness.
+func ExampleLayer() {
+	l32, _ := dropout.NewLayer[float32](0.5, dropout.Classic, 2026)
+	l64, _ := dropout.NewLayer[float64](0.5, dropout.Classic, 2026)
+	x32 := []float32{1, 2, 3, 4, 5, 6, 7, 8}
+	x64 := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	for step := 1; step <= 2; step++ {
+		l32.Forward(x32, x32, true) // in place
+		l64.Forward(x64, x64, true)
+		fmt.Printf("step %d: float32 mask %08b, float64 mask %08b\n", step, l32.Mask()[0], l64.Mask()[0])
+	}
+	fmt.Println(x32, x64)
+	// Output:
+	// step 1: float32 mask 11101111, float64 mask 11101111
+	// step 2: float32 mask 11110111, float64 mask 11110111
+	// [1 2 3 0 0 6 7 8] [1 2 3 0 0 6 7 8]
+}
+
+// Scale is the factor of kept elements: for Inverted, 1/(1-p) divided in
+// float64 and rounded once to the element type.
+func ExampleDropout_Scale() {
+	d32, _ := dropout.New[float32](0.25, dropout.Inverted)
+	d64, _ := dropout.New[float64](0.25, dropout.Inverted)
+	fmt.Println(d32.Scale(), d64.Scale())
+	fmt.Println(d32, d64)
+	// Output:
+	// 1.3333334 1.3333333333333333
+	// Dropout[float32](p=0.25, Inverted) Dropout[float64](p=0.25, Inverted)
 }
 
 // The kernels with PyTorch's convention: a stored mask for Backward, or the
@@ -176,6 +231,15 @@ func ExampleMask_Float32s() {
 	mask.Float32s(f)
 	fmt.Println(f)
 	// Output: [1 0 1 0 1]
+}
+
+// SetFloat64s reads a float64 mask such as NumPy's mask.astype(np.float64):
+// any nonzero value is kept, NaN too, and -0 is dropped.
+func ExampleMask_SetFloat64s() {
+	mask := make(dropout.Mask, dropout.MaskLen(5))
+	mask.SetFloat64s([]float64{1, 0, math.NaN(), math.Copysign(0, -1), 1e-300})
+	fmt.Printf("%05b %d\n", mask[0], mask.Count(5))
+	// Output: 10101 3
 }
 
 // A training loop that owns its keys: each layer has its own seed, and the

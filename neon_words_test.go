@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -281,9 +282,27 @@ var wordOpRE = regexp.MustCompile(`\bWORD\b`)
 
 var wordRE = regexp.MustCompile(`\bWORD\s+\$0x([0-9a-fA-F]{8})\s*(?://|/\*)\s*([^:*]*[^:*\s])`)
 
-// neonFiles are the arm64 assembly files and headers whose WORDs
-// TestNEONWords checks.
-var neonFiles = []string{"kernel_arm64.s", "mask_arm64.s", "bits_arm64.h"}
+// neonFiles returns the arm64 assembly files and headers whose WORDs
+// TestNEONWords checks: every *_arm64.s and *_arm64.h of the package, so a
+// new file (the float64 kernels) is checked without being listed; the
+// float32 kernels' files must be among them.
+func neonFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
+	for _, pattern := range []string{"*_arm64.s", "*_arm64.h"} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	for _, f := range []string{"kernel_arm64.s", "mask_arm64.s", "bits_arm64.h"} {
+		if !slices.Contains(files, f) {
+			t.Fatalf("%s is not among the arm64 files %v", f, files)
+		}
+	}
+	return files
+}
 
 // neonAllNumbered matches an instruction whose registers are all V0-V31.
 var neonAllNumbered = regexp.MustCompile(`^[A-Z]+ V\d+\.\w+, V\d+\.\w+, V\d+\.\w+$`)
@@ -291,7 +310,8 @@ var neonAllNumbered = regexp.MustCompile(`^[A-Z]+ V\d+\.\w+, V\d+\.\w+, V\d+\.\w
 func TestNEONWords(t *testing.T) {
 	checked := 0
 	named := 0
-	for _, file := range neonFiles {
+	files := neonFiles(t)
+	for _, file := range files {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -328,7 +348,7 @@ func TestNEONWords(t *testing.T) {
 		}
 	}
 	if checked == 0 && !t.Failed() {
-		t.Errorf("no WORD found in %v", neonFiles)
+		t.Errorf("no WORD found in %v", files)
 	}
 	t.Logf("%d WORDs checked, %d naming registers by #define", checked, named)
 }
@@ -340,9 +360,9 @@ var fmaRE = regexp.MustCompile(`\b(VFMLA|VFMLS|FN?M(ADD|SUB)[SD])\b`)
 
 // TestNEONNoFusedMultiplyAdd checks that the arm64 assembly (neonFiles) has
 // no fused multiply-add: the dropout-add kernels must round each product to
-// float32 before adding the residual, as the generic kernels do.
+// the element type before adding the residual, as the generic kernels do.
 func TestNEONNoFusedMultiplyAdd(t *testing.T) {
-	for _, file := range neonFiles {
+	for _, file := range neonFiles(t) {
 		src, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)

@@ -42,6 +42,40 @@ func fwd32NEON(st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32)
 //go:noescape
 func fwdAdd32NEON(st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32)
 
+// fwd64NEON is fwd32NEON for float64: the same stream and keep test (so
+// the same keep bits for the same st and lim), sb the factor's float64
+// bits:
+//
+//	for i := range x { // i = 16*step + lane; steps advance all 16 lanes
+//		keep := st[0][i%16]+st[3][i%16] >= lim
+//		f := uint64(0)
+//		if keep {
+//			f = sb
+//			if len(bits) != 0 {
+//				bits[i/64] |= 1 << (i % 64)
+//			}
+//		}
+//		y[i] = x[i] * math.Float64frombits(f)
+//		if i%16 == 15 {
+//			xoshiro(st) // every lane one step
+//		}
+//	}
+//
+// bits[i/64] is written whole, not ORed into.
+//
+//go:noescape
+func fwd64NEON(st *[4][16]uint32, y, x []float64, bits []uint64, lim uint32, sb uint64)
+
+// fwdAdd64NEON is fwdAdd32NEON for float64: fwd64NEON with the residual
+// added to each product, which is rounded to float64 first (never a fused
+// multiply-add); y may be x or res:
+//
+//	p := x[i] * math.Float64frombits(f) // rounded to float64
+//	y[i] = res[i] + p
+//
+//go:noescape
+func fwdAdd64NEON(st *[4][16]uint32, y, x, res []float64, bits []uint64, lim uint32, sb uint64)
+
 // drawsNEON is drawsGeneric, len(u) a multiple of 64:
 //
 //	for i := range u {

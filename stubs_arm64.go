@@ -107,6 +107,20 @@ func skipNEON(st *[4][16]uint32, n int)
 //go:noescape
 func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 
+// bwd64NEON is bwd32NEON for float64, len(dy) a multiple of 64, len(dx) ==
+// len(dy), len(words) == len(dy)/64:
+//
+//	for i := range dy {
+//		f := uint64(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = sb
+//		}
+//		dx[i] = dy[i] * math.Float64frombits(f)
+//	}
+//
+//go:noescape
+func bwd64NEON(dx, dy []float64, words []uint64, sb uint64)
+
 // scale32NEON is scaleGeneric, len(x) a multiple of 64, len(y) == len(x):
 //
 //	for i := range x {
@@ -115,6 +129,16 @@ func bwd32NEON(dx, dy []float32, words []uint64, sb uint32)
 //
 //go:noescape
 func scale32NEON(y, x []float32, a uint32)
+
+// scale64NEON is scale32NEON for float64, len(x) a multiple of 64, len(y)
+// == len(x):
+//
+//	for i := range x {
+//		y[i] = x[i] * math.Float64frombits(a)
+//	}
+//
+//go:noescape
+func scale64NEON(y, x []float64, a uint64)
 
 // add32NEON is addGeneric, len(a) a multiple of 64, len(dst) == len(b) ==
 // len(a); dst may be a or b:
@@ -125,6 +149,16 @@ func scale32NEON(y, x []float32, a uint32)
 //
 //go:noescape
 func add32NEON(dst, a, b []float32)
+
+// add64NEON is add32NEON for float64, len(a) a multiple of 64, len(dst) ==
+// len(b) == len(a); dst may be a or b:
+//
+//	for i := range a {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func add64NEON(dst, a, b []float64)
 
 // unpack8NEON is unpack8Generic, len(dst) == 64*len(words):
 //

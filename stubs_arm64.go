@@ -208,3 +208,28 @@ func unpack32NEON(dst []float32, words []uint64)
 //
 //go:noescape
 func pack32NEON(words []uint64, src []float32)
+
+// unpack64NEON is unpack32NEON for float64, len(dst) == 64*len(words):
+//
+//	for i := range dst {
+//		dst[i] = math.Float64frombits(-(words[i/64] >> (i % 64) & 1) & 0x3ff0000000000000) // 1 or +0
+//	}
+//
+//go:noescape
+func unpack64NEON(dst []float64, words []uint64)
+
+// pack64NEON is pack32NEON for float64, len(src) == 64*len(words), the
+// float test done on the bits:
+//
+//	for q := range words {
+//		var w uint64
+//		for j, v := range src[64*q : 64*q+64] {
+//			if math.Float64bits(v)&0x7fffffffffffffff != 0 { // v != 0, NaN included
+//				w |= 1 << j
+//			}
+//		}
+//		words[q] = w
+//	}
+//
+//go:noescape
+func pack64NEON(words []uint64, src []float64)

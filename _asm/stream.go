@@ -89,6 +89,10 @@ func (st *state) next(h int) {
 type keep struct {
 	k reg.Register
 	v reg.VecVirtual
+	// zero, if not nil (AVX2 float64 mask words), is a vector of +0 and only
+	// the sign bit of each qword of v is the mask: it selects with
+	// VBLENDVPD.
+	zero reg.VecVirtual
 }
 
 // limit holds the keep threshold in every lane, in the form the ISA
@@ -127,16 +131,42 @@ func (st *state) keepOf(h int, lim reg.VecVirtual) (keep, reg.VecVirtual) {
 	return keep{v: u}, nil // u is the mask itself
 }
 
+// splitKeep splits the keep mask of one generator vector (lanes32 lanes,
+// as many elements) into the keep masks of the perStep element vectors
+// those elements fill: itself for float32. For float64, on AVX-512 the low
+// 8 bits of the 16-bit K register serve the first zmm (a qword-masked move
+// reads bits 0..7 only) and KSHIFTRW brings bits 8..15 down for the
+// second; on AVX2 VPMOVSXDQ widens the dword masks of lanes 0..3, and of
+// lanes 4..7 after VEXTRACTI128, to qword masks.
+func (s isa) splitKeep(e elem, kp keep) []keep {
+	if e.perStep() == 1 {
+		return []keep{kp}
+	}
+	if s.kmask {
+		hi := K()
+		KSHIFTRW(U8(8), kp.k, hi) // hi = keep bits 8..15, at 0..7
+		return []keep{kp, {k: hi}}
+	}
+	lo, hi := YMM(), YMM()
+	VPMOVSXDQ(kp.v.AsX(), lo)           // lo = the masks of lanes 0..3 as qwords
+	VEXTRACTI128(U8(1), kp.v, hi.AsX()) // lanes 4..7 to the low half
+	VPMOVSXDQ(hi.AsX(), hi)             // hi = the masks of lanes 4..7 as qwords
+	return []keep{{v: lo}, {v: hi}}
+}
+
 // selectConst returns keep ? c : +0 in every lane of elements e, in dst if not nil (a
-// scratch register) or a new register: one zero-masked move (AVX-512) or
-// one AND (AVX2).
+// scratch register) or a new register: one zero-masked move (AVX-512), one
+// AND (AVX2) or one VBLENDVPD (AVX2, a sign-bit mask).
 func (s isa) selectConst(e elem, kp keep, c, dst reg.VecVirtual) reg.VecVirtual {
 	if dst == nil {
 		dst = s.vec()
 	}
-	if s.kmask {
-		e.movz(c, kp.k, dst) // dst = keep ? c : +0 (VMOVAPS.Z)
-	} else {
+	switch {
+	case s.kmask:
+		e.movz(c, kp.k, dst) // dst = keep ? c : +0 (VMOVAPS.Z, VMOVAPD.Z)
+	case kp.zero != nil:
+		VBLENDVPD(kp.v, c, kp.zero, dst) // dst = sign of keep ? c : +0
+	default:
 		VPAND(c, kp.v, dst) // dst = keep & c
 	}
 	return dst
@@ -229,9 +259,9 @@ const pfDist = 4096
 // elements.
 func fwd(s isa, e elem, add bool) {
 	if add {
-		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
 	} else {
-		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
 	}
 
 	Comment("Arguments: n = len(x)/64 groups of 64 elements (one mask word each).")
@@ -280,16 +310,16 @@ func fwd(s isa, e elem, add bool) {
 					wb.add(kp, first)
 				}
 				st.next(h)
-				if e.perStep() != 1 {
-					panic("fwd: elements wider than the generator lanes need the keep mask split (float64)")
+				for j, kj := range s.splitKeep(e, kp) {
+					off := (first + j*e.perVec(s)) * e.size
+					f := s.selectConst(e, kj, sb, scratch) // factor = keep ? sb : +0
+					scratch = nil                          // a new register for the next part
+					e.mul(at(px, off), f, f)               // f = x * factor (a real multiply)
+					if add {
+						e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
+					}
+					e.store(f, at(py, off), nt)
 				}
-				off := first * e.size
-				f := s.selectConst(e, kp, sb, scratch) // factor = keep ? sb : +0
-				e.mul(at(px, off), f, f)               // f = x * factor (a real multiply)
-				if add {
-					e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
-				}
-				e.store(f, at(py, off), nt)
 			}
 		}
 		if bits {

@@ -56,6 +56,7 @@ func main() {
 	seedPick()
 	signShift()
 	pairOrder()
+	laneOrder()
 
 	// The float64 kernels after all the float32 ones, so that the float32
 	// part of asm_amd64.s reads as it did before float64.

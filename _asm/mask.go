@@ -144,24 +144,24 @@ func pack(s isa, e elem) {
 				VPAND(at(ps, 32*e.size*h+32*c), abs, t[c]) // drop the sign bits
 			}
 			if e.size == 8 {
-				// Each qword's two dwords saturated to words: a dword that
-				// is zero iff the element is ±0. In dwords, elements
-				// 0 1 4 5 | 2 3 6 7, and so on for each pair of vectors;
-				// the f32 packs below then see dwords 0-3 | 4-7 as the
-				// elements 0 1 4 5 | 2 3 6 7.
+				// One pack level more: each qword's two dwords saturated
+				// to words make a dword that is zero iff the element is
+				// ±0. Vector c then holds the elements 8c + (0 1 4 5 | 2 3
+				// 6 7), and the three packs below, which see these dwords
+				// as float32 elements, leave in their bytes the elements
+				// 0 1 4 5 8 9 ... 28 29 | 2 3 6 7 ... 30 31: pairs
+				// 0 2 4 ... 14 | 1 3 5 ... 15 (pair p: elements 2p, 2p+1).
 				for c := 0; c < 4; c++ {
 					VPACKSSDW(t[2*c+1], t[2*c], t[2*c])
 					t[c] = t[2*c]
 				}
 			}
-			VPACKSSDW(t[1], t[0], t[0]) // words: 0-3 8-11 | 4-7 12-15
+			VPACKSSDW(t[1], t[0], t[0]) // words (float32): 0-3 8-11 | 4-7 12-15
 			VPACKSSDW(t[3], t[2], t[2]) // words: 16-19 24-27 | 20-23 28-31
 			VPACKSSWB(t[2], t[0], t[0]) // bytes: 0-3 8-11 16-19 24-27 | 4-7 12-15 20-23 28-31
 			if e.size == 4 {
 				VPERMD(t[0], order, t[0]) // bytes 0..31 in order
 			} else {
-				// Bytes (float64 elements): pairs 0 2 4 ... 14 | 1 3 5 ... 15
-				// (pair p: elements 2p, 2p+1).
 				VPERMQ(U8(0xd8), t[0], t[0]) // pairs 0 2 4 6 1 3 5 7 | 8 10 12 14 9 11 13 15
 				VPSHUFB(order, t[0], t[0])   // bytes 0..31 in order
 			}

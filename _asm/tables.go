@@ -56,9 +56,17 @@ func byteSpread() Mem {
 
 // packOrder is the VPERMD index vector 0 4 1 5 2 6 3 7 of the AVX2
 // pack32: it undoes the interleaving of VPACKSSDW/VPACKSSWB across the two
-// 128-bit halves.
+// 128-bit halves. The AVX2 float64 fwd kernels load their lanes
+// interleaved with it.
 func packOrder() Mem {
 	return table64("packOrder", dwords(0, 4, 1, 5, 2, 6, 3, 7)...)
+}
+
+// laneOrder is the VPERMD index vector 0 2 4 6 1 3 5 7, the inverse of
+// packOrder: the AVX2 float64 fwd kernels save their interleaved lanes in
+// order with it.
+func laneOrder() Mem {
+	return table64("laneOrder", dwords(0, 2, 4, 6, 1, 3, 5, 7)...)
 }
 
 // golden is SplitMix64's increment.

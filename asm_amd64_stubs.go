@@ -149,7 +149,7 @@ func unpack8AVX512(dst []uint8, words []uint64)
 //go:noescape
 func pack8AVX512(words []uint64, src []uint8)
 
-// unpack32AVX512 is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+// unpack32AVX512 is unpackFGeneric over len(words) words; len(dst) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
 //
 //	for i := range dst {
@@ -159,7 +159,7 @@ func pack8AVX512(words []uint64, src []uint8)
 //go:noescape
 func unpack32AVX512(dst []float32, words []uint64)
 
-// pack32AVX512 is pack32Generic over len(words) words, testing bits rather than
+// pack32AVX512 is packFGeneric over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
@@ -336,7 +336,7 @@ func unpack8AVX2(dst []uint8, words []uint64)
 //go:noescape
 func pack8AVX2(words []uint64, src []uint8)
 
-// unpack32AVX2 is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+// unpack32AVX2 is unpackFGeneric over len(words) words; len(dst) == 64*len(words).
 // It needs AVX2.
 //
 //	for i := range dst {
@@ -346,7 +346,7 @@ func pack8AVX2(words []uint64, src []uint8)
 //go:noescape
 func unpack32AVX2(dst []float32, words []uint64)
 
-// pack32AVX2 is pack32Generic over len(words) words, testing bits rather than
+// pack32AVX2 is packFGeneric over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX2.
@@ -481,7 +481,7 @@ func scale64AVX512(y []float64, x []float64, a uint64, nt bool)
 //go:noescape
 func add64AVX512(dst []float64, a []float64, b []float64)
 
-// unpack64AVX512 is unpack64Generic over len(words) words; len(dst) == 64*len(words).
+// unpack64AVX512 is unpackFGeneric for float64 over len(words) words; len(dst) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
 //
 //	for i := range dst {
@@ -491,7 +491,7 @@ func add64AVX512(dst []float64, a []float64, b []float64)
 //go:noescape
 func unpack64AVX512(dst []float64, words []uint64)
 
-// pack64AVX512 is pack64Generic over len(words) words, testing bits rather than
+// pack64AVX512 is packFGeneric for float64 over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
@@ -607,7 +607,7 @@ func scale64AVX2(y []float64, x []float64, a uint64, nt bool)
 //go:noescape
 func add64AVX2(dst []float64, a []float64, b []float64)
 
-// unpack64AVX2 is unpack64Generic over len(words) words; len(dst) == 64*len(words).
+// unpack64AVX2 is unpackFGeneric for float64 over len(words) words; len(dst) == 64*len(words).
 // It needs AVX2.
 //
 //	for i := range dst {
@@ -617,7 +617,7 @@ func add64AVX2(dst []float64, a []float64, b []float64)
 //go:noescape
 func unpack64AVX2(dst []float64, words []uint64)
 
-// pack64AVX2 is pack64Generic over len(words) words, testing bits rather than
+// pack64AVX2 is packFGeneric for float64 over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX2.

@@ -179,7 +179,7 @@ const pack8Doc = `
 `
 
 const unpackDoc = `
-@NAME@ is unpack@E@Generic over len(words) words; len(dst) == 64*len(words).
+@NAME@ is unpackFGeneric@FOR@ over len(words) words; len(dst) == 64*len(words).
 @ISA@
 
 	for i := range dst {
@@ -188,7 +188,7 @@ const unpackDoc = `
 `
 
 const packDoc = `
-@NAME@ is pack@E@Generic over len(words) words, testing bits rather than
+@NAME@ is packFGeneric@FOR@ over len(words) words, testing bits rather than
 comparing floats (so MXCSR's denormals-are-zero cannot matter);
 len(src) == 64*len(words).
 @ISA@

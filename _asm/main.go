@@ -9,9 +9,9 @@
 // Every kernel family is ONE Go function here, called once per ISA (isa:
 // AVX-512 with K registers, AVX2 with ymm vectors and movemask) and, for the
 // float kernels, per element type (elem: float32 and float64).
-// /work/CONTRACT.md and /work/F64CONTRACT.md (the session's kernel
-// contracts) fix the stub signatures; generic.go and mask.go hold the Go
-// references every kernel reproduces bit for bit.
+// The kernel contract is in dispatch.go (what every path's kernels take)
+// and in the stub docs (docs.go: each stub's Go loop); generic.go holds the
+// Go references every kernel reproduces bit for bit.
 //
 // The 16 xoshiro128+ lanes live in registers for a whole call: one zmm per
 // state word on AVX-512, two ymm per state word on AVX2 (lanes 0-7, then

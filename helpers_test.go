@@ -93,15 +93,16 @@ var (
 	}
 	specialBits64 = []uint64{
 		0x7ff8000000000000, 0xfff8000000000000, 0x7ff0000000000001, 0x7ff7ffffffffffff, // NaNs
-		0xfff8000000012345, 0x7ff00000ffffffff, 0x7fffffffffffffff, 0xffffffffffffffff,
+		0xfff8000000012345, 0xfff8000012345678, 0x7ff00000ffffffff, 0x7fffffffffffffff, 0xffffffffffffffff,
 		0x7ff0000000000000, 0xfff0000000000000, // ±Inf
 		0x0000000000000000, 0x8000000000000000, // ±0
 		0x0000000000000001, 0x8000000000000001, 0x0008000000000000, 0x000fffffffffffff, // subnormals
 		0x800fffffffffffff, 0x800571cc12345678,
+		0x00000000ffffffff, 0x0000000100000000, // subnormals with a zero 32-bit half: a zero test must see the other half
 		0x0010000000000000, 0x8010000000000000, // ±smallest normal
 		0x7fe1ccf385ebc8a0, 0xffe1ccf385ebc8a0, // ±1e308
 		0x7fefffffffffffff, 0xffefffffffffffff, // ±MaxFloat64
-		0x3ff0000000000000, 0xbff0000000000000, 0x3fe0000000000000, // 1, -1, 0.5
+		0x3ff0000000000000, 0xbff0000000000000, 0x3fe0000000000000, 0x4000000000000000, // 1, -1, 0.5, 2
 		0x3fb999999999999a, 0x3ff0000000400000, 0x4170000010000000, // 0.1, 1+2^-30, 2^24+1
 		0x48078287f49c4a1d, 0x37a16c262777579c, 0xb58dee7a4ad4b81f, // 1e39, 1e-40, -1e-50
 		0x47effffff0000000, // MaxFloat32 rounded up: Inf as a float32
@@ -176,12 +177,6 @@ func sameFloats[T Float](t testing.TB, where string, got, want []T, inputs ...[]
 				got[i], hexBits(got[i]), want[i], hexBits(want[i]), in.String())
 		}
 	}
-}
-
-// sameF32 is sameFloats for float32, for the tests of fuzz_test.go.
-func sameF32(t testing.TB, where string, got, want []float32) {
-	t.Helper()
-	sameFloats(t, where, got, want)
 }
 
 // sameInts fails unless got and want are equal: draws, mask words, bytes.

@@ -83,7 +83,7 @@ func TestKeepBitsSameAcrossTypes(t *testing.T) {
 				d32, _ := New[float32](p, mode)
 				d64, _ := New[float64](p, mode)
 				key := Key{Seed: uint64(n)*7 + off, Offset: off}
-				sameKeepBits(t, fmt.Sprintf("%s n=%d off=%d p=%v %v", k.name, n, off, p, mode),
+				sameOpMasks(t, fmt.Sprintf("%s n=%d off=%d p=%v %v", k.name, n, off, p, mode),
 					keepMasks(d32, r, n, key), keepMasks(d64, r, n, key))
 			}
 		}
@@ -91,14 +91,14 @@ func TestKeepBitsSameAcrossTypes(t *testing.T) {
 		key := Key{Seed: 5, Offset: BlockSize - 3}
 		d32, _ := New[float32](0.3, Inverted)
 		d64, _ := New[float64](0.3, Inverted)
-		sameKeepBits(t, fmt.Sprintf("%s n=%d Parallel(3)", k.name, n),
+		sameOpMasks(t, fmt.Sprintf("%s n=%d Parallel(3)", k.name, n),
 			keepMasks(d32.Parallel(3), r, n, key), keepMasks(d64.Parallel(3), r, n, key))
 	})
 }
 
-// sameKeepBits fails unless the float32 and float64 masks of every op are
+// sameOpMasks fails unless the float32 and float64 masks of every op are
 // the same words, and every op on elements keeps what Forward keeps.
-func sameKeepBits(t *testing.T, where string, m32, m64 map[string]Mask) {
+func sameOpMasks(t *testing.T, where string, m32, m64 map[string]Mask) {
 	t.Helper()
 	if len(m32) != len(m64) {
 		t.Fatalf("%s: %d ops for float32, %d for float64", where, len(m32), len(m64))

@@ -10,16 +10,16 @@ import (
 	"unsafe"
 )
 
-// The float64 kernels of asm_amd64.s, called directly (the dispatch layer
-// does not call them yet), against the plain Go loops of their stubs'
-// docs: every multiple of 64 up to 64*20 and two long lengths, special
-// inputs, the threshold edges and a random one, stale keep-bit words,
-// every aliasing the kernels allow, non-temporal stores on aligned outputs
-// and normal stores on misaligned ones, guarded slices (helpers_test.go)
-// for every argument (guard_test.go's pages will come with the dispatch
-// layer). Floats compare bit for bit, NaN as a class, as sameF32 does. The
-// AVX-512 kernels run only on a CPU with AVX-512; the emulator in _asm
-// checks them everywhere.
+// The float64 kernels of asm_amd64.s, called directly against the plain Go
+// loops of their stubs' docs (the dispatch layer's suite,
+// kernel_paths_test.go, runs them against generic.go, and guard_test.go on
+// guard pages): every multiple of 64 up to 64*20 and two long lengths,
+// special inputs, the threshold edges and a random one, stale keep-bit
+// words, every aliasing the kernels allow, non-temporal stores on aligned
+// outputs and normal stores on misaligned ones, guarded slices
+// (helpers_test.go) for every argument. Floats compare bit for bit, NaN as
+// a class (sameFloats). The AVX-512 kernels run only on a CPU with
+// AVX-512; the emulator in _asm checks them everywhere.
 
 // kernels64 are the float64 kernels of one ISA.
 type kernels64 struct {
@@ -67,47 +67,10 @@ func lens64() []int {
 	return append(ns, 8192, 32768+64)
 }
 
-// specialInputs64 is specialInputs for float64: a quarter specials, the
-// rest finite numbers, half of them of every magnitude.
-func specialInputs64(r *rand.Rand, n int) []float64 {
-	x := make([]float64, n)
-	for i := range x {
-		switch r.IntN(8) {
-		case 0, 1:
-			x[i] = math.Float64frombits(specialBits64[r.IntN(len(specialBits64))])
-		case 2, 3, 4:
-			x[i] = math.Float64frombits(r.Uint64()&^(0x7ff<<52) | r.Uint64N(2047)<<52)
-		default:
-			x[i] = r.NormFloat64() * 10
-		}
-	}
-	return x
-}
-
-// factors64 are the keep factors and scale factors: identity, exact,
-// inexact, overflow to Inf (Inf*0 = NaN), zero, negative, -0, subnormal,
-// NaN.
-var factors64 = []float64{1, 2, 1.25, math.Inf(1), 0, 0.5, -1, math.Copysign(0, -1), 1e300,
-	math.Float64frombits(0x0008000000000000), math.NaN()}
-
-// sameF64 is sameF32 for float64: same length and bits, NaN as a class.
-func sameF64(t testing.TB, where string, got, want []float64) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Fatalf("%s: %d elements, want %d", where, len(got), len(want))
-	}
-	for i, g := range got {
-		if w := want[i]; math.Float64bits(g) != math.Float64bits(w) && !(g != g && w != w) {
-			t.Fatalf("%s: [%d] = %v (%#016x), want %v (%#016x)", where, i, g, math.Float64bits(g), w, math.Float64bits(w))
-		}
-	}
-}
-
-// guarded64 is guarded for float64 elements (as the canaries' uint64).
-func guarded64(n, off int, fill []float64) ([]float64, func(testing.TB, string)) {
-	s, intact := guarded(n, off, as[uint64](fill))
-	return as[float64](s), intact
-}
+// factors64 are the kernel suite's scale factors (kernel_paths_test.go):
+// identity, exact, inexact, overflow to Inf (Inf*0 = NaN), zero, negative,
+// -0, a product overflow, a subnormal, NaN.
+var factors64 = scaleFactors[float64]()
 
 // fwd64Loop is the loop of the fwd64 and (res not nil) fwdAdd64 stubs'
 // docs, on st (which it advances); bits, if not nil, start at zero.
@@ -140,7 +103,7 @@ func TestKernels64Fwd(t *testing.T) {
 	forEachKernels64(t, func(t *testing.T, k kernels64) {
 		r := rand.New(rand.NewPCG(64, 1))
 		for ni, n := range lens64() {
-			x0, res0 := specialInputs64(r, n), specialInputs64(r, n)
+			x0, res0 := specialInputs[float64](r, n), specialInputs[float64](r, n)
 			st0 := randLanes(r)
 			lims := []uint32{0, 1 << 8, r.Uint32N(1<<24) << 8, (1<<24 - 1) << 8}
 			for li, lim := range lims {
@@ -198,15 +161,15 @@ func checkFwd64(t *testing.T, k kernels64, r *rand.Rand, where string, st0 lanes
 	if nt {
 		off = 0
 	}
-	x, xOK := guarded64(n, 3, x0)
-	res, resOK := guarded64(n, 5, res0)
-	y, yOK := guarded64(n, off, nil)
+	x, xOK := guarded(n, 3, x0)
+	res, resOK := guarded(n, 5, res0)
+	y, yOK := guarded[float64](n, off, nil)
 	switch alias {
 	case "y=x":
-		x, xOK = guarded64(n, off, x0)
+		x, xOK = guarded(n, off, x0)
 		y = x
 	case "y=res":
-		res, resOK = guarded64(n, off, res0)
+		res, resOK = guarded(n, off, res0)
 		y = res
 	}
 	bits, bitsOK := guarded(len(wantBits), 1, randomWords(r, len(wantBits)))
@@ -217,16 +180,16 @@ func checkFwd64(t *testing.T, k kernels64, r *rand.Rand, where string, st0 lanes
 		k.fwd(&st.s, y, x, bits, lim, sb, nt)
 	}
 	fenceAMD64()
-	sameF64(t, where+" y", y, want)
+	sameFloats(t, where+" y", y, want)
 	sameInts(t, where+" keep bits", bits, wantBits)
 	if st != wst {
 		t.Fatalf("%s: lane state differs after the call", where)
 	}
 	if alias != "y=x" {
-		sameF64(t, where+" x (an input)", x, x0)
+		sameFloats(t, where+" x (an input)", x, x0)
 	}
 	if res0 != nil && alias != "y=res" {
-		sameF64(t, where+" res (an input)", res, res0)
+		sameFloats(t, where+" res (an input)", res, res0)
 	}
 	xOK(t, where+" x")
 	resOK(t, where+" res")
@@ -241,7 +204,7 @@ func TestKernels64Elementwise(t *testing.T) {
 	forEachKernels64(t, func(t *testing.T, k kernels64) {
 		r := rand.New(rand.NewPCG(64, 2))
 		for ni, n := range lens64() {
-			in0, b0 := specialInputs64(r, n), specialInputs64(r, n)
+			in0, b0 := specialInputs[float64](r, n), specialInputs[float64](r, n)
 			words, wordsOK := guarded(n/64, 1, randomWords(r, n/64))
 			f := factors64[ni%len(factors64)]
 			a := math.Float64bits(f)
@@ -261,10 +224,10 @@ func TestKernels64Elementwise(t *testing.T) {
 						if nt {
 							off = 0
 						}
-						in, inOK := guarded64(n, 3, in0)
-						out, outOK := guarded64(n, off, nil)
+						in, inOK := guarded(n, 3, in0)
+						out, outOK := guarded[float64](n, off, nil)
 						if alias {
-							in, inOK = guarded64(n, off, in0)
+							in, inOK = guarded(n, off, in0)
 							out, outOK = in, nop
 						}
 						want := wantScale
@@ -274,9 +237,9 @@ func TestKernels64Elementwise(t *testing.T) {
 						} else {
 							k.scale(out, in, a, nt)
 						}
-						sameF64(t, where, out, want)
+						sameFloats(t, where, out, want)
 						if !alias {
-							sameF64(t, where+" input", in, in0)
+							sameFloats(t, where+" input", in, in0)
 						}
 						inOK(t, where+" input")
 						outOK(t, where+" output")
@@ -286,9 +249,9 @@ func TestKernels64Elementwise(t *testing.T) {
 			wordsOK(t, "bwd64 words")
 			for _, dst := range []string{"apart", "a", "b"} {
 				where := fmt.Sprintf("%s add64 n=%d dst %s", k.name, n, dst)
-				x, xOK := guarded64(n, 1, in0)
-				y, yOK := guarded64(n, 2, b0)
-				d, dOK := guarded64(n, 0, nil)
+				x, xOK := guarded(n, 1, in0)
+				y, yOK := guarded(n, 2, b0)
+				d, dOK := guarded[float64](n, 0, nil)
 				switch dst {
 				case "a":
 					d, dOK = x, nop
@@ -296,7 +259,7 @@ func TestKernels64Elementwise(t *testing.T) {
 					d, dOK = y, nop
 				}
 				k.add(d, x, y)
-				sameF64(t, where, d, wantAdd)
+				sameFloats(t, where, d, wantAdd)
 				xOK(t, where+" a")
 				yOK(t, where+" b")
 				dOK(t, where+" dst")
@@ -314,7 +277,7 @@ func TestKernels64Masks(t *testing.T) {
 			w0 := randomWords(r, n/64)
 			words, wordsOK := guarded(n/64, 1, w0)
 			want := make([]float64, n)
-			src0 := specialInputs64(r, n)
+			src0 := specialInputs[float64](r, n)
 			for i := range want {
 				if w0[i/64]>>(i%64)&1 != 0 {
 					want[i] = 1
@@ -327,13 +290,13 @@ func TestKernels64Masks(t *testing.T) {
 			}
 			for off := range 2 {
 				where := fmt.Sprintf("%s unpack64 n=%d off=%d", k.name, n, off)
-				dst, dstOK := guarded64(n, off, nil)
+				dst, dstOK := guarded[float64](n, off, nil)
 				k.unpack(dst, words)
 				sameInts(t, where, as[uint64](dst), as[uint64](want))
 				dstOK(t, where)
 
 				where = fmt.Sprintf("%s pack64 n=%d off=%d", k.name, n, off)
-				src, srcOK := guarded64(n, off, src0)
+				src, srcOK := guarded(n, off, src0)
 				got, gotOK := guarded(n/64, 1, randomWords(r, n/64))
 				k.pack(got, src)
 				sameInts(t, where, got, w0)

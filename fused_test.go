@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 )
 
 // The fused ops against the unfused sequence in T, element by element
@@ -136,17 +137,23 @@ func testFusedPanics[T Float](t *testing.T) {
 
 // BenchmarkFused: BiasDropoutAdd against the unfused sequence of calls
 // (x+bias, Forward, +residual), BiasDropoutAddBackward and DropoutAdd, at
-// n = 262144 and 16777216, rows of 1024.
+// n = 262144 and 16777216, rows of 1024, for each element type.
 func BenchmarkFused(b *testing.B) {
-	d, _ := New[float32](0.1, Inverted)
+	b.Run("float32", benchFused[float32])
+	b.Run("float64", benchFused[float64])
+}
+
+func benchFused[T Float](b *testing.B) {
+	d, _ := New[T](0.1, Inverted)
+	es := int(unsafe.Sizeof(*new(T)))
 	for _, n := range benchN(262144, 16777216) {
 		nb := 1024
-		x, res, bias, y, t := make([]float32, n), make([]float32, n), make([]float32, nb), make([]float32, n), make([]float32, n)
+		x, res, bias, y, t := make([]T, n), make([]T, n), make([]T, nb), make([]T, n), make([]T, n)
 		m := make(Mask, MaskLen(n))
 		for _, k := range available {
 			b.Run(fmt.Sprintf("BiasDropoutAdd/%s/n=%d", k.name, n), func(b *testing.B) {
 				withPath(k, func() {
-					b.SetBytes(int64(12 * n))
+					b.SetBytes(int64(3 * es * n))
 					for b.Loop() {
 						d.BiasDropoutAdd(y, x, bias, res, m, Key{Seed: 1})
 					}
@@ -154,7 +161,7 @@ func BenchmarkFused(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("Unfused/%s/n=%d", k.name, n), func(b *testing.B) {
 				withPath(k, func() {
-					b.SetBytes(int64(12 * n))
+					b.SetBytes(int64(3 * es * n))
 					for b.Loop() {
 						for r := 0; r < n; r += nb {
 							add(k, t[r:r+nb], x[r:r+nb], bias)
@@ -166,7 +173,7 @@ func BenchmarkFused(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("BiasDropoutAddBackward/%s/n=%d", k.name, n), func(b *testing.B) {
 				withPath(k, func() {
-					b.SetBytes(int64(8 * n))
+					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						d.BiasDropoutAddBackward(t, bias, y, m)
 					}
@@ -174,7 +181,7 @@ func BenchmarkFused(b *testing.B) {
 			})
 			b.Run(fmt.Sprintf("DropoutAdd/%s/n=%d", k.name, n), func(b *testing.B) {
 				withPath(k, func() {
-					b.SetBytes(int64(12 * n))
+					b.SetBytes(int64(3 * es * n))
 					for b.Loop() {
 						d.DropoutAdd(y, x, res, m, Key{Seed: 1})
 					}

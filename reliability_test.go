@@ -157,20 +157,27 @@ func piecesCalls[T Float]() {
 // 2^24 elements (2^20 without -dropout.full) in a loop on the active path;
 // it reports the median and the largest wait. Before the kernels were cut
 // into pieces, the waits at 64 Mi elements were 27-29 ms for Backward,
-// Infer and ForwardChannels on an Intel Xeon.
+// Infer and ForwardChannels on an Intel Xeon. For each element type (a
+// float64 piece moves twice the bytes); the mask conversions to bytes,
+// which have no element type, under float32.
 func BenchmarkSTWWait(b *testing.B) {
+	b.Run("float32", benchSTWWait[float32])
+	b.Run("float64", benchSTWWait[float64])
+}
+
+func benchSTWWait[T Float](b *testing.B) {
 	n := 1 << 24
 	if !*benchFull {
 		n = 1 << 20
 	}
-	x, y := make([]float32, n), make([]float32, n)
+	x, y := make([]T, n), make([]T, n)
 	for i := range x {
-		x[i] = float32(i%7) - 3
+		x[i] = T(i%7) - 3
 	}
 	m := make(Mask, MaskLen(n))
 	u8 := make([]uint8, n)
-	inv, _ := New[float32](0.5, Inverted)
-	cla, _ := New[float32](0.5, Classic)
+	inv, _ := New[T](0.5, Inverted)
+	cla, _ := New[T](0.5, Classic)
 	key := Key{Seed: 1}
 	ops := []struct {
 		name string
@@ -182,8 +189,17 @@ func BenchmarkSTWWait(b *testing.B) {
 		{"Infer", func() { cla.Infer(y, x) }},
 		{"InferCopy", func() { inv.Infer(y, x) }},
 		{"ForwardChannels", func() { inv.ForwardChannels(y, x, n/16, nil, key) }},
-		{"MaskBytes", func() { m.Bytes(u8) }},
-		{"MaskSetBytes", func() { m.SetBytes(u8) }},
+		{"MaskFloats", func() { maskToFloats(m, y) }},
+		{"MaskSetFloats", func() { maskFromFloats(m, y) }},
+	}
+	if !is64[T]() {
+		ops = append(ops, []struct {
+			name string
+			f    func()
+		}{
+			{"MaskBytes", func() { m.Bytes(u8) }},
+			{"MaskSetBytes", func() { m.SetBytes(u8) }},
+		}...)
 	}
 	for _, op := range ops {
 		b.Run(op.name+"/"+Kernel(), func(b *testing.B) {

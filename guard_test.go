@@ -47,11 +47,6 @@ func (g *guardedRegion) bytesAt(n int, end bool) []byte {
 	return g.data[:n]
 }
 
-// floatsAt returns n elements of T flush against a guard page (elemsAt).
-func floatsAt[T Float](g *guardedRegion, n int, end bool) []T { return elemsAt[T](g, n, end) }
-
-func u32At(g *guardedRegion, n int, end bool) []uint32 { return elemsAt[uint32](g, n, end) }
-
 // elemsAt returns n elements of E flush against the trailing guard page
 // (end) or the leading one.
 func elemsAt[E any](g *guardedRegion, n int, end bool) []E {
@@ -94,14 +89,14 @@ func testGuardPages[T Float](t *testing.T) {
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
-				x, y, m := floatsAt[T](gx, n, end), floatsAt[T](gy, n, end), maskAt(gm, n, end)
-				u := u32At(gu, n, end)
-				res := floatsAt[T](gr, n, end)
+				x, y, m := elemsAt[T](gx, n, end), elemsAt[T](gy, n, end), maskAt(gm, n, end)
+				u := elemsAt[uint32](gu, n, end)
+				res := elemsAt[T](gr, n, end)
 				nb := max(1, n/3) // rows of nb elements when that divides n
 				if n%nb != 0 {
 					nb = n
 				}
-				bias := floatsAt[T](gb, max(nb, 1), end)
+				bias := elemsAt[T](gb, max(nb, 1), end)
 				cs := 1 // channels of one element, or rows when there are many
 				if n > 1100 {
 					cs = nb
@@ -157,7 +152,7 @@ func testGuardPagesMask[T Float](t *testing.T) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
 				m := maskAt(gm, n, end)
-				f := floatsAt[T](gv, n, end)
+				f := elemsAt[T](gv, n, end)
 				maskToFloats(m, f)
 				maskFromFloats(m, f)
 				if !is64[T]() { // no element type: once
@@ -180,7 +175,7 @@ func TestGuardPagesFault(t *testing.T) {
 	g := newGuarded(t, 4096)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	for _, end := range []bool{true, false} {
-		x := floatsAt[float32](g, 16, end)
+		x := elemsAt[float32](g, 16, end)
 		p := unsafe.Pointer(&x[0])
 		if end {
 			p = unsafe.Add(p, 16*4)

@@ -97,9 +97,12 @@ func testGuardPages[T Float](t *testing.T) {
 					nb = n
 				}
 				bias := elemsAt[T](gb, max(nb, 1), end)
-				cs := 1 // channels of one element, or rows when there are many
-				if n > 1100 {
-					cs = nb
+				// Channels of one element (each scaled through the dispatch
+				// layer's stack buffer) for short slices, else the rows: the
+				// scale kernel on whole channels up to the guard page.
+				cs := nb
+				if n <= 64 {
+					cs = 1
 				}
 				// Offsets: the kernels from the slice's first element, after
 				// a head of 59 (every tail length as n runs), and across a

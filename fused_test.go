@@ -104,16 +104,19 @@ func testFusedParallel[T Float](t *testing.T) {
 		d.BiasDropoutAdd(want, x, bias, res, wm, key)
 		wantAdd := make([]T, n)
 		d.DropoutAdd(wantAdd, x, res, nil, key)
-		forEachPath(t, func(t *testing.T, k *path) {
-			for w := 2; w <= 8; w++ {
-				pd := d.Parallel(w)
-				y, m := make([]T, n), make(Mask, MaskLen(n))
-				pd.BiasDropoutAdd(y, x, bias, res, m, key)
-				sameFloats(t, fmt.Sprintf("%s nb=%d workers=%d", k.name, nb, w), y, want)
-				sameMask(t, "parallel mask", m, wm)
-				pd.DropoutAdd(y, x, res, nil, key)
-				sameFloats(t, "parallel DropoutAdd", y, wantAdd)
-			}
+		t.Run(fmt.Sprint("nb=", nb), func(t *testing.T) {
+			forEachPath(t, func(t *testing.T, k *path) {
+				for w := 2; w <= 8; w++ {
+					pd := d.Parallel(w)
+					where := fmt.Sprintf("%s nb=%d workers=%d", k.name, nb, w)
+					y, m := make([]T, n), make(Mask, MaskLen(n))
+					pd.BiasDropoutAdd(y, x, bias, res, m, key)
+					sameFloats(t, where+" BiasDropoutAdd", y, want)
+					sameMask(t, where+" BiasDropoutAdd", m, wm)
+					pd.DropoutAdd(y, x, res, nil, key)
+					sameFloats(t, where+" DropoutAdd", y, wantAdd)
+				}
+			})
 		})
 	}
 }

@@ -4,7 +4,11 @@
 
 package dropout
 
-import "github.com/klauspost/cpuid/v2"
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
 
 // The amd64 paths: "avx512" (AVX512F, AVX512BW, AVX512VL: zmm registers and
 // 64-bit K-register moves; with AVX512DQ too, VPMULLQ seeds the blocks in
@@ -68,6 +72,10 @@ func archSkip(id int, st *[4][16]uint32, n int) {
 }
 
 func archFwd[T Float](id int, st *[4][16]uint32, y, x []T, bits []uint64, lim uint32, sb uint64, nt bool) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		fwdGeneric((*lanes)(unsafe.Pointer(st)), y, x, bits, lim, sb)
+		return
+	}
 	if id == idAVX512 {
 		fwd32AVX512(st, as[float32](y), as[float32](x), bits, lim, uint32(sb), nt)
 	} else {
@@ -76,6 +84,10 @@ func archFwd[T Float](id int, st *[4][16]uint32, y, x []T, bits []uint64, lim ui
 }
 
 func archFwdAdd[T Float](id int, st *[4][16]uint32, y, x, res []T, bits []uint64, lim uint32, sb uint64, nt bool) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		fwdAddGeneric((*lanes)(unsafe.Pointer(st)), y, x, res, bits, lim, sb)
+		return
+	}
 	if id == idAVX512 {
 		fwdAdd32AVX512(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb), nt)
 	} else {
@@ -97,6 +109,10 @@ func archDraws(id int, st *[4][16]uint32, u []uint32) {
 func archFence(int) { fenceAMD64() }
 
 func archBwd[T Float](id int, dx, dy []T, words []uint64, sb uint64, nt bool) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		bwdGeneric(dx, dy, words, sb)
+		return
+	}
 	if id == idAVX512 {
 		bwd32AVX512(as[float32](dx), as[float32](dy), words, uint32(sb), nt)
 	} else {
@@ -105,6 +121,10 @@ func archBwd[T Float](id int, dx, dy []T, words []uint64, sb uint64, nt bool) {
 }
 
 func archScale[T Float](id int, y, x []T, a uint64, nt bool) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		scaleGeneric(y, x, a)
+		return
+	}
 	if id == idAVX512 {
 		scale32AVX512(as[float32](y), as[float32](x), uint32(a), nt)
 	} else {
@@ -113,6 +133,10 @@ func archScale[T Float](id int, y, x []T, a uint64, nt bool) {
 }
 
 func archAdd[T Float](id int, dst, a, b []T) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		addGeneric(dst, a, b)
+		return
+	}
 	if id == idAVX512 {
 		add32AVX512(as[float32](dst), as[float32](a), as[float32](b))
 	} else {
@@ -137,6 +161,10 @@ func archPack8(id int, words []uint64, src []uint8) {
 }
 
 func archUnpackF[T Float](id int, dst []T, words []uint64) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		unpackFGeneric(dst, words)
+		return
+	}
 	if id == idAVX512 {
 		unpack32AVX512(as[float32](dst), words)
 	} else {
@@ -145,6 +173,10 @@ func archUnpackF[T Float](id int, dst []T, words []uint64) {
 }
 
 func archPackF[T Float](id int, words []uint64, src []T) {
+	if wide[T]() { // INTERIM: the float64 amd64 kernels are not generated yet
+		packFGeneric(words, src)
+		return
+	}
 	if id == idAVX512 {
 		pack32AVX512(words, as[float32](src))
 	} else {

@@ -719,3 +719,36 @@ copy            |    9.000  257.36     1.00 |    9.000   33.49     1.00
 		t.Errorf("older format read as sizes %v dtypes %v rows %v ns %v", res.sizes, res.dtypes(), res.rows, res.ns[opForward])
 	}
 }
+
+// TestThreadClockPeers: with -clock thread the rows whose work runs on
+// other goroutines are not measured (gorgonia skipped, spago's Backward
+// n/a), with the reason.
+func TestThreadClockPeers(t *testing.T) {
+	if !haveThreadClock {
+		t.Skip("no per-thread CPU clock here")
+	}
+	cfg := smokeConfig(t)
+	cfg.sizes = elems(256)
+	cfg.clock = "thread"
+	cfg.peers = []string{"copy", "gorgonia", "spago"}
+	var out bytes.Buffer
+	run(cfg).writeTable(&out)
+	sec := tableRows(out.String())
+	for d := range numTypes {
+		for _, c := range []struct {
+			o         op
+			row, want string
+		}{
+			{opForward, "gorgonia", "skipped: -clock thread: TapeMachine.RunAll"},
+			{opBackward, "gorgonia", "skipped: -clock thread"},
+			{opBackward, "spago", "n/a: -clock thread: ag.Backward"},
+		} {
+			if got := sec[heading(c.o, d)][c.row]; !strings.Contains(got, c.want) {
+				t.Errorf("%s/%s = %q, want it to contain %q", heading(c.o, d), c.row, got, c.want)
+			}
+		}
+		if got := sec[heading(opForward, d)]["spago"]; strings.Contains(got, "n/a") || strings.Contains(got, "skipped") {
+			t.Errorf("%s/spago = %q: the forward runs on the caller's goroutine", heading(opForward, d), got)
+		}
+	}
+}

@@ -22,6 +22,9 @@ import (
 //     gradient from a graph;
 //   - Infer: n/a: its Dropout has no inference mode in the graph API (the
 //     op returns its input unchanged when not training).
+//
+// With -clock thread the row is skipped: RunAll runs the graph on a
+// goroutine of its own, which the thread clock does not see.
 func gorgoniaRow[T dropout.Float](cfg config) row {
 	p := cfg.p
 	var fwd, full G.VM
@@ -33,7 +36,7 @@ func gorgoniaRow[T dropout.Float](cfg config) row {
 		}
 		fwd, full = nil, nil
 	}
-	return row{
+	r := row{
 		name:    "gorgonia",
 		release: release,
 		prepare: func(n int) (*prepared, error) {
@@ -103,7 +106,15 @@ func gorgoniaRow[T dropout.Float](cfg config) row {
 			}, nil
 		},
 	}
+	if cfg.clock == "thread" {
+		r.skip = threadClockSkip
+	}
+	return r
 }
+
+// threadClockSkip is why the gorgonia row is not measured with -clock
+// thread: the clock would see almost none of its work.
+const threadClockSkip = "-clock thread: TapeMachine.RunAll runs the graph on a goroutine of its own (go m.runall), on another thread than the clock's; use -clock wall"
 
 // gorgoniaMachine builds the graph x -> Dropout(x, p) (-> Sum, Grad when
 // grad) on the values of x and returns its TapeMachine.

@@ -69,7 +69,7 @@ func fwdLane[T Float](st *lanes, l int, y, x []T, w *[chunkSteps / 4]uint64, thr
 	px, py := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l])
 	pw := unsafe.Pointer(&w[0])
 	shift := uint(l)
-	es := unsafe.Sizeof(x[0]) // a step is 16 elements: 16*es bytes
+	es := unsafe.Sizeof(x[0])     // a step is 16 elements: 16*es bytes
 	f := [2]T{0, fromBits[T](sb)} // the factors of a dropped and a kept element
 	for g := groups; ; {
 		// k is 1 if kept (s0+s3 > thr8-1, wrapping to keep all when

@@ -184,7 +184,7 @@ func unpack8NEON(dst []uint8, words []uint64)
 //go:noescape
 func pack8NEON(words []uint64, src []uint8)
 
-// unpack32NEON is unpack32Generic, len(dst) == 64*len(words):
+// unpack32NEON is unpackFGeneric for float32, len(dst) == 64*len(words):
 //
 //	for i := range dst {
 //		dst[i] = math.Float32frombits(-uint32(words[i/64]>>(i%64)&1) & 0x3f800000) // 1 or +0
@@ -193,7 +193,7 @@ func pack8NEON(words []uint64, src []uint8)
 //go:noescape
 func unpack32NEON(dst []float32, words []uint64)
 
-// pack32NEON is pack32Generic, len(src) == 64*len(words), the float test
+// pack32NEON is packFGeneric for float32, len(src) == 64*len(words), the float test
 // done on the bits (no FP compare, so no flush-to-zero can matter):
 //
 //	for q := range words {

@@ -285,7 +285,7 @@ func targetNotes(res *result) []string {
 			if r > t.limit {
 				verdict = "MISSED"
 			}
-			parts = append(parts, fmt.Sprintf("%s %s %.2fx %s (<= %v) %s", t.o, byteSize(t.bytes), r, what, t.limit, verdict))
+			parts = append(parts, fmt.Sprintf("%s %s %.3fx %s (<= %v) %s", t.o, byteSize(t.bytes), r, what, t.limit, verdict))
 		}
 		if len(parts) > 0 {
 			notes = append(notes, fmt.Sprintf("  %-8s %s", path, strings.Join(parts, "; ")))

@@ -93,7 +93,7 @@ def main(path):
             cells = []
             for op, b, lim, a in targets:
                 r = ratio(op, p, b, a)
-                cells.append("" if r is None else "%.2fx %s" % (r, "holds" if r <= lim else "MISSED"))
+                cells.append("" if r is None else "%.3fx %s" % (r, "holds" if r <= lim else "MISSED"))
             print(f"| {p} | " + " | ".join(cells) + " |")
 
 

@@ -95,7 +95,7 @@ func TestSmoke(t *testing.T) {
 	table := out.String()
 	t.Logf("\n%s", table)
 	for _, h := range []string{"CPU:", "Go:", "paths:", "ns/el", "GB/s", "xcopy", "n = 100 (400 B)", "n = 4096 (16 KiB)", "n = 100 (800 B)", "n = 4096 (32 KiB)",
-		"float64 / float32, time per element", "dtypes float32, float64"} {
+		"float64 / float32, time per element", "dtypes float32, float64; clock wall (elapsed time)"} {
 		if !strings.Contains(table, h) {
 			t.Errorf("table lacks %q", h)
 		}
@@ -672,6 +672,9 @@ func TestReplot(t *testing.T) {
 			t.Fatal(err)
 		}
 		orig := rep.part("classic")
+		if res.cfg.clock != "wall" {
+			t.Errorf("clock %q read back, want wall", res.cfg.clock)
+		}
 		if !slices.Equal(res.sizes, orig.sizes) || !slices.Equal(res.ops, orig.ops) || !slices.Equal(res.dtypes(), orig.dtypes()) || len(res.rows) != len(orig.rows) {
 			t.Fatalf("read back sizes %v ops %v dtypes %v rows %v, want %v %v %v %v", res.sizes, res.ops, res.dtypes(), res.rows, orig.sizes, orig.ops, orig.dtypes(), orig.rows)
 		}

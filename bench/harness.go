@@ -368,7 +368,11 @@ func (rep *report) writeTable(w io.Writer) {
 	for _, d := range cfg.dtypes {
 		types = append(types, d.String())
 	}
-	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d; dtypes %s\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads, strings.Join(types, ", "))
+	clock := "wall (elapsed time)"
+	if cfg.clock == "thread" {
+		clock = "thread (CPU time of the measuring thread)"
+	}
+	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d; dtypes %s; clock %s\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads, strings.Join(types, ", "), clock)
 	fmt.Fprintf(w, "ns/el: nanoseconds per element; GB/s: 2 floats per element (read x, write y: 8 bytes for float32, 16 for float64) / time; xcopy: time / time of copy() of the same slice (same dtype and n)\n")
 	for _, res := range rep.parts {
 		res.writeTable(w)

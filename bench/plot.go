@@ -239,8 +239,12 @@ func (res *result) writePlot(path string) error {
 	}
 	cpu, detail, _ := strings.Cut(res.env.cpu, " (")
 	detail = strings.Replace(detail, ", L1d", ",\nL1d", 1) // two short lines: the legend tile is narrow
-	note := fmt.Sprintf("%s\n(%s\n%s/%s, %s, GOMAXPROCS=%d;\nmedian of %d interleaved repetitions",
-		cpu, detail, res.env.goos, res.env.goarch, res.env.goVersion, res.env.gomaxprocs, res.cfg.reps)
+	clock := ""
+	if res.cfg.clock == "thread" {
+		clock = " (-clock thread)"
+	}
+	note := fmt.Sprintf("%s\n(%s\n%s/%s, %s, GOMAXPROCS=%d;\nmedian of %d interleaved repetitions%s",
+		cpu, detail, res.env.goos, res.env.goarch, res.env.goVersion, res.env.gomaxprocs, res.cfg.reps, clock)
 	noteStyle := legend.TextStyle
 	noteStyle.Font.Size = vg.Points(10)
 	noteStyle.XAlign, noteStyle.YAlign = draw.XLeft, draw.YBottom

@@ -21,7 +21,7 @@ func readTable(path string) (*result, error) {
 		return nil, err
 	}
 	res := &result{group: "classic", otherCores: math.NaN(), cfg: config{threads: 1}}
-	header := regexp.MustCompile(`^p = ([0-9.]+), (\d+) interleaved repetitions.*threads = (\d+)`)
+	header := regexp.MustCompile(`^p = ([0-9.]+), (\d+) interleaved repetitions.*threads = (\d+)(?:.*; clock (\w+))?`)
 	goLine := regexp.MustCompile(`^Go:\s+(\S+) (\w+)/(\w+), GOMAXPROCS=(\d+)`)
 	column := regexp.MustCompile(`^n = (\d+)`)
 	var (
@@ -44,6 +44,7 @@ func readTable(path string) (*result, error) {
 			res.cfg.p, _ = strconv.ParseFloat(m[1], 64)
 			res.cfg.reps, _ = strconv.Atoi(m[2])
 			res.cfg.threads, _ = strconv.Atoi(m[3])
+			res.cfg.clock = m[4] // "" in the older format: wall
 		case !strings.Contains(line, "|"):
 			switch o, d := parseHeading(t); {
 			case slices.Contains(classicOps, o):

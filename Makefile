@@ -9,10 +9,11 @@ bench:
 test:
 	./scripts/test.sh
 
-# go test -bench for every path and size, with copy() beside, as the README
-# table (medians of 5 runs, ratio to copy of the same n). -dropout.full
-# (bench_test.go) selects every size; a plain go test -bench . runs the
-# in-cache sizes only.
+# go test -bench for every dtype (float32, float64), path and size of x,
+# with copy() beside, as the README table (medians of 5 runs, ratio to copy
+# of the same dtype and n, then the float64 targets). -dropout.full
+# (bench_test.go) selects every size; a plain go test -bench . runs 16 KiB
+# of x only.
 gobench:
 	go test -run '^$$' -bench 'Forward/|ForwardNoMask/|Backward/|BackwardKey/|Infer/|Copy/' -count 5 . -args -dropout.full | tee bench.out
 	python3 scripts/benchtable.py bench.out

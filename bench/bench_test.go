@@ -16,10 +16,12 @@ import (
 	"github.com/dropkernel/dropout"
 )
 
-// smokeConfig is the harness with tiny sizes and few repetitions.
+// smokeConfig is the harness with tiny sizes and few repetitions, both
+// dtypes.
 func smokeConfig(t *testing.T) config {
 	return config{
-		sizes:   []int{100, 4096},
+		sizes:   elems(100, 4096),
+		dtypes:  []dtype{f32, f64},
 		p:       0.5,
 		reps:    2,
 		minTime: 200 * time.Microsecond,
@@ -38,12 +40,36 @@ func expectedRows() []string {
 	return append(rows, "naive/pcg", "naive/chacha8", "gorgonia", "spago", "numpy", "torch")
 }
 
-// tableRows returns, per op section, the first column of each row line.
+// headings are the titles of every op's table at every dtype.
+func headings() []string {
+	var hs []string
+	for o := range numOps {
+		for d := range numTypes {
+			hs = append(hs, heading(o, d))
+		}
+	}
+	return hs
+}
+
+// classicHeadings are the titles of the classic tables of both dtypes.
+func classicHeadings() []string {
+	var hs []string
+	for _, o := range classicOps {
+		for d := range numTypes {
+			hs = append(hs, heading(o, d))
+		}
+	}
+	return hs
+}
+
+// tableRows returns, per table (by its title, "Forward (float64)"), the
+// first column of each row line.
 func tableRows(table string) map[string]map[string]string {
 	sections := map[string]map[string]string{}
 	var cur map[string]string
+	all := headings()
 	for _, line := range strings.Split(table, "\n") {
-		if t := strings.TrimSpace(line); slices.Contains(opNames[:], t) {
+		if t := strings.TrimSpace(line); slices.Contains(all, t) {
 			cur = map[string]string{}
 			sections[t] = cur
 			continue
@@ -68,7 +94,8 @@ func TestSmoke(t *testing.T) {
 	res.writeTable(&out)
 	table := out.String()
 	t.Logf("\n%s", table)
-	for _, h := range []string{"CPU:", "Go:", "paths:", "ns/el", "GB/s", "xcopy", "n = 100", "n = 4096"} {
+	for _, h := range []string{"CPU:", "Go:", "paths:", "ns/el", "GB/s", "xcopy", "n = 100 (400 B)", "n = 4096 (16 KiB)", "n = 100 (800 B)", "n = 4096 (32 KiB)",
+		"float64 / float32, time per element", "dtypes float32, float64; clock wall (elapsed time)"} {
 		if !strings.Contains(table, h) {
 			t.Errorf("table lacks %q", h)
 		}
@@ -78,7 +105,7 @@ func TestSmoke(t *testing.T) {
 	}
 	number := regexp.MustCompile(`^\s*[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`)
 	sections := tableRows(table)
-	for _, o := range opNames[:len(classicOps)] {
+	for _, o := range classicHeadings() {
 		sec := sections[o]
 		if sec == nil {
 			t.Fatalf("no %s section", o)
@@ -112,10 +139,12 @@ func TestSmoke(t *testing.T) {
 			}
 		}
 	}
-	// Every Go row measures Forward.
+	// Every Go row measures Forward, in both dtypes.
 	for _, name := range expectedRows()[:len(expectedRows())-2] {
-		if strings.Contains(sections["Forward"][name], "n/a") {
-			t.Errorf("Forward/%s is n/a", name)
+		for d := range numTypes {
+			if strings.Contains(sections[heading(opForward, d)][name], "n/a") {
+				t.Errorf("%s/%s is n/a", heading(opForward, d), name)
+			}
 		}
 	}
 	if err := res.part("classic").writePlot(cfg.plot); err != nil {
@@ -135,14 +164,14 @@ func TestSmoke(t *testing.T) {
 func pythonRowsSkipped(t *testing.T, python string, reason func(name string) string) map[string]map[string]string {
 	t.Helper()
 	cfg := smokeConfig(t)
-	cfg.sizes = []int{256}
+	cfg.sizes = elems(256)
 	cfg.python = python
 	cfg.peers = []string{"copy", "numpy", "torch"}
 	res := run(cfg)
 	var out bytes.Buffer
 	res.writeTable(&out)
 	sections := tableRows(out.String())
-	for _, o := range opNames[:len(classicOps)] {
+	for _, o := range classicHeadings() {
 		for _, name := range []string{"numpy", "torch"} {
 			if want := "skipped: " + reason(name); !strings.Contains(sections[o][name], want) {
 				t.Errorf("%s/%s = %q, want it to contain %q", o, name, sections[o][name], want)
@@ -156,7 +185,7 @@ func pythonRowsSkipped(t *testing.T, python string, reason func(name string) str
 // reported as skipped, with the reason, not dropped.
 func TestSmokeNoPython(t *testing.T) {
 	sections := pythonRowsSkipped(t, filepath.Join(t.TempDir(), "no-python3"), func(string) string { return "no Python interpreter" })
-	for _, o := range opNames[:len(classicOps)] {
+	for _, o := range classicHeadings() {
 		if _, ok := sections[o]["gorgonia"]; ok {
 			t.Errorf("-peers copy,numpy,torch ran gorgonia")
 		}
@@ -167,16 +196,22 @@ func TestSmokeNoPython(t *testing.T) {
 // worker and runs only what it names.
 func TestSmokeGoOnly(t *testing.T) {
 	cfg := smokeConfig(t)
-	cfg.sizes = []int{256}
+	cfg.sizes = elems(256)
 	cfg.peers = []string{"copy", "dropout"}
 	rep := run(cfg)
 	res := rep.part("classic")
-	want := []string{"copy"}
-	for _, k := range dropout.Kernels() {
-		want = append(want, "dropout/"+k)
+	var want []string
+	for range cfg.dtypes {
+		want = append(want, "copy")
+		for _, k := range dropout.Kernels() {
+			want = append(want, "dropout/"+k)
+		}
 	}
 	if strings.Join(res.rows, ",") != strings.Join(want, ",") {
 		t.Errorf("rows %q, want %q", res.rows, want)
+	}
+	if !slices.Equal(res.dtypes(), []dtype{f32, f64}) || res.types[0] != f32 || res.types[len(res.types)-1] != f64 {
+		t.Errorf("dtypes %v of the rows %v", res.dtypes(), res.types)
 	}
 	if len(rep.parts) != 1 {
 		t.Errorf("%d op groups ran, want the classic one", len(rep.parts))
@@ -191,8 +226,18 @@ func TestFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.sizes) != 3 || cfg.sizes[0] != 4096 || cfg.sizes[1] != 262144 || cfg.sizes[2] != 16777216 {
+	if !slices.Equal(cfg.sizes, []sizeSpec{{bytes: 16 << 10}, {bytes: 1 << 20}, {bytes: 64 << 20}}) {
 		t.Errorf("default sizes %v", cfg.sizes)
+	}
+	for d, want := range [][]int{{4096, 262144, 16777216}, {2048, 131072, 8388608}} {
+		for i, sz := range cfg.sizes {
+			if sz.n(dtype(d)) != want[i] {
+				t.Errorf("%v of %s: n = %d, want %d", sz, dtype(d), sz.n(dtype(d)), want[i])
+			}
+		}
+	}
+	if !slices.Equal(cfg.dtypes, []dtype{f32, f64}) {
+		t.Errorf("default dtypes %v", cfg.dtypes)
 	}
 	if cfg.p != 0.5 || cfg.threads != 1 || cfg.plot != "throughput.png" || cfg.peers != nil {
 		t.Errorf("defaults: %+v", cfg)
@@ -204,11 +249,22 @@ func TestFlags(t *testing.T) {
 	if len(cfg.sizes) != 2 || cfg.reps != 3 || !cfg.want("dropout/avx2") || !cfg.want("torch") || cfg.want("copy") || cfg.p != 0.1 {
 		t.Errorf("-quick -peers dropout,torch: %+v", cfg)
 	}
+	cfg, err = parseFlags([]string{"-dtype", "float64", "-sizes", "4096, 512B,2MiB"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(cfg.dtypes, []dtype{f64}) || !slices.Equal(cfg.sizes, []sizeSpec{{elems: 4096}, {bytes: 512}, {bytes: 2 << 20}}) {
+		t.Errorf("-dtype float64 -sizes 4096,512B,2MiB: %v, %v", cfg.dtypes, cfg.sizes)
+	}
+	if got := cfg.sizes[0].label(f64) + ", " + cfg.sizes[2].label(f32); got != "n = 4096 (32 KiB), n = 524288 (2 MiB)" {
+		t.Errorf("labels %q", got)
+	}
 	if cfg, err = parseFlags([]string{"-clock", "thread", "-ops", "subnormal"}); haveThreadClock && (err != nil || cfg.clock != "thread") {
 		t.Errorf("-clock thread -ops subnormal: %+v, %v", cfg, err)
 	}
 	for _, bad := range [][]string{{"-p", "1"}, {"-p", "-0.1"}, {"-sizes", "0"}, {"-sizes", "x"}, {"-reps", "0"}, {"extra"},
-		{"-clock", "cpu"}, {"-clock", "thread", "-threads", "2"}, {"-clock", "thread", "-ops", "parallel"}} {
+		{"-clock", "cpu"}, {"-clock", "thread", "-threads", "2"}, {"-clock", "thread", "-ops", "parallel"},
+		{"-dtype", "float16"}, {"-dtype", ","}, {"-sizes", "12B"}, {"-sizes", "16KB"}, {"-sizes", "0KiB"}} {
 		if _, err := parseFlags(bad); err == nil {
 			t.Errorf("parseFlags(%q) accepted", bad)
 		}
@@ -219,7 +275,7 @@ func TestFlags(t *testing.T) {
 // does not exist are reported as such, next to a measured row.
 func TestMeasureStatuses(t *testing.T) {
 	cfg := smokeConfig(t)
-	cfg.sizes = []int{64}
+	cfg.sizes = elems(64)
 	ok := func(k int) (time.Duration, error) { return time.Duration(k) * time.Microsecond, nil }
 	rows := []row{
 		{name: "copy", prepare: func(int) (*prepared, error) {
@@ -232,17 +288,27 @@ func TestMeasureStatuses(t *testing.T) {
 			}, nil
 		}},
 		{name: "absent", skip: "not installed"},
+		// float64: its own copy row, twice as slow.
+		{name: "copy", dtype: f64, prepare: func(int) (*prepared, error) {
+			ok2 := func(k int) (time.Duration, error) { return time.Duration(2*k) * time.Microsecond, nil }
+			return &prepared{cells: [numOps]cell{ok2, ok2, ok2}}, nil
+		}},
+		{name: "fails", dtype: f64, prepare: func(int) (*prepared, error) {
+			return &prepared{cells: [numOps]cell{ok}}, nil
+		}},
 	}
 	res := measure(cfg, classicOps, cfg.sizes, rows)
 	var out bytes.Buffer
 	res.writeTable(&out)
 	sec := tableRows(out.String())
 	for _, c := range []struct{ op, row, want string }{
-		{"Forward", "fails", "1.00"},
-		{"Backward", "fails", "error: boom"},
-		{"Infer", "fails", "n/a: nothing to infer"},
-		{"Forward", "absent", "skipped: not installed"},
-		{"Infer", "absent", "skipped: not installed"},
+		{"Forward (float32)", "fails", "1.00"},
+		{"Backward (float32)", "fails", "error: boom"},
+		{"Infer (float32)", "fails", "n/a: nothing to infer"},
+		{"Forward (float32)", "absent", "skipped: not installed"},
+		{"Infer (float32)", "absent", "skipped: not installed"},
+		{"Forward (float64)", "fails", "0.50"},
+		{"Forward (float64)", "copy", "31.250    0.51     1.00"},
 	} {
 		if got := sec[c.op][c.row]; !strings.Contains(got, c.want) {
 			t.Errorf("%s/%s = %q, want it to contain %q", c.op, c.row, got, c.want)
@@ -271,10 +337,10 @@ func TestSmokeNoModules(t *testing.T) {
 // rows only, and torch/fused when torch has no such operator) or n/a.
 func TestSmokeGroups(t *testing.T) {
 	cfg := smokeConfig(t)
-	cfg.sizes = []int{100, 2048}
-	cfg.parSizes = []int{65536} // the generic path splits from 32768 elements (the assembly paths from 1M)
+	cfg.sizes = elems(100, 2048)
+	cfg.parSizes = elems(65536) // the generic path splits from 32768 elements (the assembly paths from 1M)
 	var err error
-	if cfg.ops, err = parseOps("fused,channels,mask,parallel,subnormal"); err != nil {
+	if cfg.ops, err = parseOps("nomask,fused,channels,mask,parallel,subnormal"); err != nil {
 		t.Fatal(err)
 	}
 	procs := runtime.GOMAXPROCS(0)
@@ -287,7 +353,7 @@ func TestSmokeGroups(t *testing.T) {
 	table := out.String()
 	t.Logf("\n%s", table)
 	if rep.part("classic") != nil {
-		t.Errorf("-ops fused,channels,mask,parallel,subnormal ran the classic ops")
+		t.Errorf("-ops nomask,fused,channels,mask,parallel,subnormal ran the classic ops")
 	}
 	if p := rep.part("parallel"); p == nil || p.procs != max(1, runtime.NumCPU()) {
 		t.Errorf("parallel group: %+v, want GOMAXPROCS = NumCPU = %d", p, runtime.NumCPU())
@@ -302,28 +368,42 @@ func TestSmokeGroups(t *testing.T) {
 		}
 		return rows
 	}
-	maskRowNames := []string{"copy"}
-	for _, v := range []string{"bytes", "bools", "float32s"} {
-		maskRowNames = append(append(maskRowNames, withPaths("mask/"+v)...), "loop/"+v)
+	maskRowNames := func(kinds ...string) []string {
+		rows := []string{"copy"}
+		for _, v := range kinds {
+			rows = append(append(rows, withPaths("mask/"+v)...), "loop/"+v)
+		}
+		for _, v := range kinds {
+			rows = append(rows, "numpy/"+v)
+		}
+		return rows
 	}
-	maskRowNames = append(maskRowNames, "numpy/bytes", "numpy/bools", "numpy/float32s")
 	subRowNames := []string{"copy", "scale/0%", "scale/10%"}
 	for _, k := range paths {
 		subRowNames = append(subRowNames, "dropout/"+k+"/0%", "dropout/"+k+"/10%")
 	}
 	subRowNames = append(subRowNames, "numpy/0%", "numpy/10%")
-	expect := map[string][]string{
-		"BiasDropoutAdd":             append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
-		"ForwardChannels":            append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
-		"BiasDropoutAddBackward":     append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
-		"BackwardChannels":           append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
-		"Mask unpack":                maskRowNames,
-		"Mask pack":                  maskRowNames,
-		"Forward, Parallel":          append([]string{"copy"}, withPaths("dropout", "parallel")...),
-		"Backward, Parallel":         append([]string{"copy"}, withPaths("dropout", "parallel")...),
-		"Forward, subnormal inputs":  subRowNames,
-		"Backward, subnormal inputs": subRowNames,
-		"Infer, subnormal inputs":    subRowNames,
+	expect := map[string][]string{}
+	for d := range numTypes {
+		for o, rows := range map[op][]string{
+			opForwardNoMask:  append([]string{"copy"}, withPaths("dropout")...),
+			opBackwardKey:    append([]string{"copy"}, withPaths("dropout")...),
+			opBiasDropoutAdd: append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
+			opChannels:       append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
+			opBiasBackward:   append(append([]string{"copy"}, withPaths("bias_dropout_add", "unfused", "dropout_add")...), "numpy", "torch", "torch/fused"),
+			opChanBackward:   append(append([]string{"copy"}, withPaths("channels")...), "numpy", "torch"),
+			opParForward:     append([]string{"copy"}, withPaths("dropout", "parallel")...),
+			opParBackward:    append([]string{"copy"}, withPaths("dropout", "parallel")...),
+			opSubForward:     subRowNames,
+			opSubBackward:    subRowNames,
+			opSubInfer:       subRowNames,
+		} {
+			expect[heading(o, d)] = rows
+		}
+	}
+	for _, o := range []op{opMaskUnpack, opMaskPack} {
+		expect[heading(o, f32)] = maskRowNames("bytes", "bools", "float32s")
+		expect[heading(o, f64)] = maskRowNames("float64s")
 	}
 	number := regexp.MustCompile(`^\s*[0-9.]+\s+[0-9.]+\s+[0-9.]+\s*$`)
 	sections := tableRows(table)
@@ -351,9 +431,10 @@ func TestSmokeGroups(t *testing.T) {
 				switch {
 				case number.MatchString(c):
 				case strings.HasPrefix(c, "skipped") && py:
-				case strings.HasPrefix(c, "n/a") && i == 0 && !slices.Contains(opNames[opMaskUnpack:], sec) && name != "copy" && name != "torch/fused":
+				case strings.HasPrefix(c, "n/a") && i == 0 && name != "copy" && name != "torch/fused" &&
+					(strings.HasPrefix(sec, "BiasDropoutAdd") || strings.HasPrefix(sec, "ForwardChannels") || strings.HasPrefix(sec, "BackwardChannels")):
 					// n = 100 is not a whole number of rows of 1024.
-				case strings.HasPrefix(c, "n/a") && sec == "BiasDropoutAddBackward" && (strings.HasPrefix(name, "dropout_add/") || name == "torch/fused"):
+				case strings.HasPrefix(c, "n/a") && strings.HasPrefix(sec, "BiasDropoutAddBackward") && (strings.HasPrefix(name, "dropout_add/") || name == "torch/fused"):
 					// DropoutAdd's gradient is Backward.
 				default:
 					t.Errorf("%s/%s: cell %d %q is not a measurement", sec, name, i, c)
@@ -361,8 +442,9 @@ func TestSmokeGroups(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"time / time of unfused/", "time / time of the plain Go loop", "speed-up of Parallel(0)", "n = 2048 (C = 2)", "(GOMAXPROCS=",
-		"Forward, subnormal inputs: time at 10% subnormal inputs / time at 0%", "  dropout/" + paths[0] + " "} {
+	for _, want := range []string{"time / time of unfused/", "time / time of the plain Go loop", "speed-up of Parallel(0)", "float64, n = 2048 (C = 2)", "(GOMAXPROCS=",
+		"Forward, subnormal inputs: time at 10% subnormal inputs / time at 0%", "  float64 dropout/" + paths[0] + " ", "  float32 dropout/" + paths[0] + " ",
+		"float64 / float32, time per element", "float64s " + paths[0], "  BackwardKey    dropout/" + paths[0]} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q", want)
 		}
@@ -373,58 +455,67 @@ func TestSmokeGroups(t *testing.T) {
 }
 
 // TestUnfusedMatchesFused: the unfused row computes exactly what
-// BiasDropoutAdd computes (same y bits, same mask), on every path.
+// BiasDropoutAdd computes (same y bits, same mask), on every path and
+// dtype.
 func TestUnfusedMatchesFused(t *testing.T) {
+	t.Run("float32", unfusedMatchesFused[float32])
+	t.Run("float64", unfusedMatchesFused[float64])
+}
+
+func unfusedMatchesFused[T dropout.Float](t *testing.T) {
 	defer restorePath(dropout.Kernel())
 	const n = 3 * rowLen
-	b, e := extraFor(n)
+	b, e := extraFor[T](n)
 	defer releaseExtra()
-	d, err := dropout.New[float32](0.3, dropout.Inverted)
+	d, err := dropout.New[T](0.3, dropout.Inverted)
 	if err != nil {
 		t.Fatal(err)
+	}
+	same := func(what string, a, b []T) bool {
+		for i := range a {
+			if toBits(a[i]) != toBits(b[i]) {
+				t.Errorf("%s[%d] = %v fused, %v unfused", what, i, a[i], b[i])
+				return false
+			}
+		}
+		return true
 	}
 	for _, path := range dropout.Kernels() {
 		if err := dropout.UseKernel(path); err != nil {
 			t.Fatal(err)
 		}
 		key := dropout.Key{Seed: 7, Offset: 64}
-		y1, y2 := make([]float32, n), make([]float32, n)
+		y1, y2 := make([]T, n), make([]T, n)
 		m1, m2 := make(dropout.Mask, dropout.MaskLen(n)), make(dropout.Mask, dropout.MaskLen(n))
 		d.BiasDropoutAdd(y1, b.x, e.bias, b.dy, m1, key)
 		unfusedBiasDropoutAdd(d, y2, b.x, e.bias, b.dy, m2, key)
 		if !slices.Equal(m1, m2) {
 			t.Errorf("%s: masks differ", path)
 		}
-		for i := range y1 {
-			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
-				t.Errorf("%s: y[%d] = %v fused, %v unfused", path, i, y1[i], y2[i])
-				break
-			}
-		}
+		same(path+": y", y1, y2)
 		// The backward rows: the same dx and dbias bits.
-		db1, db2 := make([]float32, rowLen), make([]float32, rowLen)
+		db1, db2 := make([]T, rowLen), make([]T, rowLen)
 		d.BiasDropoutAddBackward(y1, db1, b.dy, m1)
 		unfusedBiasDropoutAddBackward(d, y2, db2, b.dy, m1)
-		for i := range y1 {
-			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) {
-				t.Errorf("%s: dx[%d] = %v fused, %v unfused", path, i, y1[i], y2[i])
-				break
-			}
-		}
-		for j := range db1 {
-			if math.Float32bits(db1[j]) != math.Float32bits(db2[j]) {
-				t.Errorf("%s: dbias[%d] = %v fused, %v unfused", path, j, db1[j], db2[j])
-				break
-			}
-		}
+		same(path+": dx", y1, y2)
+		same(path+": dbias", db1, db2)
 	}
+}
+
+// toBits is the bits of v, to compare floats exactly.
+func toBits[T dropout.Float](v T) uint64 {
+	if f, ok := any(v).(float32); ok {
+		return uint64(math.Float32bits(f))
+	}
+	return math.Float64bits(float64(v))
 }
 
 // TestMaskLoops: the plain loops of the mask rows give what the Mask
 // methods give.
 func TestMaskLoops(t *testing.T) {
 	const n = 1000
-	b, e := extraFor(n)
+	b, e := extraFor[float32](n)
+	_, e64 := extraFor[float64](n)
 	defer releaseExtra()
 	u1, u2 := make([]uint8, n), make([]uint8, n)
 	b.mask.Bytes(u1)
@@ -432,11 +523,19 @@ func TestMaskLoops(t *testing.T) {
 	bo1, bo2 := make([]bool, n), make([]bool, n)
 	b.mask.Bools(bo1)
 	loopUnpackBools(bo2, b.mask)
+	unpack32, pack32 := floatConvs[float32]()
+	unpack64, pack64 := floatConvs[float64]()
 	f1, f2 := make([]float32, n), make([]float32, n)
-	b.mask.Float32s(f1)
-	loopUnpackFloat32s(f2, b.mask)
-	if !slices.Equal(u1, u2) || !slices.Equal(bo1, bo2) || !slices.Equal(f1, f2) || !slices.Equal(bo1, b.boolMask) {
-		t.Fatal("unpack loops differ from Mask.Bytes/Bools/Float32s")
+	unpack32(b.mask, f1)
+	loopUnpackFloats(f2, b.mask)
+	g1, g2 := make([]float64, n), make([]float64, n)
+	unpack64(b.mask, g1)
+	loopUnpackFloats(g2, b.mask)
+	if !slices.Equal(u1, u2) || !slices.Equal(bo1, bo2) || !slices.Equal(f1, f2) || !slices.Equal(g1, g2) || !slices.Equal(bo1, b.boolMask) {
+		t.Fatal("unpack loops differ from Mask.Bytes/Bools/Float32s/Float64s")
+	}
+	if !slices.Equal(f1, e.floats) || !slices.Equal(g1, e64.floats) {
+		t.Fatal("the float masks of the rows are not the unpacked mask")
 	}
 	m1, m2 := make(dropout.Mask, dropout.MaskLen(n)), make(dropout.Mask, dropout.MaskLen(n))
 	for _, c := range []struct {
@@ -445,7 +544,8 @@ func TestMaskLoops(t *testing.T) {
 	}{
 		{"bytes", func(m dropout.Mask) { m.SetBytes(e.bytes) }, func(m dropout.Mask) { loopPack(m, e.bytes) }},
 		{"bools", func(m dropout.Mask) { m.SetBools(b.boolMask) }, func(m dropout.Mask) { loopPackBools(m, b.boolMask) }},
-		{"float32s", func(m dropout.Mask) { m.SetFloat32s(e.f32) }, func(m dropout.Mask) { loopPack(m, e.f32) }},
+		{"float32s", func(m dropout.Mask) { pack32(m, e.floats) }, func(m dropout.Mask) { loopPack(m, e.floats) }},
+		{"float64s", func(m dropout.Mask) { pack64(m, e64.floats) }, func(m dropout.Mask) { loopPack(m, e64.floats) }},
 	} {
 		for i := range m1 {
 			m1[i], m2[i] = ^uint64(0), ^uint64(0) // the packers must clear
@@ -466,7 +566,7 @@ func TestOpsFlag(t *testing.T) {
 	if !slices.Equal(cfg.ops, classicOps) {
 		t.Errorf("default -ops = %v, want the classic three", cfg.ops)
 	}
-	if !slices.Equal(cfg.parSizes, []int{262144, 16777216}) {
+	if !slices.Equal(cfg.parSizes, []sizeSpec{{bytes: 1 << 20}, {bytes: 64 << 20}}) {
 		t.Errorf("default parallel sizes %v", cfg.parSizes)
 	}
 	cfg, err = parseFlags([]string{"-ops", "fused, mask,forward", "-sizes", "2048"})
@@ -490,27 +590,32 @@ func TestOpsFlag(t *testing.T) {
 }
 
 // TestSubnormalInputs: the 10% rows get about 10% subnormal x and dy (and
-// nothing else changes), the 0% rows the shared operands themselves.
+// nothing else changes), the 0% rows the shared operands themselves, in
+// both dtypes.
 func TestSubnormalInputs(t *testing.T) {
+	t.Run("float32", subnormalInputs[float32])
+	t.Run("float64", subnormalInputs[float64])
+}
+
+func subnormalInputs[T dropout.Float](t *testing.T) {
 	const n = 100000
 	defer releaseSub()
-	b, x0, dy0 := subnormalOperands(n, 0)
+	b, x0, dy0 := subnormalOperands[T](n, 0)
 	if &x0[0] != &b.x[0] || &dy0[0] != &b.dy[0] {
 		t.Fatal("0%: not the shared operands")
 	}
-	_, x, dy := subnormalOperands(n, 10)
-	for name, v := range map[string][]float32{"x": x, "dy": dy} {
+	_, x, dy := subnormalOperands[T](n, 10)
+	for name, v := range map[string][]T{"x": x, "dy": dy} {
 		orig := b.x
 		if name == "dy" {
 			orig = b.dy
 		}
 		sub := 0
 		for i, f := range v {
-			bits := math.Float32bits(f)
 			switch {
-			case bits&0x7f800000 == 0 && bits&0x7fffff != 0:
+			case f != 0 && math.Abs(float64(f)) < byType[T](float64(math.SmallestNonzeroFloat32)*(1<<23), 0x1p-1022):
 				sub++
-			case bits != math.Float32bits(orig[i]):
+			case toBits(f) != toBits(orig[i]):
 				t.Fatalf("%s[%d] = %v: neither subnormal nor the original %v", name, i, f, orig[i])
 			}
 		}
@@ -518,7 +623,7 @@ func TestSubnormalInputs(t *testing.T) {
 			t.Errorf("%s: %.4f subnormal, want 0.10", name, got)
 		}
 	}
-	if _, x2, _ := subnormalOperands(n, 10); &x2[0] != &x[0] {
+	if _, x2, _ := subnormalOperands[T](n, 10); &x2[0] != &x[0] {
 		t.Error("the 10% operands are not reused at the same size")
 	}
 }
@@ -542,6 +647,111 @@ func TestThreadClock(t *testing.T) {
 	for cellClock()-t0 < 10*time.Millisecond {
 		if time.Since(w0) > 30*time.Second {
 			t.Fatalf("30 s of spinning: %v of thread CPU time", cellClock()-t0)
+		}
+	}
+}
+
+// TestReplot: -replot reads back what the run printed (rows, dtypes,
+// sizes in bytes or in elements, values to the printed precision) and
+// draws it; a table of the older format (float32 only, "n = 4096"
+// columns) reads as float32.
+func TestReplot(t *testing.T) {
+	for _, sizes := range [][]sizeSpec{{{bytes: 1024}, {bytes: 8192}}, elems(64, 640)} {
+		cfg := smokeConfig(t)
+		cfg.sizes = sizes
+		cfg.peers = []string{"copy", "scale", "dropout"}
+		rep := run(cfg)
+		var out bytes.Buffer
+		rep.writeTable(&out)
+		path := filepath.Join(t.TempDir(), "table.txt")
+		if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res, err := readTable(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orig := rep.part("classic")
+		if res.cfg.clock != "wall" {
+			t.Errorf("clock %q read back, want wall", res.cfg.clock)
+		}
+		if !slices.Equal(res.sizes, orig.sizes) || !slices.Equal(res.ops, orig.ops) || !slices.Equal(res.dtypes(), orig.dtypes()) || len(res.rows) != len(orig.rows) {
+			t.Fatalf("read back sizes %v ops %v dtypes %v rows %v, want %v %v %v %v", res.sizes, res.ops, res.dtypes(), res.rows, orig.sizes, orig.ops, orig.dtypes(), orig.rows)
+		}
+		for ri, name := range orig.rows {
+			rj := res.index(name, orig.types[ri])
+			if rj < 0 {
+				t.Errorf("row %s %s not read back", orig.types[ri], name)
+				continue
+			}
+			for _, o := range orig.ops {
+				for si := range orig.sizes {
+					if a, b := orig.ns[o][ri][si], res.ns[o][rj][si]; math.Abs(a-b) > 0.0006 {
+						t.Errorf("%s %s %s %v: %v read back as %v", o, orig.types[ri], name, orig.sizes[si], a, b)
+					}
+				}
+			}
+		}
+		if err := res.writePlot(filepath.Join(t.TempDir(), "replot.png")); err != nil {
+			t.Error(err)
+		}
+	}
+	old := `p = 0.5, 9 interleaved repetitions of >= 10ms per cell, median; threads = 1
+
+Forward
+row             | n = 4096                  | n = 262144               
+                |    ns/el    GB/s    xcopy |    ns/el    GB/s    xcopy
+---------------------------------------------------------------------------------------------------
+copy            |    0.031  257.36     1.00 |    0.239   33.49     1.00
+spago           | n/a                       |    0.500   16.00     2.09
+
+BiasDropoutAdd (float32)
+row             | n = 4096                  | n = 262144               
+copy            |    9.000  257.36     1.00 |    9.000   33.49     1.00
+`
+	path := filepath.Join(t.TempDir(), "old.txt")
+	if err := os.WriteFile(path, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := readTable(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.sizes, elems(4096, 262144)) || !slices.Equal(res.dtypes(), []dtype{f32}) || !slices.Equal(res.rows, []string{"copy", "spago"}) ||
+		res.get(opForward, "copy", f32, 1) != 0.239 || res.get(opForward, "spago", f32, 1) != 0.5 || !math.IsNaN(res.get(opForward, "spago", f32, 0)) {
+		t.Errorf("older format read as sizes %v dtypes %v rows %v ns %v", res.sizes, res.dtypes(), res.rows, res.ns[opForward])
+	}
+}
+
+// TestThreadClockPeers: with -clock thread the rows whose work runs on
+// other goroutines are not measured (gorgonia skipped, spago's Backward
+// n/a), with the reason.
+func TestThreadClockPeers(t *testing.T) {
+	if !haveThreadClock {
+		t.Skip("no per-thread CPU clock here")
+	}
+	cfg := smokeConfig(t)
+	cfg.sizes = elems(256)
+	cfg.clock = "thread"
+	cfg.peers = []string{"copy", "gorgonia", "spago"}
+	var out bytes.Buffer
+	run(cfg).writeTable(&out)
+	sec := tableRows(out.String())
+	for d := range numTypes {
+		for _, c := range []struct {
+			o         op
+			row, want string
+		}{
+			{opForward, "gorgonia", "skipped: -clock thread: TapeMachine.RunAll"},
+			{opBackward, "gorgonia", "skipped: -clock thread"},
+			{opBackward, "spago", "n/a: -clock thread: ag.Backward"},
+		} {
+			if got := sec[heading(c.o, d)][c.row]; !strings.Contains(got, c.want) {
+				t.Errorf("%s/%s = %q, want it to contain %q", heading(c.o, d), c.row, got, c.want)
+			}
+		}
+		if got := sec[heading(opForward, d)]["spago"]; strings.Contains(got, "n/a") || strings.Contains(got, "skipped") {
+			t.Errorf("%s/spago = %q: the forward runs on the caller's goroutine", heading(opForward, d), got)
 		}
 	}
 }

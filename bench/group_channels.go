@@ -10,20 +10,25 @@ import (
 
 // channelsGroup: ForwardChannels and BackwardChannels (-ops channels).
 func channelsGroup() group {
-	return group{name: "channels", ops: []op{opChannels, opChanBackward}, python: true, rows: channelRows, notes: channelNotes}
+	rows := func(cfg config, w *pyWorker, pyErr error) []row {
+		return typed(cfg, func() []row { return channelRows[float32](cfg, w, pyErr) }, func() []row { return channelRows[float64](cfg, w, pyErr) })
+	}
+	return group{name: "channels", ops: []op{opChannels, opChanBackward}, python: true, rows: rows, notes: channelNotes}
 }
 
-// channelRows: ForwardChannels with channels of rowLen elements against
-// NumPy (one uniform per channel) and torch's F.dropout2d on (1, C, 32, 32).
-func channelRows(cfg config, w *pyWorker, pyErr error) []row {
+// channelRows: ForwardChannels of T with channels of rowLen elements
+// against NumPy (one uniform per channel) and torch's F.dropout2d on
+// (1, C, 32, 32).
+func channelRows[T dropout.Float](cfg config, w *pyWorker, pyErr error) []row {
 	ops := []op{opChannels, opChanBackward}
-	rows := []row{copyRow(ops, releaseExtra)}
+	dt := dtypeOf[T]()
+	rows := []row{copyRow[T](ops, releaseExtra)}
 	rows = append(rows, perPath("channels", ops, releaseExtra, func(n int) (*calls, error) {
 		if na := notRows(n); na != "" {
 			return naCalls(ops, na), nil
 		}
-		b := sharedBufs(n)
-		d, err := dropout.New[float32](cfg.p, dropout.Inverted)
+		b := sharedBufs[T](n)
+		d, err := dropout.New[T](cfg.p, dropout.Inverted)
 		if err != nil {
 			return nil, err
 		}
@@ -37,8 +42,8 @@ func channelRows(cfg config, w *pyWorker, pyErr error) []row {
 	})...)
 	if w != nil || pyErr != nil {
 		rows = append(rows,
-			wholeRows(pyRow(w, pyErr, "numpy", "numpy", "", ops, nil)),
-			wholeRows(pyRow(w, pyErr, "torch", "torch", "", ops, nil)))
+			wholeRows(pyRow(w, pyErr, "numpy", "numpy", "", dt, ops, nil)),
+			wholeRows(pyRow(w, pyErr, "torch", "torch", "", dt, ops, nil)))
 	}
 	return rows
 }
@@ -46,24 +51,27 @@ func channelRows(cfg config, w *pyWorker, pyErr error) []row {
 func channelNotes(res *result) []string {
 	var notes []string
 	for _, o := range res.ops {
-		for si, n := range res.sizes {
-			var parts []string
-			for _, path := range dropout.Kernels() {
-				row := "channels/" + path
-				r := res.ratio(o, row, "copy", si)
-				if math.IsNaN(r) {
-					continue
-				}
-				s := fmt.Sprintf("%s %.2fx copy", path, r)
-				for _, peer := range []string{"numpy", "torch"} {
-					if t := res.ratio(o, peer, row, si); !math.IsNaN(t) {
-						s += fmt.Sprintf(", %.1fx faster than %s", t, peer)
+		for _, d := range res.dtypes() {
+			for si, sz := range res.sizes {
+				var parts []string
+				for _, path := range dropout.Kernels() {
+					row := "channels/" + path
+					r := res.ratio(o, row, "copy", d, si)
+					if math.IsNaN(r) {
+						continue
 					}
+					s := fmt.Sprintf("%s %.2fx copy", path, r)
+					for _, peer := range []string{"numpy", "torch"} {
+						if t := res.ratio(o, peer, row, d, si); !math.IsNaN(t) {
+							s += fmt.Sprintf(", %.1fx faster than %s", t, peer)
+						}
+					}
+					parts = append(parts, s)
 				}
-				parts = append(parts, s)
-			}
-			if len(parts) > 0 {
-				notes = append(notes, fmt.Sprintf("%s, n = %d (C = %d): %s", o, n, n/rowLen, strings.Join(parts, "; ")))
+				if len(parts) > 0 {
+					n := sz.n(d)
+					notes = append(notes, fmt.Sprintf("%s, %s, n = %d (C = %d): %s", o, d, n, n/rowLen, strings.Join(parts, "; ")))
+				}
 			}
 		}
 	}

@@ -10,14 +10,17 @@ import (
 
 // fusedGroup: BiasDropoutAdd and its backward (-ops fused).
 func fusedGroup() group {
-	return group{name: "fused", ops: []op{opBiasDropoutAdd, opBiasBackward}, python: true, rows: fusedRows, notes: fusedNotes}
+	rows := func(cfg config, w *pyWorker, pyErr error) []row {
+		return typed(cfg, func() []row { return fusedRows[float32](cfg, w, pyErr) }, func() []row { return fusedRows[float64](cfg, w, pyErr) })
+	}
+	return group{name: "fused", ops: []op{opBiasDropoutAdd, opBiasBackward}, python: true, rows: rows, notes: fusedNotes}
 }
 
 // unfusedBiasDropoutAdd is y = residual + dropout(x + bias) the way a user
 // writes it with this package without the fused call: a Go loop for
 // x + bias (into y), Forward in place, a Go loop for + residual. The same
 // bits as BiasDropoutAdd.
-func unfusedBiasDropoutAdd(d dropout.Dropout[float32], y, x, bias, residual []float32, mask dropout.Mask, key dropout.Key) {
+func unfusedBiasDropoutAdd[T dropout.Float](d dropout.Dropout[T], y, x, bias, residual []T, mask dropout.Mask, key dropout.Key) {
 	nb := len(bias)
 	for r := 0; r+nb <= len(x); r += nb {
 		yr, xr := y[r:r+nb], x[r:r+nb]
@@ -35,7 +38,7 @@ func unfusedBiasDropoutAdd(d dropout.Dropout[float32], y, x, bias, residual []fl
 // unfusedBiasDropoutAddBackward is BiasDropoutAddBackward written with
 // this package's Backward and a Go loop summing the rows of dx in row
 // order: the same bits.
-func unfusedBiasDropoutAddBackward(d dropout.Dropout[float32], dx, dbias, dy []float32, mask dropout.Mask) {
+func unfusedBiasDropoutAddBackward[T dropout.Float](d dropout.Dropout[T], dx, dbias, dy []T, mask dropout.Mask) {
 	d.Backward(dx, dy, mask)
 	nb := len(dbias)
 	copy(dbias, dx[:nb])
@@ -47,22 +50,23 @@ func unfusedBiasDropoutAddBackward(d dropout.Dropout[float32], dx, dbias, dy []f
 	}
 }
 
-// fusedRows: BiasDropoutAdd with rows of rowLen elements (bias of rowLen),
-// against the unfused sequence on the same path, DropoutAdd (no bias),
-// NumPy and PyTorch. The residual is the dy buffer.
-func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
+// fusedRows: BiasDropoutAdd of T with rows of rowLen elements (bias of
+// rowLen), against the unfused sequence on the same path, DropoutAdd (no
+// bias), NumPy and PyTorch. The residual is the dy buffer.
+func fusedRows[T dropout.Float](cfg config, w *pyWorker, pyErr error) []row {
 	ops := []op{opBiasDropoutAdd, opBiasBackward}
-	rows := []row{copyRow(ops, releaseExtra)}
+	dt := dtypeOf[T]()
+	rows := []row{copyRow[T](ops, releaseExtra)}
 	// kind adds a row per path: fwd for BiasDropoutAdd, bwd for its
 	// backward (nil: n/a with the reason naBwd).
-	type fn func(d dropout.Dropout[float32], b *bufs, e *extraBufs)
+	type fn func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T])
 	kind := func(name string, fwd, bwd fn, naBwd string) {
 		rows = append(rows, perPath(name, ops, releaseExtra, func(n int) (*calls, error) {
 			if na := notRows(n); na != "" {
 				return naCalls(ops, na), nil
 			}
-			b, e := extraFor(n)
-			d, err := dropout.New[float32](cfg.p, dropout.Inverted)
+			b, e := extraFor[T](n)
+			d, err := dropout.New[T](cfg.p, dropout.Inverted)
 			if err != nil {
 				return nil, err
 			}
@@ -76,25 +80,25 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 			return c, nil
 		})...)
 	}
-	key := func(b *bufs) dropout.Key { b.seed++; return dropout.Key{Seed: b.seed} }
-	kind("bias_dropout_add", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
+	key := func(b *bufs[T]) dropout.Key { b.seed++; return dropout.Key{Seed: b.seed} }
+	kind("bias_dropout_add", func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T]) {
 		d.BiasDropoutAdd(b.y, b.x, e.bias, b.dy, b.mask, key(b))
-	}, func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
+	}, func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T]) {
 		d.BiasDropoutAddBackward(b.dx, e.dbias, b.dy, b.mask)
 	}, "")
-	kind("unfused", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
+	kind("unfused", func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T]) {
 		unfusedBiasDropoutAdd(d, b.y, b.x, e.bias, b.dy, b.mask, key(b))
-	}, func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
+	}, func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T]) {
 		unfusedBiasDropoutAddBackward(d, b.dx, e.dbias, b.dy, b.mask)
 	}, "")
-	kind("dropout_add", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
+	kind("dropout_add", func(d dropout.Dropout[T], b *bufs[T], e *extraBufs[T]) {
 		d.DropoutAdd(b.y, b.x, b.dy, b.mask, key(b))
 	}, nil, "DropoutAdd's gradient is Backward (the classic tables)")
 	if w != nil || pyErr != nil {
 		rows = append(rows,
-			wholeRows(pyRow(w, pyErr, "numpy", "numpy", "", ops, nil)),
-			wholeRows(pyRow(w, pyErr, "torch", "torch", "", ops, nil)))
-		fused := wholeRows(pyRow(w, pyErr, "torch/fused", "torch", "fused", ops, map[op]string{
+			wholeRows(pyRow(w, pyErr, "numpy", "numpy", "", dt, ops, nil)),
+			wholeRows(pyRow(w, pyErr, "torch", "torch", "", dt, ops, nil)))
+		fused := wholeRows(pyRow(w, pyErr, "torch/fused", "torch", "fused", dt, ops, map[op]string{
 			opBiasBackward: "the torch row's autograd backward is the same graph",
 		}))
 		if fused.skip == "" && w.libs["torch"].FusedAdd == "" {
@@ -107,8 +111,8 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 }
 
 // fusedNotes: BiasDropoutAdd and DropoutAdd over the unfused sequence, per
-// path, the same for the backward, and the project's goal (fused <= 0.6x
-// unfused at n = 262144).
+// dtype and path, the same for the backward, and the project's goal
+// (fused <= 0.6x unfused at n = 262144, float32).
 func fusedNotes(res *result) []string {
 	var notes []string
 	for _, o := range res.ops {
@@ -117,24 +121,30 @@ func fusedNotes(res *result) []string {
 			what = "(Backward, column-sum loop)"
 		}
 		notes = append(notes, fmt.Sprintf("%s: time / time of unfused/<path> %s on the same path:", o, what))
-		for _, path := range dropout.Kernels() {
-			unfused := "unfused/" + path
-			s := res.bySize(func(si int) string {
-				r := times(res.ratio(o, "bias_dropout_add/"+path, unfused, si))
-				if a := times(res.ratio(o, "dropout_add/"+path, unfused, si)); a != "" {
-					r += " (DropoutAdd " + a + ")"
+		for _, d := range res.dtypes() {
+			for _, path := range dropout.Kernels() {
+				unfused := "unfused/" + path
+				s := res.bySize(d, func(si int) string {
+					r := times(res.ratio(o, "bias_dropout_add/"+path, unfused, d, si))
+					if a := times(res.ratio(o, "dropout_add/"+path, unfused, d, si)); a != "" {
+						r += " (DropoutAdd " + a + ")"
+					}
+					return r
+				})
+				if s != "" {
+					notes = append(notes, fmt.Sprintf("  %s %-8s %s", d, path, s))
 				}
-				return r
-			})
-			if s != "" {
-				notes = append(notes, fmt.Sprintf("  %-8s %s", path, s))
 			}
 		}
 	}
-	if si := slices.Index(res.sizes, 262144); si >= 0 {
+	for _, d := range res.dtypes() {
+		si := slices.IndexFunc(res.sizes, func(sz sizeSpec) bool { return sz.n(f32) == 262144 })
+		if si < 0 {
+			continue
+		}
 		var parts []string
 		for _, path := range dropout.Kernels() {
-			r := res.ratio(opBiasDropoutAdd, "bias_dropout_add/"+path, "unfused/"+path, si)
+			r := res.ratio(opBiasDropoutAdd, "bias_dropout_add/"+path, "unfused/"+path, d, si)
 			if s := times(r); s != "" {
 				verdict := "holds"
 				if r > 0.6 {
@@ -144,7 +154,7 @@ func fusedNotes(res *result) []string {
 			}
 		}
 		if len(parts) > 0 {
-			notes = append(notes, "goal BiasDropoutAdd <= 0.6x unfused at n = 262144: "+strings.Join(parts, ", "))
+			notes = append(notes, fmt.Sprintf("goal BiasDropoutAdd <= 0.6x unfused at %s, %s: %s", res.sizes[si].label(d), d, strings.Join(parts, ", ")))
 		}
 	}
 	return notes

@@ -10,13 +10,16 @@ import (
 )
 
 // parallelGroup: Forward and Backward on one worker and with Parallel(0)
-// (-ops parallel), on all the cores whatever -threads is, at 262144 and
-// 16777216 elements unless -sizes is given.
+// (-ops parallel), on all the cores whatever -threads is, at 1 MiB and
+// 64 MiB of x unless -sizes is given.
 func parallelGroup() group {
+	rows := func(cfg config, _ *pyWorker, _ error) []row {
+		return typed(cfg, func() []row { return parallelRows[float32](cfg) }, func() []row { return parallelRows[float64](cfg) })
+	}
 	return group{
-		name: "parallel", ops: []op{opParForward, opParBackward}, rows: parallelRows, notes: parallelNotes,
+		name: "parallel", ops: []op{opParForward, opParBackward}, rows: rows, notes: parallelNotes,
 		otherLoad: true,
-		sizes: func(cfg config) []int {
+		sizes: func(cfg config) []sizeSpec {
 			if cfg.parSizes != nil {
 				return cfg.parSizes
 			}
@@ -28,19 +31,19 @@ func parallelGroup() group {
 	}
 }
 
-// parallelRows: Forward and Backward on one worker (dropout/<path>) and
-// with Parallel(0) (parallel/<path>: GOMAXPROCS workers), every path.
-func parallelRows(cfg config, _ *pyWorker, _ error) []row {
+// parallelRows: Forward and Backward of T on one worker (dropout/<path>)
+// and with Parallel(0) (parallel/<path>: GOMAXPROCS workers), every path.
+func parallelRows[T dropout.Float](cfg config) []row {
 	ops := []op{opParForward, opParBackward}
-	rows := []row{copyRow(ops, releaseShared)}
+	rows := []row{copyRow[T](ops, releaseShared)}
 	for _, par := range []bool{false, true} {
 		prefix := "dropout"
 		if par {
 			prefix = "parallel"
 		}
 		rows = append(rows, perPath(prefix, ops, releaseShared, func(n int) (*calls, error) {
-			b := sharedBufs(n)
-			d, err := dropout.New[float32](cfg.p, dropout.Inverted)
+			b := sharedBufs[T](n)
+			d, err := dropout.New[T](cfg.p, dropout.Inverted)
 			if err != nil {
 				return nil, err
 			}
@@ -62,17 +65,19 @@ func parallelRows(cfg config, _ *pyWorker, _ error) []row {
 func parallelNotes(res *result) []string {
 	notes := []string{fmt.Sprintf("speed-up of Parallel(0) (%d workers at GOMAXPROCS=%d) over one worker, time(dropout/<path>) / time(parallel/<path>):", res.procs, res.procs)}
 	for _, o := range res.ops {
-		for _, path := range dropout.Kernels() {
-			one, par := "dropout/"+path, "parallel/"+path
-			s := res.bySize(func(si int) string {
-				r := res.ratio(o, one, par, si)
-				if math.IsNaN(r) {
-					return ""
+		for _, d := range res.dtypes() {
+			for _, path := range dropout.Kernels() {
+				one, par := "dropout/"+path, "parallel/"+path
+				s := res.bySize(d, func(si int) string {
+					r := res.ratio(o, one, par, d, si)
+					if math.IsNaN(r) {
+						return ""
+					}
+					return fmt.Sprintf("%.2fx (%.1f -> %.1f GB/s)", r, opBytes(o, d)/res.get(o, one, d, si), opBytes(o, d)/res.get(o, par, d, si))
+				})
+				if s != "" {
+					notes = append(notes, fmt.Sprintf("  %-8s %s %-8s %s", strings.TrimSuffix(o.String(), ", Parallel"), d, path, s))
 				}
-				return fmt.Sprintf("%.2fx (%.1f -> %.1f GB/s)", r, opBytes[o]/res.get(o, one, si), opBytes[o]/res.get(o, par, si))
-			})
-			if s != "" {
-				notes = append(notes, fmt.Sprintf("  %-8s %-8s %s", strings.TrimSuffix(o.String(), ", Parallel"), path, s))
 			}
 		}
 	}

@@ -16,17 +16,18 @@ type group struct {
 	name   string
 	ops    []op
 	python bool // has numpy or torch rows
-	rows   func(cfg config, w *pyWorker, pyErr error) []row
-	sizes  func(cfg config) []int // nil: -sizes
-	procs  func(cfg config) int   // nil: -threads
-	notes  func(res *result) []string
+	// rows are the group's rows of every dtype of -dtype (see typed).
+	rows  func(cfg config, w *pyWorker, pyErr error) []row
+	sizes func(cfg config) []sizeSpec // nil: -sizes
+	procs func(cfg config) int        // nil: -threads
+	notes func(res *result) []string
 	// otherLoad: measure how busy other processes kept the CPUs.
 	otherLoad bool
 }
 
 // allGroups are the op groups in the order they run and print.
 func allGroups() []group {
-	return []group{classicGroup(), fusedGroup(), channelsGroup(), maskGroup(), parallelGroup(), subnormalGroup()}
+	return []group{classicGroup(), nomaskGroup(), fusedGroup(), channelsGroup(), maskGroup(), parallelGroup(), subnormalGroup()}
 }
 
 // selected returns the ops of g that -ops selects.
@@ -106,11 +107,11 @@ func pathCell(path string, f func()) cell {
 	}
 }
 
-// copyRow is copy(y, x) for every op of ops: the memory-bandwidth
-// reference of the groups.
-func copyRow(ops []op, release func()) row {
+// copyRow is copy(y, x) of []T for every op of ops: the memory-bandwidth
+// reference of the groups' tables of T.
+func copyRow[T dropout.Float](ops []op, release func()) row {
 	return funcRow("copy", "", ops, release, func(n int) (*calls, error) {
-		b := sharedBufs(n)
+		b := sharedBufs[T](n)
 		c := &calls{}
 		for _, o := range ops {
 			c.f[o] = func() { copy(b.y, b.x) }
@@ -147,19 +148,19 @@ func wholeRows(r row) row {
 	return r
 }
 
-// ratio is time(num) / time(den) in op o at size index si: NaN when either
-// row has no measurement there.
-func (res *result) ratio(o op, num, den string, si int) float64 {
-	return res.get(o, num, si) / res.get(o, den, si)
+// ratio is time(num) / time(den) of dtype d in op o at size index si: NaN
+// when either row has no measurement there.
+func (res *result) ratio(o op, num, den string, d dtype, si int) float64 {
+	return res.get(o, num, d, si) / res.get(o, den, d, si)
 }
 
-// bySize joins "n = <n>: <part(si)>" with "; " over the sizes for which
-// part is not "".
-func (res *result) bySize(part func(si int) string) string {
+// bySize joins "<size>: <part(si)>" with "; " over the sizes for which part
+// is not "", the size as the table of d labels it ("n = 2048 (16 KiB)").
+func (res *result) bySize(d dtype, part func(si int) string) string {
 	var parts []string
-	for si, n := range res.sizes {
+	for si, sz := range res.sizes {
 		if s := part(si); s != "" {
-			parts = append(parts, fmt.Sprintf("n = %d: %s", n, s))
+			parts = append(parts, fmt.Sprintf("%s: %s", sz.label(d), s))
 		}
 	}
 	return strings.Join(parts, "; ")

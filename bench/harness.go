@@ -21,6 +21,8 @@ const (
 	opForward op = iota
 	opBackward
 	opInfer
+	opForwardNoMask  // -ops nomask
+	opBackwardKey    // -ops nomask
 	opBiasDropoutAdd // -ops fused
 	opBiasBackward   // -ops fused
 	opChannels       // -ops channels
@@ -36,23 +38,31 @@ const (
 )
 
 var opNames = [numOps]string{
-	"Forward", "Backward", "Infer",
+	"Forward", "Backward", "Infer", "ForwardNoMask", "BackwardKey",
 	"BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels", "Mask unpack", "Mask pack",
 	"Forward, Parallel", "Backward, Parallel",
 	"Forward, subnormal inputs", "Backward, subnormal inputs", "Infer, subnormal inputs",
 }
 
-// opBytes is what a row is charged per element in the GB/s column of an op,
-// the same for every row of the op; opBytesDoc says what it counts.
-var (
-	opBytes    = [numOps]float64{8, 8, 8, 12, 8, 8, 8, 1, 1, 8, 8, 8, 8, 8}
-	opBytesDoc = [numOps]string{
-		opBiasDropoutAdd: "12 bytes per element (read x and residual, write y; bias and mask bits not counted)",
-		opBiasBackward:   "8 bytes per element (read dy, write dx; dbias and mask bits not counted)",
-		opMaskUnpack:     "1 byte per element (the unpacked byte or bool written; the float32 rows write 4)",
-		opMaskPack:       "1 byte per element (the unpacked byte or bool read; the float32 rows read 4)",
+// opBytes is what a row of dtype d is charged per element in the GB/s
+// column of op o, the same for every row of the table: two floats (read
+// x, write y) unless opBytesDoc says otherwise.
+func opBytes(o op, d dtype) float64 {
+	switch o {
+	case opMaskUnpack, opMaskPack:
+		return 1
+	case opBiasDropoutAdd:
+		return float64(3 * d.size())
 	}
-)
+	return float64(2 * d.size())
+}
+
+var opBytesDoc = [numOps]string{
+	opBiasDropoutAdd: "3 floats per element (read x and residual, write y; bias and mask bits not counted)",
+	opBiasBackward:   "2 floats per element (read dy, write dx; dbias and mask bits not counted)",
+	opMaskUnpack:     "1 byte per element (the unpacked byte or bool written; the float rows write 4 or 8)",
+	opMaskPack:       "1 byte per element (the unpacked byte or bool read; the float rows read 4 or 8)",
+}
 
 // classicOps are the passes of the default run.
 var classicOps = []op{opForward, opBackward, opInfer}
@@ -71,15 +81,17 @@ type prepared struct {
 	na    [numOps]string // non-empty: "n/a: ..." instead of a time
 }
 
-// row is one line of the tables.
+// row is one line of the tables: a name and a dtype (the rows of the
+// other dtype with the same name are another line, in the other table).
 type row struct {
-	name string
+	name  string
+	dtype dtype
 	// ops are the ops the row has a line in; nil: the classic three.
 	ops []op
 	// skip is non-empty when the whole row cannot run here ("numpy does
 	// not import: ..."); it is printed as "skipped: <skip>".
 	skip string
-	// prepare allocates the row's data for n elements.
+	// prepare allocates the row's data for n elements of its dtype.
 	prepare func(n int) (*prepared, error)
 	// release drops the data of the last prepare (optional).
 	release func()
@@ -87,9 +99,10 @@ type row struct {
 
 // config is what the flags set.
 type config struct {
-	sizes []int
+	sizes []sizeSpec
 	// parSizes are the sizes of the parallel group (nil: sizes).
-	parSizes []int
+	parSizes []sizeSpec
+	dtypes   []dtype // -dtype: the element types of the rows
 	// ops are the selected ops (nil: the classic three).
 	ops     []op
 	p       float64
@@ -110,10 +123,12 @@ type config struct {
 type result struct {
 	cfg   config
 	group string
-	ops   []op  // the ops measured, one table each
-	sizes []int // the sizes measured
-	procs int   // GOMAXPROCS during the measurements
+	ops   []op       // the ops measured, one table per dtype each
+	sizes []sizeSpec // the sizes measured
+	procs int        // GOMAXPROCS during the measurements
 	rows  []string
+	// types[row] is the row's dtype.
+	types []dtype
 	// rowOps[row] are the ops the row has a line in.
 	rowOps [][]op
 	// ns[op][row][size]; NaN when status is set.
@@ -178,11 +193,13 @@ func (c *config) want(name string) bool {
 // of the rows that allocate (gorgonia, spago) is collected in their own
 // time or not at all, never in another row's.
 //
-// Only the ops in ops are measured, at the given sizes.
-func measure(cfg config, ops []op, sizes []int, rows []row) *result {
+// Only the ops in ops are measured, at the given sizes; the rows of every
+// dtype are measured together, each at the n of its dtype.
+func measure(cfg config, ops []op, sizes []sizeSpec, rows []row) *result {
 	res := &result{cfg: cfg, ops: ops, sizes: sizes, procs: runtime.GOMAXPROCS(0), otherCores: math.NaN()}
 	for _, r := range rows {
 		res.rows = append(res.rows, r.name)
+		res.types = append(res.types, r.dtype)
 		res.rowOps = append(res.rowOps, r.ops)
 	}
 	for o := range numOps {
@@ -200,14 +217,16 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 		row int
 		op  op
 		c   cell
+		n   int // elements of the row's dtype
 		k   int
 		ns  []float64
 	}
 	measured := func(r row, o op) bool { return slices.Contains(ops, o) && rowHas(r.ops, o) }
-	for si, n := range sizes {
+	for si, sz := range sizes {
 		var cells []*runCell
-		cfg.status(true, "bench: n=%d: preparing %d rows", n, len(rows))
+		cfg.status(true, "bench: %s: preparing %d rows", sz, len(rows))
 		for ri, r := range rows {
+			n := sz.n(r.dtype)
 			if r.skip != "" {
 				for o := range numOps {
 					if measured(r, o) {
@@ -216,7 +235,7 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 				}
 				continue
 			}
-			cfg.status(false, "bench: n=%d: preparing %s", n, r.name)
+			cfg.status(false, "bench: %s: preparing %s %s", sz, r.dtype, r.name)
 			pr, err := r.prepare(n)
 			if err != nil {
 				for o := range numOps {
@@ -234,7 +253,7 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 				case pr.na[o] != "":
 					res.status[o][ri][si] = "n/a: " + pr.na[o]
 				case pr.cells[o] != nil:
-					cells = append(cells, &runCell{row: ri, op: o, c: pr.cells[o]})
+					cells = append(cells, &runCell{row: ri, op: o, c: pr.cells[o], n: n})
 				}
 			}
 		}
@@ -246,7 +265,7 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 		// minutes.
 		var ok []*runCell
 		for _, c := range cells {
-			cfg.status(false, "bench: n=%d: calibrating %s/%s", n, rows[c.row].name, c.op)
+			cfg.status(false, "bench: %s: calibrating %s %s/%s", sz, rows[c.row].dtype, rows[c.row].name, c.op)
 			call := func() (time.Duration, error) {
 				w0 := time.Now()
 				t, err := c.c(1)
@@ -273,19 +292,19 @@ func measure(cfg config, ops []op, sizes []int, rows []row) *result {
 			for j := range cells {
 				c := cells[(j+rep)%len(cells)]
 				if j == 0 {
-					cfg.status(true, "bench: n=%d: repetition %d/%d", n, rep+1, cfg.reps)
+					cfg.status(true, "bench: %s: repetition %d/%d", sz, rep+1, cfg.reps)
 				}
 				if res.status[c.op][c.row][si] != "" {
 					continue // failed in an earlier repetition
 				}
-				cfg.status(false, "bench: n=%d: repetition %d/%d: %s/%s", n, rep+1, cfg.reps, rows[c.row].name, c.op)
+				cfg.status(false, "bench: %s: repetition %d/%d: %s %s/%s", sz, rep+1, cfg.reps, rows[c.row].dtype, rows[c.row].name, c.op)
 				runtime.GC() // garbage of the allocating rows is not charged to the next cell
 				t, err := c.c(c.k)
 				if err != nil {
 					res.status[c.op][c.row][si] = "error: " + err.Error()
 					continue
 				}
-				c.ns = append(c.ns, float64(t)/float64(c.k)/float64(n))
+				c.ns = append(c.ns, float64(t)/float64(c.k)/float64(c.n))
 			}
 		}
 		for _, c := range cells {
@@ -345,70 +364,47 @@ func (rep *report) writeTable(w io.Writer) {
 	if e.python != "" {
 		fmt.Fprintf(w, "python:  %s\n", e.python)
 	}
-	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads)
-	fmt.Fprintf(w, "ns/el: nanoseconds per element; GB/s: 8 bytes per element (read x, write y) / time; xcopy: time / time of copy() at the same size\n")
+	var types []string
+	for _, d := range cfg.dtypes {
+		types = append(types, d.String())
+	}
+	clock := "wall (elapsed time)"
+	if cfg.clock == "thread" {
+		clock = "thread (CPU time of the measuring thread)"
+	}
+	fmt.Fprintf(w, "p = %v, %d interleaved repetitions of >= %v per cell, median; threads = %d; dtypes %s; clock %s\n", cfg.p, cfg.reps, cfg.minTime, cfg.threads, strings.Join(types, ", "), clock)
+	fmt.Fprintf(w, "ns/el: nanoseconds per element; GB/s: 2 floats per element (read x, write y: 8 bytes for float32, 16 for float64) / time; xcopy: time / time of copy() of the same slice (same dtype and n)\n")
 	for _, res := range rep.parts {
 		res.writeTable(w)
 	}
 	fmt.Fprintf(w, "\nwall time of the measurements: %.1fs\n", rep.wall.Seconds())
 }
 
-// writeTable prints one table per op of the group, then its notes.
+// heading is the title of the table of op o at dtype d.
+func heading(o op, d dtype) string { return fmt.Sprintf("%s (%s)", o, d) }
+
+// dtypes are the dtypes of the result's rows, in -dtype order.
+func (res *result) dtypes() []dtype {
+	var ds []dtype
+	for d := range numTypes {
+		if slices.Contains(res.types, d) {
+			ds = append(ds, d)
+		}
+	}
+	return ds
+}
+
+// writeTable prints one table per op and dtype of the group, then its
+// notes.
 func (res *result) writeTable(w io.Writer) {
 	nameW := len("row")
 	for _, r := range res.rows {
 		nameW = max(nameW, len(r))
 	}
 	const colW = 25
-	copyRow := slices.Index(res.rows, "copy")
 	for _, o := range res.ops {
-		fmt.Fprintf(w, "\n%s\n", o)
-		if res.procs != res.cfg.threads {
-			fmt.Fprintf(w, "(GOMAXPROCS=%d for this table)\n", res.procs)
-		}
-		if d := opBytesDoc[o]; d != "" {
-			fmt.Fprintf(w, "(GB/s: %s)\n", d)
-		}
-		fmt.Fprintf(w, "%-*s", nameW, "row")
-		for _, n := range res.sizes {
-			fmt.Fprintf(w, " | %-*s", colW, fmt.Sprintf("n = %d", n))
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintf(w, "%-*s", nameW, "")
-		for range res.sizes {
-			fmt.Fprintf(w, " | %8s %7s %8s", "ns/el", "GB/s", "xcopy")
-		}
-		fmt.Fprintln(w)
-		fmt.Fprintln(w, strings.Repeat("-", nameW+len(res.sizes)*(colW+3)))
-		for ri, name := range res.rows {
-			if !rowHas(res.rowOps[ri], o) {
-				continue
-			}
-			fmt.Fprintf(w, "%-*s", nameW, name)
-			var notes []string
-			for si := range res.sizes {
-				if st := res.status[o][ri][si]; st != "" {
-					short := st
-					if i := strings.Index(st, ":"); i >= 0 {
-						short = st[:i]
-					}
-					fmt.Fprintf(w, " | %-*s", colW, short)
-					if !slices.Contains(notes, st) {
-						notes = append(notes, st)
-					}
-					continue
-				}
-				ns := res.ns[o][ri][si]
-				ratio := "-"
-				if copyRow >= 0 && !math.IsNaN(res.ns[o][copyRow][si]) {
-					ratio = fmt.Sprintf("%.2f", ns/res.ns[o][copyRow][si])
-				}
-				fmt.Fprintf(w, " | %8.3f %7.2f %8s", ns, opBytes[o]/ns, ratio)
-			}
-			if len(notes) > 0 {
-				fmt.Fprintf(w, "  (%s)", strings.Join(notes, "; "))
-			}
-			fmt.Fprintln(w)
+		for _, d := range res.dtypes() {
+			res.writeOne(w, o, d, nameW, colW)
 		}
 	}
 	if len(res.notes) > 0 || !math.IsNaN(res.otherCores) {
@@ -422,10 +418,80 @@ func (res *result) writeTable(w io.Writer) {
 	}
 }
 
-// median ns per element of the named row in op o at size index si; NaN
-// when there is none.
-func (res *result) get(o op, name string, si int) float64 {
-	ri := slices.Index(res.rows, name)
+// writeOne prints the table of op o at dtype d: the rows of that dtype
+// that have a line in o, the ratio to its copy row.
+func (res *result) writeOne(w io.Writer, o op, d dtype, nameW, colW int) {
+	var lines []int
+	for ri := range res.rows {
+		if res.types[ri] == d && rowHas(res.rowOps[ri], o) {
+			lines = append(lines, ri)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	copyRow := res.index("copy", d)
+	fmt.Fprintf(w, "\n%s\n", heading(o, d))
+	if res.procs != res.cfg.threads {
+		fmt.Fprintf(w, "(GOMAXPROCS=%d for this table)\n", res.procs)
+	}
+	if doc := opBytesDoc[o]; doc != "" {
+		fmt.Fprintf(w, "(GB/s: %s)\n", doc)
+	}
+	fmt.Fprintf(w, "%-*s", nameW, "row")
+	for _, sz := range res.sizes {
+		fmt.Fprintf(w, " | %-*s", colW, sz.label(d))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%-*s", nameW, "")
+	for range res.sizes {
+		fmt.Fprintf(w, " | %8s %7s %8s", "ns/el", "GB/s", "xcopy")
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, strings.Repeat("-", nameW+len(res.sizes)*(colW+3)))
+	for _, ri := range lines {
+		fmt.Fprintf(w, "%-*s", nameW, res.rows[ri])
+		var notes []string
+		for si := range res.sizes {
+			if st := res.status[o][ri][si]; st != "" {
+				short := st
+				if i := strings.Index(st, ":"); i >= 0 {
+					short = st[:i]
+				}
+				fmt.Fprintf(w, " | %-*s", colW, short)
+				if !slices.Contains(notes, st) {
+					notes = append(notes, st)
+				}
+				continue
+			}
+			ns := res.ns[o][ri][si]
+			ratio := "-"
+			if copyRow >= 0 && !math.IsNaN(res.ns[o][copyRow][si]) {
+				ratio = fmt.Sprintf("%.2f", ns/res.ns[o][copyRow][si])
+			}
+			fmt.Fprintf(w, " | %8.3f %7.2f %8s", ns, opBytes(o, d)/ns, ratio)
+		}
+		if len(notes) > 0 {
+			fmt.Fprintf(w, "  (%s)", strings.Join(notes, "; "))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// index is the row named name of dtype d, -1 when there is none.
+func (res *result) index(name string, d dtype) int {
+	for ri, r := range res.rows {
+		if r == name && res.types[ri] == d {
+			return ri
+		}
+	}
+	return -1
+}
+
+// median ns per element of the named row of dtype d in op o at size index
+// si; NaN when there is none.
+func (res *result) get(o op, name string, d dtype, si int) float64 {
+	ri := res.index(name, d)
 	if ri < 0 || res.status[o][ri][si] != "" {
 		return math.NaN()
 	}

@@ -1,7 +1,8 @@
 // Command bench compares github.com/dropkernel/dropout with copy(), a plain
 // Go loop, the naive math/rand/v2 loop, gorgonia, spago, NumPy and PyTorch
-// on one core: ns per element, GB/s and the ratio to copy() for Forward,
-// Backward and Infer, as a table on stdout and a log-log PNG plot.
+// on one core, on float32 and float64 slices: ns per element, GB/s and the
+// ratio to copy() of the same slice for Forward, Backward and Infer, as
+// tables on stdout and a log-log PNG plot.
 //
 // Run it from the repository root with
 //
@@ -16,7 +17,6 @@ import (
 	"os"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -77,8 +77,9 @@ func main() {
 
 func parseFlags(args []string) (config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	sizes := fs.String("sizes", "4096,262144,16777216", "comma-separated element counts (the parallel group: 262144,16777216 unless given)")
-	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all")
+	sizes := fs.String("sizes", "16KiB,1MiB,64MiB", "comma-separated sizes: bytes of x with a unit (16KiB, 1MiB: n = bytes / 4 for float32, / 8 for float64) or element counts without one (4096: the same n for every dtype); the parallel group: 1MiB,64MiB unless given")
+	dtypes := fs.String("dtype", "float32,float64", "comma-separated element types of the rows: float32, float64 (a table per op and type)")
+	ops := fs.String("ops", "forward,backward,infer", "comma-separated ops or op groups: forward, backward, infer, classic, nomask, fused, channels, mask, parallel, subnormal, all")
 	p := fs.Float64("p", 0.5, "drop probability")
 	reps := fs.Int("reps", 9, "interleaved repetitions per cell (the median is reported)")
 	minTime := fs.Duration("mintime", 10*time.Millisecond, "minimum time of one repetition of a cell (small sizes repeat the call)")
@@ -88,7 +89,7 @@ func parseFlags(args []string) (config, error) {
 	plot := fs.String("plot", "throughput.png", "PNG plot of throughput vs size (\"\" for none); relative to the bench directory under go -C bench")
 	clock := fs.String("clock", "wall", "clock of the cells: wall (elapsed time) or thread (CPU time of the measuring thread, Linux: leaves out the time other processes hold the core; one thread only)")
 	replot := fs.String("replot", "", "measure nothing: draw -plot from the Forward, Backward and Infer tables of a previous run's output (e.g. results/table.txt)")
-	quick := fs.Bool("quick", false, "quick look: -sizes 4096,262144 (parallel group: 262144) -reps 3 -mintime 2ms unless given")
+	quick := fs.Bool("quick", false, "quick look: -sizes 16KiB,1MiB (parallel group: 1MiB) -reps 3 -mintime 2ms unless given")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -99,7 +100,7 @@ func parseFlags(args []string) (config, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if *quick {
 		if !set["sizes"] {
-			*sizes = "4096,262144"
+			*sizes = "16KiB,1MiB"
 		}
 		if !set["reps"] {
 			*reps = 3
@@ -109,20 +110,19 @@ func parseFlags(args []string) (config, error) {
 		}
 	}
 	cfg := config{p: *p, reps: *reps, minTime: *minTime, threads: *threads, python: *python, plot: *plot, replot: *replot, clock: *clock}
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			return config{}, fmt.Errorf("-sizes: %q is not a positive element count", s)
-		}
-		cfg.sizes = append(cfg.sizes, n)
+	var err error
+	if cfg.sizes, err = parseSizes(*sizes); err != nil {
+		return config{}, err
 	}
 	if !set["sizes"] {
-		cfg.parSizes = []int{262144, 16777216}
+		cfg.parSizes = []sizeSpec{{bytes: 1 << 20}, {bytes: 64 << 20}}
 		if *quick {
-			cfg.parSizes = []int{262144}
+			cfg.parSizes = cfg.parSizes[:1]
 		}
 	}
-	var err error
+	if cfg.dtypes, err = parseDtypes(*dtypes); err != nil {
+		return config{}, err
+	}
 	if cfg.ops, err = parseOps(*ops); err != nil {
 		return config{}, err
 	}
@@ -251,6 +251,7 @@ func parseOps(list string) ([]op, error) {
 		"backward":  {opBackward},
 		"infer":     {opInfer},
 		"classic":   classicOps,
+		"nomask":    {opForwardNoMask, opBackwardKey},
 		"fused":     {opBiasDropoutAdd, opBiasBackward},
 		"channels":  {opChannels, opChanBackward},
 		"mask":      {opMaskUnpack, opMaskPack},
@@ -271,7 +272,7 @@ func parseOps(list string) ([]op, error) {
 				sel[o] = true
 			}
 		default:
-			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, classic, fused, channels, mask, parallel, subnormal, all)", s)
+			return nil, fmt.Errorf("-ops: unknown op %q (forward, backward, infer, classic, nomask, fused, channels, mask, parallel, subnormal, all)", s)
 		}
 	}
 	if len(sel) == 0 {

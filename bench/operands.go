@@ -8,79 +8,90 @@ import (
 	"github.com/dropkernel/dropout"
 )
 
-// bufs are the operands of the Go rows at one size, shared by them (the
-// rows run one after the other, never at once).
-type bufs struct {
+// bufs are the operands of the Go rows of one dtype at one size, shared by
+// them (the rows run one after the other, never at once).
+type bufs[T dropout.Float] struct {
 	n        int
-	x, y     []float32 // Forward and Infer: y = f(x)
-	dy, dx   []float32 // Backward: dx = f(dy)
+	x, y     []T // Forward and Infer: y = f(x)
+	dy, dx   []T // Backward: dx = f(dy)
 	mask     dropout.Mask
 	boolMask []bool // the naive loops' mask, as a user stores it
 	seed     uint64
 }
 
-var shared *bufs
+// The shared operands of each dtype: at one size both exist, since the
+// rows of both types are measured together (interleaved).
+var (
+	shared32 *bufs[float32]
+	shared64 *bufs[float64]
+)
 
-// sharedBufs returns the operands for n elements, reusing them across rows.
-func sharedBufs(n int) *bufs {
-	if shared != nil && shared.n == n {
-		return shared
+// sharedBufs returns the operands of T for n elements, reusing them across
+// rows.
+func sharedBufs[T dropout.Float](n int) *bufs[T] {
+	slot := byType[T](any(&shared32), any(&shared64)).(**bufs[T])
+	if b := *slot; b != nil && b.n == n {
+		return b
 	}
-	shared = nil // let the previous size go before allocating the next
-	b := &bufs{
-		n: n, x: make([]float32, n), y: make([]float32, n),
-		dy: make([]float32, n), dx: make([]float32, n),
+	*slot = nil // let the previous size go before allocating the next
+	b := &bufs[T]{
+		n: n, x: make([]T, n), y: make([]T, n),
+		dy: make([]T, n), dx: make([]T, n),
 		mask: make(dropout.Mask, dropout.MaskLen(n)), boolMask: make([]bool, n),
 	}
 	r := rand.New(rand.NewPCG(1, uint64(n)))
 	for i := range b.x {
-		b.x[i] = r.Float32()*2 - 1
-		b.dy[i] = r.Float32()*2 - 1
+		b.x[i] = T(r.Float64()*2 - 1)
+		b.dy[i] = T(r.Float64()*2 - 1)
 		b.boolMask[i] = r.Uint32()&1 == 1
 	}
-	shared = b
+	*slot = b
 	return b
 }
 
-func releaseShared() { shared = nil }
+func releaseShared() { shared32, shared64 = nil, nil }
 
-// extraBufs are the operands of the -ops groups at one size, next to the
-// shared ones.
-type extraBufs struct {
-	n     int
-	bias  []float32    // rowLen elements
-	dbias []float32    // rowLen elements: the bias gradient
-	bytes []uint8      // a 0/1 byte mask
-	f32   []float32    // a 0/1 float32 mask
-	mask2 dropout.Mask // the pack destination
+// extraBufs are the operands of the -ops groups of one dtype at one size,
+// next to the shared ones.
+type extraBufs[T dropout.Float] struct {
+	n      int
+	bias   []T          // rowLen elements
+	dbias  []T          // rowLen elements: the bias gradient
+	bytes  []uint8      // a 0/1 byte mask
+	floats []T          // a 0/1 mask of T
+	mask2  dropout.Mask // the pack destination
 }
 
-var sharedExtra *extraBufs
+var (
+	extra32 *extraBufs[float32]
+	extra64 *extraBufs[float64]
+)
 
-func extraFor(n int) (*bufs, *extraBufs) {
-	b := sharedBufs(n)
-	if sharedExtra != nil && sharedExtra.n == n {
-		return b, sharedExtra
+func extraFor[T dropout.Float](n int) (*bufs[T], *extraBufs[T]) {
+	b := sharedBufs[T](n)
+	slot := byType[T](any(&extra32), any(&extra64)).(**extraBufs[T])
+	if e := *slot; e != nil && e.n == n {
+		return b, e
 	}
-	sharedExtra = nil
-	e := &extraBufs{n: n, bias: make([]float32, rowLen), dbias: make([]float32, rowLen), bytes: make([]uint8, n), f32: make([]float32, n),
+	*slot = nil
+	e := &extraBufs[T]{n: n, bias: make([]T, rowLen), dbias: make([]T, rowLen), bytes: make([]uint8, n), floats: make([]T, n),
 		mask2: make(dropout.Mask, dropout.MaskLen(n))}
 	r := rand.New(rand.NewPCG(2, uint64(n)))
 	for i := range e.bias {
-		e.bias[i] = r.Float32()*2 - 1
+		e.bias[i] = T(r.Float64()*2 - 1)
 	}
 	for i, v := range b.boolMask {
 		if v {
-			e.bytes[i], e.f32[i] = 1, 1
+			e.bytes[i], e.floats[i] = 1, 1
 		}
 	}
 	// The unpack source: the bits of boolMask.
 	b.mask.SetBools(b.boolMask)
-	sharedExtra = e
+	*slot = e
 	return b, e
 }
 
-func releaseExtra() { shared, sharedExtra = nil, nil }
+func releaseExtra() { releaseShared(); extra32, extra64 = nil, nil }
 
 // cellClock is the clock of the cells: wall time (monotonic) by default;
 // with -clock thread the CPU time of the calling thread (load_linux.go),

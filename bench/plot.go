@@ -92,18 +92,28 @@ func (g diamondGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point
 // that the glyphs of the extreme points are not cut by the frame.
 func padLog(lo, hi, f float64) (float64, float64) { return lo / f, hi * f }
 
-// writePlot draws throughput (elements/s) against size, both on log scales,
-// one panel per op and the legend in the fourth tile, to a PNG file.
+// writePlot draws throughput (elements/s) against the bytes of x, both on
+// log scales, one panel per op and dtype, to a PNG file. With one dtype
+// the three panels and the legend tile a 2 x 2 grid; with two, each dtype
+// is a row of panels (the same y range in each op's column, so that the
+// float32 and float64 panels read against each other) and the legend is
+// a column of its own on the right.
 func (res *result) writePlot(path string) error {
 	type style struct {
 		line  draw.LineStyle
 		glyph draw.GlyphStyle
 	}
-	styles := make([]style, len(res.rows))
+	// One style per row name, the same in every dtype.
+	styles := map[string]style{}
+	var names []string // in row order, each once
 	k := 0
-	for i, name := range res.rows {
+	for _, name := range res.rows {
+		if _, ok := styles[name]; ok {
+			continue
+		}
+		names = append(names, name)
 		if name == "copy" {
-			styles[i] = style{
+			styles[name] = style{
 				line:  draw.LineStyle{Color: color.Black, Width: vg.Points(3.5), Dashes: []vg.Length{vg.Points(8), vg.Points(4)}},
 				glyph: draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4), Shape: draw.BoxGlyph{}},
 			}
@@ -118,7 +128,7 @@ func (res *result) writePlot(path string) error {
 		for _, d := range rs.dashes {
 			dashes = append(dashes, vg.Points(d))
 		}
-		styles[i] = style{
+		styles[name] = style{
 			line:  draw.LineStyle{Color: rs.color, Width: vg.Points(1.8), Dashes: dashes},
 			glyph: draw.GlyphStyle{Color: rs.color, Radius: vg.Points(3.5), Shape: rs.glyph},
 		}
@@ -129,91 +139,151 @@ func (res *result) writePlot(path string) error {
 	legend.ThumbnailWidth = vg.Points(36)
 	legend.TextStyle.Font.Size = vg.Points(13)
 	legend.Padding = vg.Points(4)
-	inLegend := map[int]bool{}
+	inLegend := map[string]bool{}
 
-	var panels []*plot.Plot
-	for _, o := range res.ops {
-		p := plot.New()
-		threads := "1 core"
-		if res.cfg.threads > 1 {
-			threads = fmt.Sprintf("%d threads", res.cfg.threads)
-		}
-		p.Title.Text = fmt.Sprintf("%s (p = %v, %s)", o, res.cfg.p, threads)
-		p.Title.TextStyle.Font.Size = vg.Points(15)
-		p.X.Label.Text = "elements"
-		p.Y.Label.Text = "elements / s"
-		p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
-		p.X.Tick.Marker = sizeTicks(res.sizes)
-		p.Y.Tick.Marker = siTicks{}
-		p.Add(plotter.NewGrid())
-		drawn := false
-		// copy last, on top of everything.
-		order := make([]int, 0, len(res.rows))
-		for i, name := range res.rows {
-			if name != "copy" {
+	types := res.dtypes()
+	threads := "1 core"
+	if res.cfg.threads > 1 {
+		threads = fmt.Sprintf("%d threads", res.cfg.threads)
+	}
+	// panels[d][c]: dtype d, the c-th op that has points (nil: none).
+	panels := make([][]*plot.Plot, len(types))
+	var ops []op
+	for di, d := range types {
+		for _, o := range res.ops {
+			p := plot.New()
+			p.Title.Text = fmt.Sprintf("%s, %s (p = %v, %s)", o, d, res.cfg.p, threads)
+			p.Title.TextStyle.Font.Size = vg.Points(15)
+			p.X.Label.Text = "bytes of x (n = elements)"
+			p.Y.Label.Text = "elements / s"
+			p.X.Scale, p.Y.Scale = plot.LogScale{}, plot.LogScale{}
+			p.X.Tick.Marker = sizeTicks{res.sizes, d}
+			p.Y.Tick.Marker = siTicks{}
+			p.Add(plotter.NewGrid())
+			drawn := false
+			// copy last, on top of everything.
+			var order []int
+			for i, name := range res.rows {
+				if res.types[i] == d && name != "copy" {
+					order = append(order, i)
+				}
+			}
+			if i := res.index("copy", d); i >= 0 {
 				order = append(order, i)
 			}
-		}
-		for i, name := range res.rows {
-			if name == "copy" {
-				order = append(order, i)
-			}
-		}
-		for _, i := range order {
-			var pts plotter.XYs
-			for si, n := range res.sizes {
-				ns := res.ns[o][i][si]
-				if math.IsNaN(ns) || ns <= 0 {
+			for _, i := range order {
+				var pts plotter.XYs
+				for si, sz := range res.sizes {
+					ns := res.ns[o][i][si]
+					if math.IsNaN(ns) || ns <= 0 {
+						continue
+					}
+					pts = append(pts, plotter.XY{X: float64(sz.n(d) * d.size()), Y: 1e9 / ns})
+				}
+				if len(pts) == 0 {
 					continue
 				}
-				pts = append(pts, plotter.XY{X: float64(n), Y: 1e9 / ns})
+				l, s, err := plotter.NewLinePoints(pts)
+				if err != nil {
+					return err
+				}
+				st := styles[res.rows[i]]
+				l.LineStyle, s.GlyphStyle = st.line, st.glyph
+				p.Add(l, s)
+				drawn = true
+				inLegend[res.rows[i]] = true
 			}
-			if len(pts) == 0 {
-				continue
+			if !drawn {
+				p = nil
 			}
-			l, s, err := plotter.NewLinePoints(pts)
-			if err != nil {
-				return err
+			if di == 0 {
+				ops = append(ops, o)
 			}
-			l.LineStyle, s.GlyphStyle = styles[i].line, styles[i].glyph
-			p.Add(l, s)
-			drawn = true
-			inLegend[i] = true
-		}
-		if drawn {
-			// Room around the extreme points: the glyphs and the
-			// thick copy line must not touch the frame.
-			p.X.Min, p.X.Max = padLog(p.X.Min, p.X.Max, 1.6)
-			p.Y.Min, p.Y.Max = padLog(p.Y.Min, p.Y.Max, 1.6)
-			panels = append(panels, p)
+			panels[di] = append(panels[di], p)
 		}
 	}
-	// Legend entries in row order.
-	for i, name := range res.rows {
-		if !inLegend[i] {
-			continue
+	// The same ranges in each op's column (the dtypes' x values differ
+	// only with -sizes in elements), then room around the extreme points:
+	// the glyphs and the thick copy line must not touch the frame.
+	var count int
+	for c := range ops {
+		xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for di := range types {
+			if p := panels[di][c]; p != nil {
+				xlo, xhi = min(xlo, p.X.Min), max(xhi, p.X.Max)
+				ylo, yhi = min(ylo, p.Y.Min), max(yhi, p.Y.Max)
+			}
 		}
-		if name == "copy" {
-			name = "copy() = memory-bandwidth reference"
+		for di := range types {
+			if p := panels[di][c]; p != nil {
+				p.X.Min, p.X.Max = padLog(xlo, xhi, 1.6)
+				p.Y.Min, p.Y.Max = padLog(ylo, yhi, 1.6)
+				count++
+			}
 		}
-		ls, gs := styles[i].line, styles[i].glyph
-		l := &plotter.Line{LineStyle: ls}
-		s := &plotter.Scatter{GlyphStyle: gs}
-		legend.Add(name, l, s)
 	}
-	if len(panels) == 0 {
+	if count == 0 {
 		return fmt.Errorf("nothing to plot")
 	}
-
-	const cols = 2
-	grid := [][]*plot.Plot{{nil, nil}, {nil, nil}}
-	for i, p := range panels {
-		grid[i/cols][i%cols] = p
+	// Legend entries in row order.
+	for _, name := range names {
+		if !inLegend[name] {
+			continue
+		}
+		st := styles[name]
+		label := name
+		if name == "copy" {
+			label = "copy() = memory-bandwidth reference"
+		}
+		legend.Add(label, &plotter.Line{LineStyle: st.line}, &plotter.Scatter{GlyphStyle: st.glyph})
 	}
-	w, h := 13*vg.Inch, 10*vg.Inch
+	cpu, detail, _ := strings.Cut(res.env.cpu, " (")
+	detail = strings.Replace(detail, ", L1d", ",\nL1d", 1) // two short lines: the legend tile is narrow
+	clock := ""
+	if res.cfg.clock == "thread" {
+		clock = " (-clock thread)"
+	}
+	note := fmt.Sprintf("%s\n(%s\n%s/%s, %s, GOMAXPROCS=%d;\nmedian of %d interleaved repetitions%s",
+		cpu, detail, res.env.goos, res.env.goarch, res.env.goVersion, res.env.gomaxprocs, res.cfg.reps, clock)
+	noteStyle := legend.TextStyle
+	noteStyle.Font.Size = vg.Points(10)
+	noteStyle.XAlign, noteStyle.YAlign = draw.XLeft, draw.YBottom
+
+	// The grid: one dtype, the panels in reading order on 2 columns and
+	// the legend in the first free tile; two dtypes, a row per dtype and
+	// a legend column.
+	var grid [][]*plot.Plot
+	var legendAt [2]int // column, row of the legend tile
+	var w, h vg.Length
+	if len(types) == 1 {
+		var ps []*plot.Plot
+		for _, p := range panels[0] {
+			if p != nil {
+				ps = append(ps, p)
+			}
+		}
+		rows := (len(ps) + 2) / 2 // room for the legend
+		grid = make([][]*plot.Plot, rows)
+		for r := range grid {
+			grid[r] = make([]*plot.Plot, 2)
+		}
+		for i, p := range ps {
+			grid[i/2][i%2] = p
+		}
+		legendAt = [2]int{len(ps) % 2, len(ps) / 2}
+		w, h = 13*vg.Inch, 5*vg.Length(rows)*vg.Inch
+	} else {
+		cols := len(ops) + 1
+		grid = make([][]*plot.Plot, len(types))
+		for r := range grid {
+			grid[r] = append(panels[r][:len(ops):len(ops)], nil)
+		}
+		legendAt = [2]int{cols - 1, 0}
+		w, h = 5.6*vg.Length(cols)*vg.Inch, 5*vg.Length(len(types))*vg.Inch
+	}
 	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(100))
 	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 2, Cols: cols, PadX: vg.Points(14), PadY: vg.Points(14), PadTop: vg.Points(10), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(14)}
+	tiles := draw.Tiles{Rows: len(grid), Cols: len(grid[0]), PadX: vg.Points(14), PadY: vg.Points(14), PadTop: vg.Points(10), PadBottom: vg.Points(6), PadLeft: vg.Points(6), PadRight: vg.Points(14)}
 	canvases := plot.Align(grid, tiles, dc)
 	for r := range grid {
 		for c, p := range grid[r] {
@@ -222,18 +292,15 @@ func (res *result) writePlot(path string) error {
 			}
 		}
 	}
-	// The legend fills the first free tile, with a note on what is drawn.
-	free := tiles.At(dc, len(panels)%cols, len(panels)/cols)
-	if len(panels) < 4 {
-		legend.Draw(draw.Crop(free, vg.Points(40), 0, 0, -vg.Points(40)))
-		cpu, detail, _ := strings.Cut(res.env.cpu, " (")
-		note := fmt.Sprintf("%s\n(%s\n%s/%s, %s, GOMAXPROCS=%d; median of %d interleaved repetitions",
-			cpu, detail, res.env.goos, res.env.goarch, res.env.goVersion, res.env.gomaxprocs, res.cfg.reps)
-		sty := legend.TextStyle
-		sty.Font.Size = vg.Points(10)
-		sty.XAlign, sty.YAlign = draw.XLeft, draw.YBottom
-		free.FillText(sty, vg.Point{X: free.Min.X + vg.Points(40), Y: free.Min.Y + vg.Points(6)}, note)
+	// The legend fills its tile (and the one below it with two dtypes),
+	// with a note on what is drawn at the bottom.
+	free := tiles.At(dc, legendAt[0], legendAt[1])
+	if len(types) > 1 {
+		below := tiles.At(dc, legendAt[0], len(grid)-1)
+		free.Min.Y = below.Min.Y
 	}
+	legend.Draw(draw.Crop(free, vg.Points(40), 0, 0, -vg.Points(40)))
+	free.FillText(noteStyle, vg.Point{X: free.Min.X + vg.Points(40), Y: free.Min.Y + vg.Points(6)}, note)
 
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -251,15 +318,19 @@ func (res *result) writePlot(path string) error {
 	return f.Close()
 }
 
-// sizeTicks labels the measured sizes: the element count and the bytes of
-// one float32 operand (to read against the cache sizes).
-type sizeTicks []int
+// sizeTicks labels the measured sizes on the bytes-of-x axis of a panel of
+// dtype d: the bytes and the element count.
+type sizeTicks struct {
+	sizes []sizeSpec
+	d     dtype
+}
 
 func (st sizeTicks) Ticks(lo, hi float64) []plot.Tick {
 	var t []plot.Tick
-	for _, n := range st {
-		if v := float64(n); v >= lo && v <= hi {
-			t = append(t, plot.Tick{Value: v, Label: fmt.Sprintf("%d\n(%s)", n, byteSize(4*n))})
+	for _, sz := range st.sizes {
+		n := sz.n(st.d)
+		if v := float64(n * st.d.size()); v >= lo && v <= hi {
+			t = append(t, plot.Tick{Value: v, Label: fmt.Sprintf("%s\n(n = %d)", byteSize(n*st.d.size()), n)})
 		}
 	}
 	return t

@@ -123,13 +123,13 @@ func (w *pyWorker) call(cmd map[string]any) (float64, error) {
 	return *r.T, nil
 }
 
-// pythonRows are the numpy and torch rows of the classic ops: skipped (with
-// the reason) when the worker does not start or the library does not
-// import.
-func pythonRows(cfg config, w *pyWorker, startErr error) []row {
+// pythonRows are the numpy and torch rows of the classic ops on arrays of
+// dtype d: skipped (with the reason) when the worker does not start or the
+// library does not import.
+func pythonRows(w *pyWorker, startErr error, d dtype) []row {
 	return []row{
-		pyRow(w, startErr, "numpy", "numpy", "", classicOps, nil),
-		pyRow(w, startErr, "torch", "torch", "", classicOps, map[op]string{
+		pyRow(w, startErr, "numpy", "numpy", "", d, classicOps, nil),
+		pyRow(w, startErr, "torch", "torch", "", d, classicOps, map[op]string{
 			opInfer: "identity: F.dropout(x, training=False) returns x itself",
 		}),
 	}
@@ -137,11 +137,12 @@ func pythonRows(cfg config, w *pyWorker, startErr error) []row {
 
 // pyRow is a row timed by the Python worker: library lib ("numpy" or
 // "torch"), the worker's code for each op of ops (by the op's name) and
-// variant (a form of the op, "" for the only one); na are the ops the row
-// has a line in but no code for. The row is skipped, with the reason, when
-// the worker does not start or lib does not import.
-func pyRow(w *pyWorker, startErr error, name, lib, variant string, ops []op, na map[op]string) row {
-	r := row{name: name, ops: ops}
+// variant (a form of the op, "" for the only one), on arrays of dtype d;
+// na are the ops the row has a line in but no code for. The row is
+// skipped, with the reason, when the worker does not start or lib does not
+// import.
+func pyRow(w *pyWorker, startErr error, name, lib, variant string, d dtype, ops []op, na map[op]string) row {
+	r := row{name: name, dtype: d, ops: ops}
 	switch {
 	case startErr != nil:
 		r.skip = startErr.Error()
@@ -159,7 +160,7 @@ func pyRow(w *pyWorker, startErr error, name, lib, variant string, ops []op, na 
 					continue
 				}
 				pr.cells[o] = func(k int) (time.Duration, error) {
-					s, err := w.call(map[string]any{"lib": lib, "op": o.String(), "variant": variant, "n": n, "k": k})
+					s, err := w.call(map[string]any{"lib": lib, "op": o.String(), "variant": variant, "dtype": d.String(), "n": n, "k": k})
 					return time.Duration(s * 1e9), err
 				}
 			}

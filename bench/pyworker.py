@@ -5,12 +5,13 @@
 # (CLOCK "thread", -clock thread: CPU time of this thread) and talks JSON,
 # one object per line:
 #   first line out: {"numpy": {"ok": true, "version": ...} | {"ok": false, "reason": ...}, "torch": {...}}
-#   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "", "n": N, "k": K}
+#   in:  {"lib": "numpy"|"torch", "op": "Forward"|"Backward"|"Infer"|..., "variant": "",
+#         "dtype": "float32"|"float64", "n": N, "k": K}
 #        (the ops of the -ops groups: "BiasDropoutAdd", "BiasDropoutAddBackward",
 #        "ForwardChannels", "BackwardChannels",
-#        "Mask unpack" and "Mask pack" with variant "bytes", "bools" or "float32s",
+#        "Mask unpack" and "Mask pack" with variant "bytes", "bools", "float32s" or "float64s",
 #        "Forward, subnormal inputs" (and Backward, Infer) with variant "0" or "10",
-#        the percentage of subnormal values in x and dout)
+#        the percentage of subnormal values of the dtype in x and dout)
 #   out: {"t": seconds spent in the K calls} or {"err": "..."}
 #   in:  {"free": true}  (drop the arrays of the previous size)
 # so that the harness can interleave these rows with its own, repetition by
@@ -51,23 +52,33 @@ except Exception as e:  # noqa: BLE001
 
 print(json.dumps(status), flush=True)
 
-data = {}  # (lib, n) -> arrays
+data = {}  # (lib, n, dtype) -> arrays
 
 
-def arrays(lib, n):
-    key = (lib, n)
+def np_dtype(dtype):
+    return {"float32": np.float32, "float64": np.float64}[dtype]
+
+
+def torch_dtype(dtype):
+    return {"float32": torch.float32, "float64": torch.float64}[dtype]
+
+
+def arrays(lib, n, dtype):
+    """The classic operands: x and dout (dy) of dtype, the book's mask."""
+    key = (lib, n, dtype)
     if key in data:
         return data[key]
     if lib == "numpy":
         rng = np.random.default_rng(n)
-        x = rng.uniform(-1, 1, n).astype(np.float32)
-        dout = rng.uniform(-1, 1, n).astype(np.float32)
+        x = rng.uniform(-1, 1, n).astype(np_dtype(dtype))
+        dout = rng.uniform(-1, 1, n).astype(np_dtype(dtype))
         mask = np.random.rand(*x.shape) > p
         d = {"x": x, "dout": dout, "mask": mask}
     else:
         g = torch.Generator().manual_seed(n)
-        x = (torch.rand(n, generator=g) * 2 - 1).requires_grad_(True)
-        dy = torch.rand(n, generator=g) * 2 - 1
+        t = torch_dtype(dtype)
+        x = (torch.rand(n, generator=g, dtype=t) * 2 - 1).requires_grad_(True)
+        dy = torch.rand(n, generator=g, dtype=t) * 2 - 1
         d = {"x": x, "dy": dy}
     data[key] = d
     return d
@@ -76,25 +87,27 @@ def arrays(lib, n):
 ROW = 1024  # row length of the fused ops (bias length) and channel size
 
 
-def extra(lib, n):
+def extra(lib, n, dtype):
     """Operands of the -ops groups, made on first use at size n."""
-    d = arrays(lib, n)
+    d = arrays(lib, n, dtype)
     if "res" in d:
         return d
     if lib == "numpy":
         rng = np.random.default_rng(n + 1)
-        d["res"] = rng.uniform(-1, 1, n).astype(np.float32)
-        d["bias"] = rng.uniform(-1, 1, ROW).astype(np.float32)
+        d["res"] = rng.uniform(-1, 1, n).astype(np_dtype(dtype))
+        d["bias"] = rng.uniform(-1, 1, ROW).astype(np_dtype(dtype))
         d["cmask"] = rng.random(n // ROW) > p  # a channel mask, one per ROW elements
         bits = rng.random(n) > p
         d["packed"] = np.packbits(bits, bitorder="little")
         d["bools"] = bits
         d["bytes"] = bits.astype(np.uint8)
         d["float32s"] = bits.astype(np.float32)
+        d["float64s"] = bits.astype(np.float64)
     else:
         g = torch.Generator().manual_seed(n + 1)
-        d["res"] = torch.rand(n, generator=g) * 2 - 1
-        d["bias"] = (torch.rand(ROW, generator=g) * 2 - 1).requires_grad_(True)
+        t = torch_dtype(dtype)
+        d["res"] = torch.rand(n, generator=g, dtype=t) * 2 - 1
+        d["bias"] = (torch.rand(ROW, generator=g, dtype=t) * 2 - 1).requires_grad_(True)
     return d
 
 
@@ -111,11 +124,11 @@ def timed_grad(k, forward, inputs, dy):
     return t
 
 
-def run_extra(lib, op, variant, n, k):
+def run_extra(lib, op, variant, n, k, dtype):
     pc = clock
     if op in ("BiasDropoutAdd", "BiasDropoutAddBackward", "ForwardChannels", "BackwardChannels") and n % ROW:
         raise ValueError("n = %d is not a multiple of %d" % (n, ROW))
-    d = extra(lib, n)
+    d = extra(lib, n, dtype)
     if lib == "numpy":
         if op == "BiasDropoutAdd":  # the book's style: mask drawn per call, no scale
             x, bias, res = d["x"].reshape(-1, ROW), d["bias"], d["res"].reshape(-1, ROW)
@@ -153,16 +166,17 @@ def run_extra(lib, op, variant, n, k):
             elif variant == "bools":
                 for _ in range(k):
                     m = np.unpackbits(packed, count=n, bitorder="little").view(np.bool_)
-            elif variant == "float32s":
+            elif variant in ("float32s", "float64s"):
+                t = np.float32 if variant == "float32s" else np.float64
                 for _ in range(k):
-                    m = np.unpackbits(packed, count=n, bitorder="little").astype(np.float32)
+                    m = np.unpackbits(packed, count=n, bitorder="little").astype(t)
             else:
                 raise ValueError("no variant %r" % variant)
             return pc() - t0
         if op == "Mask pack":
             src = d[variant]
             t0 = pc()
-            if variant == "float32s":
+            if variant in ("float32s", "float64s"):
                 for _ in range(k):
                     m = np.packbits(src != 0, bitorder="little")
             else:
@@ -202,34 +216,35 @@ def run_extra(lib, op, variant, n, k):
 SUBNORMAL = ", subnormal inputs"
 
 
-def subnormal(lib, n, pct):
+def subnormal(lib, n, pct, dtype):
     """The classic operands with pct percent of x and dout (at random
-    positions) replaced by random subnormal float32 values of either sign."""
+    positions) replaced by random subnormal values of dtype of either sign."""
     if lib != "numpy":
         raise ValueError("no subnormal inputs for %s" % lib)
-    key = (lib, n, "subnormal", pct)
+    key = (lib, n, dtype, "subnormal", pct)
     if key in data:
         return data[key]
-    d = dict(arrays(lib, n))
+    d = dict(arrays(lib, n, dtype))
     if pct:
         rng = np.random.default_rng(n + 3)
+        u, mant, sign = (np.uint32, 23, 31) if dtype == "float32" else (np.uint64, 52, 63)
         for name in ("x", "dout"):
             a = d[name].copy()
             pos = rng.random(n) < pct / 100
             m = int(pos.sum())
-            bits = rng.integers(1, 1 << 23, size=m, dtype=np.uint32) | (rng.integers(0, 2, size=m, dtype=np.uint32) << np.uint32(31))
-            a[pos] = bits.view(np.float32)
+            bits = rng.integers(1, 1 << mant, size=m, dtype=u) | (rng.integers(0, 2, size=m, dtype=u) << u(sign))
+            a[pos] = bits.view(np_dtype(dtype))
             d[name] = a
     data[key] = d
     return d
 
 
-def run(lib, op, n, k, variant=""):
+def run(lib, op, n, k, variant="", dtype="float32"):
     if op.endswith(SUBNORMAL):  # the classic ops on inputs with variant percent subnormal values
-        return run_classic(lib, op[: -len(SUBNORMAL)], k, subnormal(lib, n, int(variant)))
+        return run_classic(lib, op[: -len(SUBNORMAL)], k, subnormal(lib, n, int(variant), dtype))
     if op not in ("Forward", "Backward", "Infer"):
-        return run_extra(lib, op, variant, n, k)
-    return run_classic(lib, op, k, arrays(lib, n))
+        return run_extra(lib, op, variant, n, k, dtype)
+    return run_classic(lib, op, k, arrays(lib, n, dtype))
 
 
 def run_classic(lib, op, k, d):
@@ -276,7 +291,7 @@ for line in sys.stdin:
             data.clear()
             print(json.dumps({"t": 0}), flush=True)
             continue
-        t = run(cmd["lib"], cmd["op"], int(cmd["n"]), int(cmd["k"]), cmd.get("variant", ""))
+        t = run(cmd["lib"], cmd["op"], int(cmd["n"]), int(cmd["k"]), cmd.get("variant", ""), cmd.get("dtype", "float32"))
         print(json.dumps({"t": t}), flush=True)
     except Exception as e:  # noqa: BLE001 - reported to the harness as the cell's error
         print(json.dumps({"err": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()}), flush=True)

@@ -5,12 +5,14 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/dropkernel/dropout"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
 // gorgoniaRow is gorgonia.org/gorgonia's Dropout through a real graph and
-// TapeMachine:
+// TapeMachine, on a vector of T (tensor.Float32 or tensor.Float64: the op
+// has a loop for each):
 //
 //   - Forward: a machine for the graph x -> Dropout(x, p), RunAll + Reset;
 //   - Backward: a machine for x -> Dropout(x, p) -> Sum with the symbolic
@@ -20,7 +22,10 @@ import (
 //     gradient from a graph;
 //   - Infer: n/a: its Dropout has no inference mode in the graph API (the
 //     op returns its input unchanged when not training).
-func gorgoniaRow(cfg config) row {
+//
+// With -clock thread the row is skipped: RunAll runs the graph on a
+// goroutine of its own, which the thread clock does not see.
+func gorgoniaRow[T dropout.Float](cfg config) row {
 	p := cfg.p
 	var fwd, full G.VM
 	release := func() {
@@ -31,12 +36,12 @@ func gorgoniaRow(cfg config) row {
 		}
 		fwd, full = nil, nil
 	}
-	return row{
+	r := row{
 		name:    "gorgonia",
 		release: release,
 		prepare: func(n int) (*prepared, error) {
 			release()
-			b := sharedBufs(n)
+			b := sharedBufs[T](n)
 			var err error
 			fwd, err = gorgoniaMachine(b.x, p, false)
 			if err != nil {
@@ -101,14 +106,22 @@ func gorgoniaRow(cfg config) row {
 			}, nil
 		},
 	}
+	if cfg.clock == "thread" {
+		r.skip = threadClockSkip
+	}
+	return r
 }
+
+// threadClockSkip is why the gorgonia row is not measured with -clock
+// thread: the clock would see almost none of its work.
+const threadClockSkip = "-clock thread: TapeMachine.RunAll runs the graph on a goroutine of its own (go m.runall), on another thread than the clock's; use -clock wall"
 
 // gorgoniaMachine builds the graph x -> Dropout(x, p) (-> Sum, Grad when
 // grad) on the values of x and returns its TapeMachine.
-func gorgoniaMachine(x []float32, p float64, grad bool) (G.VM, error) {
+func gorgoniaMachine[T dropout.Float](x []T, p float64, grad bool) (G.VM, error) {
 	g := G.NewGraph()
 	xt := tensor.New(tensor.WithShape(len(x)), tensor.WithBacking(x))
-	xn := G.NewVector(g, tensor.Float32, G.WithShape(len(x)), G.WithName("x"), G.WithValue(xt))
+	xn := G.NewVector(g, byType[T](tensor.Float32, tensor.Float64), G.WithShape(len(x)), G.WithName("x"), G.WithValue(xt))
 	y, err := G.Dropout(xn, p)
 	if err != nil {
 		return nil, fmt.Errorf("gorgonia.Dropout: %w", err)

@@ -89,7 +89,7 @@ func benchPaths(b *testing.B, body func(b *testing.B, bf *benchBufs)) {
 	}
 }
 
-var benchInverted, _ = New(0.5, Inverted)
+var benchInverted, _ = New[float32](0.5, Inverted)
 
 func BenchmarkForward(b *testing.B) {
 	benchPaths(b, func(b *testing.B, bf *benchBufs) { benchInverted.Forward(bf.y, bf.x, bf.mask, Key{Seed: 1}) })
@@ -108,7 +108,7 @@ func BenchmarkBackwardKey(b *testing.B) {
 }
 
 func BenchmarkInfer(b *testing.B) {
-	d, _ := New(0.5, Classic) // Inverted Infer is copy itself
+	d, _ := New[float32](0.5, Classic) // Inverted Infer is copy itself
 	benchPaths(b, func(b *testing.B, bf *benchBufs) { d.Infer(bf.y, bf.x) })
 }
 

@@ -19,7 +19,7 @@ package dropout
 // y may be x itself. It panics if size < 1, if len(x) is not a multiple of
 // size, if len(y) != len(x), if the mask is short, or if y and x partly
 // overlap.
-func (d Dropout) ForwardChannels(y, x []float32, size int, mask Mask, key Key) {
+func (d Dropout[T]) ForwardChannels(y, x []T, size int, mask Mask, key Key) {
 	const fn = "Dropout.ForwardChannels"
 	checkPair(fn, "y", "x", y, x)
 	c := checkChannels(fn, "x", len(x), size)
@@ -27,24 +27,24 @@ func (d Dropout) ForwardChannels(y, x []float32, size int, mask Mask, key Key) {
 		checkMask(fn, mask, c)
 		checkMaskApart(fn, mask, []string{"y", "x"}, y, x)
 	}
-	d.channels(y, x, size, mask, &key)
+	channels(d.c, y, x, size, mask, &key)
 }
 
 // BackwardChannels is the gradient of ForwardChannels with the mask it
 // wrote: dx[c*size+k] = dy[c*size+k] * factor_c. dx may be dy itself.
-func (d Dropout) BackwardChannels(dx, dy []float32, size int, mask Mask) {
+func (d Dropout[T]) BackwardChannels(dx, dy []T, size int, mask Mask) {
 	const fn = "Dropout.BackwardChannels"
 	checkPair(fn, "dx", "dy", dx, dy)
 	c := checkChannels(fn, "dy", len(dy), size)
 	checkMask(fn, mask, c)
-	d.channels(dx, dy, size, mask, nil)
+	channels(d.c, dx, dy, size, mask, nil)
 }
 
 // BackwardChannelsKey is BackwardChannels with the keep bits regenerated
 // from the key of the ForwardChannels call: no mask memory.
-func (d Dropout) BackwardChannelsKey(dx, dy []float32, size int, key Key) {
+func (d Dropout[T]) BackwardChannelsKey(dx, dy []T, size int, key Key) {
 	const fn = "Dropout.BackwardChannelsKey"
 	checkPair(fn, "dx", "dy", dx, dy)
 	checkChannels(fn, "dy", len(dy), size)
-	d.channels(dx, dy, size, nil, &key)
+	channels(d.c, dx, dy, size, nil, &key)
 }

@@ -17,7 +17,7 @@ func TestChannels(t *testing.T) {
 				n := size * chans
 				x := specialInputs(r, n)
 				for _, mode := range []Mode{Classic, Inverted} {
-					d, _ := New(0.4, mode)
+					d, _ := New[float32](0.4, mode)
 					key := Key{Seed: uint64(size), Offset: uint64(chans) * 977}
 					where := fmt.Sprintf("%s size=%d chans=%d %v", k.name, size, chans, d)
 					u := refDraws(key, chans)
@@ -53,7 +53,7 @@ func TestChannels(t *testing.T) {
 			}
 		}
 	})
-	d, _ := New(0.5, Classic)
+	d, _ := New[float32](0.5, Classic)
 	mustPanic(t, []string{"Dropout.ForwardChannels", "len(x) = 10", "size 3"}, func() { d.ForwardChannels(make([]float32, 10), make([]float32, 10), 3, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.ForwardChannels", "size = 0", "at least 1 element"}, func() { d.ForwardChannels(nil, nil, 0, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.BackwardChannels", "MaskLen(65) = 2"}, func() { d.BackwardChannels(make([]float32, 65), make([]float32, 65), 1, make(Mask, 1)) })

@@ -33,7 +33,7 @@ func bytesOf[T any](s []T) (lo, hi uintptr) {
 
 // checkPair panics unless out and in have the same length and are either
 // the same slice or disjoint.
-func checkPair(fn, outName, inName string, out, in []float32) {
+func checkPair[T Float](fn, outName, inName string, out, in []T) {
 	if len(out) != len(in) {
 		panic(fmt.Sprintf("dropout: %s: len(%s) = %d, len(%s) = %d: lengths differ", fn, outName, len(out), inName, len(in)))
 	}
@@ -42,11 +42,12 @@ func checkPair(fn, outName, inName string, out, in []float32) {
 	}
 	po, _ := bytesOf(out)
 	pi, _ := bytesOf(in)
-	size := uintptr(len(in)) * 4
+	es := unsafe.Sizeof(in[0])
+	size := uintptr(len(in)) * es
 	if po != pi && po < pi+size && pi < po+size {
-		where := fmt.Sprintf("%s starts %s after %s", outName, plural(int((po-pi)/4), "element"), inName)
+		where := fmt.Sprintf("%s starts %s after %s", outName, plural(int((po-pi)/es), "element"), inName)
 		if po < pi {
-			where = fmt.Sprintf("%s starts %s before %s", outName, plural(int((pi-po)/4), "element"), inName)
+			where = fmt.Sprintf("%s starts %s before %s", outName, plural(int((pi-po)/es), "element"), inName)
 		}
 		panic(fmt.Sprintf("dropout: %s: %s and %s partly overlap (%s); they must be the same slice or disjoint",
 			fn, outName, inName, where))
@@ -69,7 +70,7 @@ func checkApart[A, B any](fn, outName string, out []A, inName string, in []B) {
 // checkMaskApart panics if mask, an output, shares memory with any of the
 // float slices of the call (possible only through unsafe, and then the
 // result would depend on the order of the stores).
-func checkMaskApart(fn string, mask Mask, names []string, slices ...[]float32) {
+func checkMaskApart[T Float](fn string, mask Mask, names []string, slices ...[]T) {
 	if mask == nil {
 		return
 	}
@@ -79,7 +80,7 @@ func checkMaskApart(fn string, mask Mask, names []string, slices ...[]float32) {
 	}
 }
 
-func checkBias(fn, xName string, n int, biasName string, bias []float32) {
+func checkBias[T Float](fn, xName string, n int, biasName string, bias []T) {
 	if len(bias) == 0 || n%len(bias) != 0 {
 		panic(fmt.Sprintf("dropout: %s: len(%s) = %d is not a whole number of rows of len(%s) = %d", fn, xName, n, biasName, len(bias)))
 	}
@@ -96,7 +97,7 @@ func checkChannels(fn, xName string, n, size int) int {
 }
 
 // checkBiasBackward checks the operands of BiasDropoutAddBackward(Key).
-func checkBiasBackward(fn string, dx, dbias, dy []float32) {
+func checkBiasBackward[T Float](fn string, dx, dbias, dy []T) {
 	checkPair(fn, "dx", "dy", dx, dy)
 	checkBias(fn, "dy", len(dy), "dbias", dbias)
 	checkApart(fn, "dbias", dbias, "dx", dx)

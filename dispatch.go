@@ -26,9 +26,9 @@ import (
 //     memclr and memmove.
 //
 // Below this layer a path is a set of kernels with one narrow contract:
-// float kernels take a multiple of 64 elements, the keep threshold as
-// lim = thr<<8 (kept iff the 32-bit sum s0+s3 >= lim, unsigned) and factors
-// as float32 bits. The architecture files (path_amd64.go, path_arm64.go,
+// float kernels, for float32 and float64 elements, take a multiple of 64
+// elements, the keep threshold as lim = thr<<8 (kept iff the 32-bit sum
+// s0+s3 >= lim, unsigned) and factors as the bits of the element type. The architecture files (path_amd64.go, path_arm64.go,
 // path_noasm.go) only map a path id to its kernels; generic.go holds the
 // reference kernels, which every path reproduces bit for bit.
 
@@ -40,9 +40,9 @@ type path struct {
 	// align is the vector size in bytes: non-temporal stores need an
 	// output aligned to it.
 	align uintptr
-	// ntMin is the call length (elements) from which outputs are stored
-	// with non-temporal hints (the data cannot stay in the caches anyway);
-	// 0 means never.
+	// ntMin is the size of x (bytes) from which outputs are stored with
+	// non-temporal hints (the data cannot stay in the caches anyway); 0
+	// means never.
 	ntMin int
 	// parMin is the call length from which a Parallel Dropout splits a
 	// call over goroutines (measurements in parallel.go).
@@ -50,7 +50,8 @@ type path struct {
 }
 
 // pieceLen bounds the elements (or mask words' worth of elements) of one
-// kernel call: 32768 float32 take 10-15 µs at DRAM speed on AVX-512, and
+// kernel call: 32768 float32 take 10-15 µs at DRAM speed on AVX-512 (float64
+// twice that), and
 // well under 1 ms even when every element is a subnormal (a microcode
 // assist each), so a stop-the-world request waits at most that long. A
 // multiple of 64 and of BlockSize.
@@ -93,13 +94,16 @@ func piece(kernel string, n int) { hook(kernel, n) }
 
 // isAligned reports whether the first element of s is aligned to the
 // path's vector size.
-func (p *path) isAligned(s []float32) bool {
+func isAligned[T Float](p *path, s []T) bool {
 	return len(s) > 0 && uintptr(unsafe.Pointer(&s[0]))%p.align == 0
 }
 
-// useNT reports whether a call of n elements should store with
+// useNT reports whether a call of n elements of T should store with
 // non-temporal hints.
-func (p *path) useNT(n int) bool { return p.ntMin > 0 && n >= p.ntMin }
+func useNT[T Float](p *path, n int) bool {
+	var z T
+	return p.ntMin > 0 && n >= p.ntMin/int(unsafe.Sizeof(z))
+}
 
 // seed sets st to block blk's lanes at step 0 (lanes.seedBlock).
 func (p *path) seed(st *lanes, base, blk uint64) {
@@ -123,13 +127,25 @@ func (p *path) skip(st *lanes, n int) {
 	archSkip(p.id, &st.s, n)
 }
 
+// The float kernels of a path are called through the generic functions
+// below, for T = float32 or float64: the kernel's name for the hook is
+// its family and the width, e.g. "fwd32" or "bwd64".
+
+// kname returns the name of kernel family k for elements of type T.
+func kname[T Float](k32, k64 string) string {
+	if wide[T]() {
+		return k64
+	}
+	return k32
+}
+
 // fwd is the stream kernel of Forward and, with res, of DropoutAdd:
-// y[i] = x[i]*f_i (or res[i] + float32(x[i]*f_i)), f_i = sb if u_i >= thr
-// and +0 otherwise, keep bits to bits unless nil. len(x) is a multiple of
-// 64 and at most BlockSize (the driver calls it once per block); st
-// advances len(x)/16 steps. y may be x or res; nt asks for non-temporal
-// stores, which the driver fences once per call (fence).
-func (p *path) fwd(st *lanes, y, x, res []float32, bits []uint64, thr, sb uint32, nt bool) {
+// y[i] = x[i]*f_i (or res[i] + T(x[i]*f_i)), f_i = the T with bits sb if
+// u_i >= thr and +0 otherwise, keep bits to bits unless nil. len(x) is a
+// multiple of 64 and at most BlockSize (the driver calls it once per
+// block); st advances len(x)/16 steps. y may be x or res; nt asks for
+// non-temporal stores, which the driver fences once per call (fence).
+func fwd[T Float](p *path, st *lanes, y, x, res []T, bits []uint64, thr uint32, sb uint64, nt bool) {
 	n := len(x)
 	if n == 0 {
 		return
@@ -145,10 +161,10 @@ func (p *path) fwd(st *lanes, y, x, res []float32, bits []uint64, thr, sb uint32
 	if thr >= 1<<24 { // nothing kept: lim = 0 keeps all, with factor +0
 		out, lim, sb = nil, 0, 0
 	}
-	nt = nt && p.isAligned(y)
+	nt = nt && isAligned(p, y)
 	if res == nil {
-		hook("fwd", n)
-		if p.id == 0 {
+		hook(kname[T]("fwd32", "fwd64"), n)
+		if p.id == 0 || wide[T]() {
 			fwdGeneric(st, y, x, out, lim, sb)
 		} else {
 			archFwd(p.id, &st.s, y, x, out, lim, sb, nt)
@@ -156,8 +172,8 @@ func (p *path) fwd(st *lanes, y, x, res []float32, bits []uint64, thr, sb uint32
 	} else {
 		res = res[:n]
 		raceRead(res)
-		hook("fwdAdd", n)
-		if p.id == 0 {
+		hook(kname[T]("fwdAdd32", "fwdAdd64"), n)
+		if p.id == 0 || wide[T]() {
 			fwdAddGeneric(st, y, x, res, out, lim, sb)
 		} else {
 			archFwdAdd(p.id, &st.s, y, x, res, out, lim, sb, nt)
@@ -191,66 +207,67 @@ func (p *path) fence() {
 	}
 }
 
-// bwd: dx[i] = dy[i] * (bit i of words ? sb : +0), any length; dx may be
-// dy.
-func (p *path) bwd(dx, dy []float32, words []uint64, sb uint32, nt bool) {
+// bwd: dx[i] = dy[i] * (bit i of words ? the T with bits sb : +0), any
+// length; dx may be dy.
+func bwd[T Float](p *path, dx, dy []T, words []uint64, sb uint64, nt bool) {
 	n := len(dy)
 	dx, words = dx[:n], words[:MaskLen(n)]
 	raceRead(dy)
 	raceRead(words)
 	raceWrite(dx)
 	body := eachPiece(n, func(i, j int) {
-		p.kbwd(dx[i:j], dy[i:j], words[i/64:j/64], sb, nt && p.isAligned(dx[i:j]))
+		kbwd(p, dx[i:j], dy[i:j], words[i/64:j/64], sb, nt && isAligned(p, dx[i:j]))
 	})
 	if body < n {
-		var b [64]float32
+		var b [64]T
 		copy(b[:], dy[body:])
-		p.kbwd(b[:], b[:], words[body/64:], sb, false)
+		kbwd(p, b[:], b[:], words[body/64:], sb, false)
 		copy(dx[body:], b[:])
 	}
 }
 
-func (p *path) kbwd(dx, dy []float32, words []uint64, sb uint32, nt bool) {
-	hook("bwd", len(dy))
-	if p.id == 0 {
+func kbwd[T Float](p *path, dx, dy []T, words []uint64, sb uint64, nt bool) {
+	hook(kname[T]("bwd32", "bwd64"), len(dy))
+	if p.id == 0 || wide[T]() {
 		bwdGeneric(dx, dy, words, sb)
 		return
 	}
 	archBwd(p.id, dx, dy, words, sb, nt)
 }
 
-// scale: y[i] = x[i] * a (a as float32 bits), any length; y may be x. With
-// nt, the elements before the first vector-aligned one of y go through the
-// stack buffer, so that the non-temporal stores are aligned.
-func (p *path) scale(y, x []float32, a uint32, nt bool) {
+// scale: y[i] = x[i] * a (a as the bits of a T), any length; y may be x.
+// With nt, the elements before the first vector-aligned one of y go
+// through the stack buffer, so that the non-temporal stores are aligned.
+func scale[T Float](p *path, y, x []T, a uint64, nt bool) {
 	n := len(x)
 	y = y[:n]
 	raceRead(x)
 	raceWrite(y)
-	if nt && n > 0 && !p.isAligned(y) {
-		h := min(n, int((p.align-uintptr(unsafe.Pointer(&y[0]))%p.align)/4))
-		p.scaleBuf(y[:h], x[:h], a)
+	if nt && n > 0 && !isAligned(p, y) {
+		es := unsafe.Sizeof(y[0])
+		h := min(n, int((p.align-uintptr(unsafe.Pointer(&y[0]))%p.align)/es))
+		scaleBuf(p, y[:h], x[:h], a)
 		x, y, n = x[h:], y[h:], n-h
-		nt = p.isAligned(y) // false only for a misaligned float32 slice
+		nt = isAligned(p, y) // false only for a slice misaligned to its element size
 	}
-	body := eachPiece(n, func(i, j int) { p.kscale(y[i:j], x[i:j], a, nt) })
+	body := eachPiece(n, func(i, j int) { kscale(p, y[i:j], x[i:j], a, nt) })
 	if body < n {
-		p.scaleBuf(y[body:], x[body:], a)
+		scaleBuf(p, y[body:], x[body:], a)
 	}
 }
 
 // scaleBuf runs the scale kernel on fewer than 64 elements through a
 // stack buffer.
-func (p *path) scaleBuf(y, x []float32, a uint32) {
-	var b [64]float32
+func scaleBuf[T Float](p *path, y, x []T, a uint64) {
+	var b [64]T
 	copy(b[:], x)
-	p.kscale(b[:], b[:], a, false)
+	kscale(p, b[:], b[:], a, false)
 	copy(y, b[:])
 }
 
-func (p *path) kscale(y, x []float32, a uint32, nt bool) {
-	hook("scale", len(x))
-	if p.id == 0 {
+func kscale[T Float](p *path, y, x []T, a uint64, nt bool) {
+	hook(kname[T]("scale32", "scale64"), len(x))
+	if p.id == 0 || wide[T]() {
 		scaleGeneric(y, x, a)
 		return
 	}
@@ -258,25 +275,25 @@ func (p *path) kscale(y, x []float32, a uint32, nt bool) {
 }
 
 // add: dst[i] = a[i] + b[i], any length; dst may be a or b.
-func (p *path) add(dst, a, b []float32) {
+func add[T Float](p *path, dst, a, b []T) {
 	n := len(a)
 	dst, b = dst[:n], b[:n]
 	raceRead(a)
 	raceRead(b)
 	raceWrite(dst)
-	body := eachPiece(n, func(i, j int) { p.kadd(dst[i:j], a[i:j], b[i:j]) })
+	body := eachPiece(n, func(i, j int) { kadd(p, dst[i:j], a[i:j], b[i:j]) })
 	if body < n {
-		var ba, bb [64]float32
+		var ba, bb [64]T
 		copy(ba[:], a[body:])
 		copy(bb[:], b[body:])
-		p.kadd(ba[:], ba[:], bb[:])
+		kadd(p, ba[:], ba[:], bb[:])
 		copy(dst[body:], ba[:])
 	}
 }
 
-func (p *path) kadd(dst, a, b []float32) {
-	hook("add", len(a))
-	if p.id == 0 {
+func kadd[T Float](p *path, dst, a, b []T) {
+	hook(kname[T]("add32", "add64"), len(a))
+	if p.id == 0 || wide[T]() {
 		addGeneric(dst, a, b)
 		return
 	}
@@ -285,7 +302,7 @@ func (p *path) kadd(dst, a, b []float32) {
 
 // maskElem is the element type of an unpacked mask: 0/1 bytes (and bools)
 // or 0/1 floats.
-type maskElem interface{ uint8 | float32 }
+type maskElem interface{ uint8 | float32 | float64 }
 
 // as views s as a []E, for element types of the same size and
 // representation ([]bool as its 0/1 bytes, or a maskElem as the type its
@@ -296,7 +313,7 @@ func as[E, T any](s []T) []E {
 }
 
 // unpack: dst[i] = bit i of words as 0 or 1 (bytes: unpack8; floats: 1 or
-// +0, unpack32), any len(dst) <= 64*len(words).
+// +0, unpack32 and unpack64), any len(dst) <= 64*len(words).
 func unpack[T maskElem](p *path, dst []T, words []uint64) {
 	n := len(dst)
 	words = words[:MaskLen(n)]
@@ -312,25 +329,34 @@ func unpack[T maskElem](p *path, dst []T, words []uint64) {
 // The conversions by element type.
 func (p *path) unpack8(dst []uint8, words []uint64)    { unpack(p, dst, words) }
 func (p *path) unpack32(dst []float32, words []uint64) { unpack(p, dst, words) }
+func (p *path) unpack64(dst []float64, words []uint64) { unpack(p, dst, words) }
 func (p *path) pack8(words []uint64, src []uint8)      { pack(p, words, src) }
 func (p *path) pack32(words []uint64, src []float32)   { pack(p, words, src) }
+func (p *path) pack64(words []uint64, src []float64)   { pack(p, words, src) }
 
 func kunpack[T maskElem](p *path, dst []T, words []uint64) {
 	var z T
-	if unsafe.Sizeof(z) == 1 {
+	switch unsafe.Sizeof(z) {
+	case 1:
 		hook("unpack8", len(dst))
 		if p.id == 0 {
 			unpack8Generic(as[uint8](dst), words)
 		} else {
 			archUnpack8(p.id, as[uint8](dst), words)
 		}
-		return
+	case 4:
+		kunpackF(p, as[float32](dst), words)
+	default:
+		kunpackF(p, as[float64](dst), words)
 	}
-	hook("unpack32", len(dst))
-	if p.id == 0 {
-		unpack32Generic(as[float32](dst), words)
+}
+
+func kunpackF[T Float](p *path, dst []T, words []uint64) {
+	hook(kname[T]("unpack32", "unpack64"), len(dst))
+	if p.id == 0 || wide[T]() {
+		unpackFGeneric(dst, words)
 	} else {
-		archUnpack32(p.id, as[float32](dst), words)
+		archUnpackF(p.id, dst, words)
 	}
 }
 
@@ -350,26 +376,33 @@ func pack[T maskElem](p *path, words []uint64, src []T) {
 
 func kpack[T maskElem](p *path, words []uint64, src []T) {
 	var z T
-	if unsafe.Sizeof(z) == 1 {
+	switch unsafe.Sizeof(z) {
+	case 1:
 		hook("pack8", len(src))
 		if p.id == 0 {
 			pack8Generic(words, as[uint8](src))
 		} else {
 			archPack8(p.id, words, as[uint8](src))
 		}
-		return
+	case 4:
+		kpackF(p, words, as[float32](src))
+	default:
+		kpackF(p, words, as[float64](src))
 	}
-	hook("pack32", len(src))
-	if p.id == 0 {
-		pack32Generic(words, as[float32](src))
+}
+
+func kpackF[T Float](p *path, words []uint64, src []T) {
+	hook(kname[T]("pack32", "pack64"), len(src))
+	if p.id == 0 || wide[T]() {
+		packFGeneric(words, src)
 	} else {
-		archPack32(p.id, words, as[float32](src))
+		archPackF(p.id, words, src)
 	}
 }
 
 // clearPieces zeroes s in pieces: the runtime's memclr cannot be preempted
 // either.
-func clearPieces[T uint64 | float32](s []T) {
+func clearPieces[T any](s []T) {
 	for len(s) > 0 {
 		c := min(len(s), pieceLen)
 		piece("clear", c)
@@ -379,7 +412,7 @@ func clearPieces[T uint64 | float32](s []T) {
 }
 
 // copyPieces is copy(dst, src) in pieces, for the same reason.
-func copyPieces(dst, src []float32) {
+func copyPieces[T any](dst, src []T) {
 	n := min(len(dst), len(src))
 	for i := 0; i < n; i += pieceLen {
 		j := min(n, i+pieceLen)

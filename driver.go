@@ -1,7 +1,5 @@
 package dropout
 
-import "math"
-
 // The driver: it turns one checked public call into kernel calls on the
 // active path (dispatch.go). The stream ops (Forward, BackwardKey, the fused
 // ops, Draws) are cut at stream-block boundaries, each block seeded and
@@ -11,12 +9,12 @@ import "math"
 
 // operands are the slices of one stream call. u != nil: draws to u.
 // Otherwise y = x*factor, with keep bits to mask unless nil; with res,
-// y = res + float32(x*factor); with bias too, x[i] is replaced by
-// float32(x[i] + bias[(biasOff+i)%len(bias)]) first.
-type operands struct {
-	y, x    []float32
-	res     []float32
-	bias    []float32
+// y = res + T(x*factor); with bias too, x[i] is replaced by
+// T(x[i] + bias[(biasOff+i)%len(bias)]) first.
+type operands[T Float] struct {
+	y, x    []T
+	res     []T
+	bias    []T
 	biasOff int
 	u       []uint32
 	mask    Mask
@@ -26,7 +24,7 @@ type operands struct {
 // at block boundaries, seeds each block, skips to the first position, does
 // the part before the first 64-aligned stream position and the part after
 // the last one element by element, and the rest with the active path.
-func (d Dropout) stream(o operands, key Key) {
+func stream[T Float](c config, o operands[T], key Key) {
 	n := len(o.x)
 	if o.u != nil {
 		n = len(o.u)
@@ -43,7 +41,7 @@ func (d Dropout) stream(o operands, key Key) {
 			o.mask[len(o.mask)-1] = 0 // only the last word can be partial
 		}
 	}
-	e := elem{operands: o, thr: d.thr, sb: d.sb(), nt: p.useNT(n)}
+	e := elem[T]{operands: o, thr: c.thr, sb: sb[T](c), nt: useNT[T](p, n)}
 	base := streamBase(key.Seed)
 	var st lanes
 	pos := key.Offset
@@ -71,16 +69,16 @@ func (d Dropout) stream(o operands, key Key) {
 }
 
 // elem holds one stream call's operands for the element-by-element parts.
-type elem struct {
-	operands
+type elem[T Float] struct {
+	operands[T]
 	thr uint32
-	sb  uint32 // bits of the keep factor
+	sb  uint64 // bits of the keep factor
 	nt  bool   // non-temporal stores: the call is too big for the caches
 }
 
 // run processes c elements from call index i, the first being lane l of
 // st's current step, advancing st past every step it completes.
-func (e *elem) run(st *lanes, l, i, c int) {
+func (e *elem[T]) run(st *lanes, l, i, c int) {
 	for ; c > 0; c-- {
 		v := st.draw(l)
 		if e.u != nil {
@@ -89,9 +87,9 @@ func (e *elem) run(st *lanes, l, i, c int) {
 			keep := keepMask(v, e.thr)
 			xv := e.x[i]
 			if e.bias != nil {
-				xv = float32(xv + e.bias[(e.biasOff+i)%len(e.bias)])
+				xv = T(xv + e.bias[(e.biasOff+i)%len(e.bias)])
 			}
-			yv := float32(xv * math.Float32frombits(keep&e.sb)) // float32(): no fused multiply-add
+			yv := T(xv * fromBits[T](uint64(int64(int32(keep)))&e.sb)) // T(): no fused multiply-add
 			if e.res != nil {
 				yv = e.res[i] + yv
 			}
@@ -110,7 +108,7 @@ func (e *elem) run(st *lanes, l, i, c int) {
 
 // body runs the path's kernel over b elements (a multiple of 64) from call
 // index i, st being at lane 0 of a step.
-func (e *elem) body(p *path, st *lanes, i, b int) {
+func (e *elem[T]) body(p *path, st *lanes, i, b int) {
 	if e.u != nil {
 		p.draws(st, e.u[i:i+b])
 		return
@@ -121,7 +119,7 @@ func (e *elem) body(p *path, st *lanes, i, b int) {
 	}
 	// BiasDropoutAdd: t = x + bias in an L1-sized buffer, then the kernel
 	// on t; the same roundings as the unfused sequence.
-	var t [biasChunk]float32
+	var t [biasChunk]T
 	for b > 0 {
 		c := min(b, biasChunk)
 		addBias(p, t[:c], e.x[i:i+c], e.bias, e.biasOff+i)
@@ -135,11 +133,11 @@ const biasChunk = 1024
 
 // addBias sets t[k] = x[k] + bias[(i0+k)%len(bias)], in runs that do not
 // wrap around the bias.
-func addBias(p *path, t, x, bias []float32, i0 int) {
+func addBias[T Float](p *path, t, x, bias []T, i0 int) {
 	j := i0 % len(bias)
 	for len(t) > 0 {
 		r := min(len(t), len(bias)-j)
-		p.add(t[:r], x[:r], bias[j:j+r])
+		add(p, t[:r], x[:r], bias[j:j+r])
 		t, x = t[r:], x[r:]
 		j = 0
 	}
@@ -147,23 +145,23 @@ func addBias(p *path, t, x, bias []float32, i0 int) {
 
 // kernel runs the fwd kernel over b elements of x (the call's x or the
 // bias buffer) into y and the mask from call index i.
-func (e *elem) kernel(p *path, st *lanes, i, b int, x []float32) {
+func (e *elem[T]) kernel(p *path, st *lanes, i, b int, x []T) {
 	y := e.y[i : i+b]
-	var res []float32
+	var res []T
 	if e.res != nil {
 		res = e.res[i : i+b]
 	}
 	switch {
 	case e.mask == nil:
-		p.fwd(st, y, x, res, nil, e.thr, e.sb, e.nt)
+		fwd(p, st, y, x, res, nil, e.thr, e.sb, e.nt)
 	case i%64 == 0:
-		p.fwd(st, y, x, res, e.mask[i/64:(i+b)/64], e.thr, e.sb, e.nt)
+		fwd(p, st, y, x, res, e.mask[i/64:(i+b)/64], e.thr, e.sb, e.nt)
 	default:
 		// The stream's 64-groups straddle mask words: take the bits to a
 		// buffer and OR them in at the shift (the words were cleared).
 		var buf [BlockSize / 64]uint64
 		w := buf[:b/64]
-		p.fwd(st, y, x, res, w, e.thr, e.sb, e.nt)
+		fwd(p, st, y, x, res, w, e.thr, e.sb, e.nt)
 		q, sh := i/64, uint(i%64)
 		for _, v := range w {
 			e.mask[q] |= v << sh
@@ -174,32 +172,32 @@ func (e *elem) kernel(p *path, st *lanes, i, b int, x []float32) {
 }
 
 // backward is Backward's driver: the bwd kernel with the keep factor.
-func (d Dropout) backward(dx, dy []float32, mask Mask) {
+func backward[T Float](c config, dx, dy []T, mask Mask) {
 	p := active.Load()
-	p.bwd(dx, dy, mask, d.sb(), p.useNT(len(dy)))
+	bwd(p, dx, dy, mask, sb[T](c), useNT[T](p, len(dy)))
 }
 
 // infer is Infer's driver: a copy for Inverted (nothing when y is x), the
-// scale kernel with float32(1-p) for Classic.
-func (d Dropout) infer(y, x []float32) {
-	if d.mode == Inverted {
+// scale kernel with T(1-p) for Classic.
+func infer[T Float](c config, y, x []T) {
+	if c.mode == Inverted {
 		if len(x) > 0 && &y[0] != &x[0] {
 			copyPieces(y, x)
 		}
 		return
 	}
 	p := active.Load()
-	p.scale(y, x, d.infX^oneBits, p.useNT(len(x)))
+	scale(p, y, x, infBits[T](c), useNT[T](p, len(x)))
 }
 
 // channels applies one factor per channel of size elements. With key, the
 // keep bits come from the stream (and go to mask unless nil); without, from
 // mask.
-func (d Dropout) channels(y, x []float32, size int, mask Mask, key *Key) {
+func channels[T Float](c config, y, x []T, size int, mask Mask, key *Key) {
 	const batch = 1024 // channels per round of draws
 	p := active.Load()
-	nt := p.useNT(len(x))
-	sb := d.sb()
+	nt := useNT[T](p, len(x))
+	sb := sb[T](c)
 	chans := len(x) / size
 	var u [batch]uint32
 	for c0 := 0; c0 < chans; c0 += batch {
@@ -209,27 +207,27 @@ func (d Dropout) channels(y, x []float32, size int, mask Mask, key *Key) {
 			if mask != nil {
 				words := mask[c0/64 : MaskLen(c0+nc)]
 				clear(words) // at most batch/64 words
-				for c, v := range u[:nc] {
-					words[c/64] |= uint64(keepMask(v, d.thr)&1) << uint(c%64)
+				for k, v := range u[:nc] {
+					words[k/64] |= uint64(keepMask(v, c.thr)&1) << uint(k%64)
 				}
 			}
 		}
-		for c := range nc {
-			var keep uint32
+		for k := range nc {
+			var keep uint64
 			if key != nil {
-				keep = keepMask(u[c], d.thr)
+				keep = uint64(int64(int32(keepMask(u[k], c.thr))))
 			} else {
-				keep = -uint32(mask[(c0+c)/64] >> uint((c0+c)%64) & 1)
+				keep = -(mask[(c0+k)/64] >> uint((c0+k)%64) & 1)
 			}
-			lo := (c0 + c) * size
-			p.scale(y[lo:lo+size], x[lo:lo+size], keep&sb, nt)
+			lo := (c0 + k) * size
+			scale(p, y[lo:lo+size], x[lo:lo+size], keep&sb, nt)
 		}
 	}
 }
 
-// columnSums sets sum[j] to the float32 sum of the column j of rows (rows of
+// columnSums sets sum[j] to the sum in T of the column j of rows (rows of
 // len(sum) elements), row by row: the first row, then + each later row.
-func columnSums(sum, rows []float32) {
+func columnSums[T Float](sum, rows []T) {
 	nb := len(sum)
 	if len(rows) == 0 {
 		clearPieces(sum)
@@ -238,6 +236,6 @@ func columnSums(sum, rows []float32) {
 	copyPieces(sum, rows[:nb])
 	p := active.Load()
 	for r := nb; r < len(rows); r += nb {
-		p.add(sum, sum, rows[r:r+nb])
+		add(p, sum, sum, rows[r:r+nb])
 	}
 }

@@ -3,6 +3,7 @@ package dropout
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Mode selects the dropout convention.
@@ -57,73 +58,90 @@ type Key struct {
 	Seed, Offset uint64
 }
 
-// Dropout is a validated dropout configuration: the drop probability p and
-// the Mode. It is a small value, safe to copy and to use from many
-// goroutines at once. The zero Dropout is p = 0 with Classic mode: the
-// identity.
-type Dropout struct {
+// Float is the element type of the kernels: float32 or float64. The keep
+// bits depend only on the key and p, never on the element type: a
+// Dropout[float64] and a Dropout[float32] with the same p write the same
+// Mask for the same Key, so a framework can switch its dtype without
+// changing its randomness.
+type Float interface{ float32 | float64 }
+
+// Dropout is a validated dropout configuration for []T: the drop
+// probability p and the Mode. It is a small value, safe to copy and to use
+// from many goroutines at once. The zero Dropout is p = 0 with Classic
+// mode: the identity.
+type Dropout[T Float] struct{ c config }
+
+// config is the element-type-free part of a Dropout: everything but the
+// type of the slices.
+type config struct {
 	p     float64
 	mode  Mode
 	thr   uint32 // T = floor(p * 2^24): kept iff u >= T
-	keepX uint32 // bits of the keep factor, XOR the bits of 1.0 (so zero value = 1.0)
-	infX  uint32 // bits of the Classic inference factor float32(1-p), XOR 1.0
+	keepX uint64 // bits of the float64 keep factor, XOR the bits of 1.0 (so zero value = 1.0)
+	infX  uint64 // bits of the float64 Classic inference factor 1-p, XOR 1.0
 	par   int32  // Parallel: 0 serial, -1 GOMAXPROCS, else the worker count
 }
 
-const oneBits = 0x3f800000 // math.Float32bits(1)
+const one64 = 0x3ff0000000000000 // math.Float64bits(1)
 
-// New returns the Dropout that drops each element with probability p (the
-// book's dropout_ratio, PyTorch's p) in the given mode. It returns an error
-// for a NaN p, for p outside [0, 1] and for an unknown mode.
-func New(p float64, mode Mode) (Dropout, error) {
+// New returns the Dropout that drops each element of a []T with
+// probability p (the book's dropout_ratio, PyTorch's p) in the given mode.
+// It returns an error for a NaN p, for p outside [0, 1] and for an unknown
+// mode.
+func New[T Float](p float64, mode Mode) (Dropout[T], error) {
 	if math.IsNaN(p) || p < 0 || p > 1 {
-		return Dropout{}, fmt.Errorf("dropout.New: p = %v: must be a probability in [0, 1]", p)
+		return Dropout[T]{}, fmt.Errorf("dropout.New: p = %v: must be a probability in [0, 1]", p)
 	}
 	if mode != Classic && mode != Inverted {
-		return Dropout{}, fmt.Errorf("dropout.New: mode = %v: must be Classic or Inverted", mode)
+		return Dropout[T]{}, fmt.Errorf("dropout.New: mode = %v: must be Classic or Inverted", mode)
 	}
-	keep := float32(1)
+	keep := 1.0
 	if mode == Inverted {
-		keep = float32(1 / (1 - p)) // +Inf for p = 1, where nothing is kept
+		keep = 1 / (1 - p) // +Inf for p = 1, where nothing is kept
 	}
-	return Dropout{
+	return Dropout[T]{config{
 		p:     p,
 		mode:  mode,
 		thr:   threshold(p),
-		keepX: math.Float32bits(keep) ^ oneBits,
-		infX:  math.Float32bits(float32(1-p)) ^ oneBits,
-	}, nil
+		keepX: math.Float64bits(keep) ^ one64,
+		infX:  math.Float64bits(1-p) ^ one64,
+	}}, nil
 }
 
 // P returns the drop probability.
-func (d Dropout) P() float64 { return d.p }
+func (d Dropout[T]) P() float64 { return d.c.p }
 
 // Mode returns the convention.
-func (d Dropout) Mode() Mode { return d.mode }
+func (d Dropout[T]) Mode() Mode { return d.c.mode }
 
 // Threshold returns T = floor(p * 2^24): element i is kept iff its draw
 // u_i >= T.
-func (d Dropout) Threshold() uint32 { return d.thr }
+func (d Dropout[T]) Threshold() uint32 { return d.c.thr }
 
 // Scale returns the factor of kept elements in training: 1 for Classic,
-// float32(1/(1-p)) for Inverted (+Inf for p = 1, where nothing is kept).
-func (d Dropout) Scale() float32 { return math.Float32frombits(d.sb()) }
+// T(1/(1-p)) for Inverted (the division in float64, then one rounding to T;
+// +Inf for p = 1, where nothing is kept).
+func (d Dropout[T]) Scale() T { return T(math.Float64frombits(d.c.keepX ^ one64)) }
 
-// InferScale returns the factor Infer multiplies by: float32(1-p) for
-// Classic, 1 for Inverted.
-func (d Dropout) InferScale() float32 {
-	if d.mode == Inverted {
+// InferScale returns the factor Infer multiplies by: T(1-p) for Classic
+// (the subtraction in float64), 1 for Inverted.
+func (d Dropout[T]) InferScale() T {
+	if d.c.mode == Inverted {
 		return 1
 	}
-	return math.Float32frombits(d.infX ^ oneBits)
+	return T(math.Float64frombits(d.c.infX ^ one64))
 }
 
-// String describes the configuration, e.g. "Dropout(p=0.5, Inverted)".
-func (d Dropout) String() string {
-	if d.par != 0 {
-		return fmt.Sprintf("Dropout(p=%v, %v, %d workers)", d.p, d.mode, d.Workers())
+// String describes the configuration, e.g. "Dropout[float32](p=0.5, Inverted)".
+func (d Dropout[T]) String() string {
+	name := "Dropout[float32]"
+	if wide[T]() {
+		name = "Dropout[float64]"
 	}
-	return fmt.Sprintf("Dropout(p=%v, %v)", d.p, d.mode)
+	if d.c.par != 0 {
+		return fmt.Sprintf("%s(p=%v, %v, %d workers)", name, d.c.p, d.c.mode, d.Workers())
+	}
+	return fmt.Sprintf("%s(p=%v, %v)", name, d.c.p, d.c.mode)
 }
 
 // MaskLen returns the number of Mask words that n elements need: ceil(n/64).
@@ -135,8 +153,34 @@ func MaskLen(n int) int {
 	return n/64 + (n%64+63)/64 // no overflow for any n
 }
 
-// sb returns the bits of the keep factor Scale().
-func (d Dropout) sb() uint32 { return d.keepX ^ oneBits }
+// sb returns the bits of the keep factor Scale() as a T (a float32's bits
+// in the low half).
+func sb[T Float](c config) uint64 { return toBits(T(math.Float64frombits(c.keepX ^ one64))) }
+
+// infBits returns the bits of the Classic inference factor as a T.
+func infBits[T Float](c config) uint64 { return toBits(T(math.Float64frombits(c.infX ^ one64))) }
+
+// wide reports whether T is float64; a constant in each instantiation.
+func wide[T Float]() bool {
+	var z T
+	return unsafe.Sizeof(z) == 8
+}
+
+// toBits returns the bits of v (a float32's in the low half).
+func toBits[T Float](v T) uint64 {
+	if wide[T]() {
+		return math.Float64bits(float64(v))
+	}
+	return uint64(math.Float32bits(float32(v)))
+}
+
+// fromBits is the T whose bits are b (a float32's from the low half).
+func fromBits[T Float](b uint64) T {
+	if wide[T]() {
+		return T(math.Float64frombits(b))
+	}
+	return T(math.Float32frombits(uint32(b)))
+}
 
 // Forward is the training pass: y[i] = x[i] * factor_i, where factor_i is
 // Scale() if u_i >= Threshold() and 0 otherwise, u_i being the draw of
@@ -145,18 +189,18 @@ func (d Dropout) sb() uint32 { return d.keepX ^ oneBits }
 //
 //	mask = U > p          # U_i = (u_i+1)/2^24
 //	y = x * mask          # Classic
-//	y = x * mask * s      # Inverted, s = float32(1/(1-p))
+//	y = x * mask * s      # Inverted, s = T(1/(1-p))
 //
 // y may be x itself. It panics if len(y) != len(x), if mask is not nil and
 // shorter than MaskLen(len(x)), or if y and x partly overlap.
-func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
+func (d Dropout[T]) Forward(y, x []T, mask Mask, key Key) {
 	checkPair("Dropout.Forward", "y", "x", y, x)
 	if mask != nil {
 		checkMask("Dropout.Forward", mask, len(x))
 		checkMaskApart("Dropout.Forward", mask, []string{"y", "x"}, y, x)
 	}
-	if !d.split(opForward, y, x, nil, nil, mask, key) {
-		d.stream(operands{y: y, x: x, mask: mask}, key)
+	if !split(d.c, opForward, y, x, nil, nil, mask, key) {
+		stream(d.c, operands[T]{y: y, x: x, mask: mask}, key)
 	}
 }
 
@@ -164,11 +208,11 @@ func (d Dropout) Forward(y, x []float32, mask Mask, key Key) {
 // keep bits that Forward stored in mask (dx = dout * mask in NumPy, times s
 // for Inverted). dx may be dy itself. It panics if len(dx) != len(dy), if
 // mask is shorter than MaskLen(len(dy)), or if dx and dy partly overlap.
-func (d Dropout) Backward(dx, dy []float32, mask Mask) {
+func (d Dropout[T]) Backward(dx, dy []T, mask Mask) {
 	checkPair("Dropout.Backward", "dx", "dy", dx, dy)
 	checkMask("Dropout.Backward", mask, len(dy))
-	if !d.split(opBackward, dx, dy, nil, nil, mask, Key{}) {
-		d.backward(dx, dy, mask)
+	if !split(d.c, opBackward, dx, dy, nil, nil, mask, Key{}) {
+		backward(d.c, dx, dy, mask)
 	}
 }
 
@@ -176,26 +220,26 @@ func (d Dropout) Backward(dx, dy []float32, mask Mask) {
 // bits from key, which must be the key of the Forward call. It gives the
 // same bits as Backward with the mask that Forward wrote. dx may be dy
 // itself; it panics if len(dx) != len(dy) or if they partly overlap.
-func (d Dropout) BackwardKey(dx, dy []float32, key Key) {
+func (d Dropout[T]) BackwardKey(dx, dy []T, key Key) {
 	checkPair("Dropout.BackwardKey", "dx", "dy", dx, dy)
-	if !d.split(opBackwardKey, dx, dy, nil, nil, nil, key) {
-		d.stream(operands{y: dx, x: dy}, key)
+	if !split(d.c, opBackwardKey, dx, dy, nil, nil, nil, key) {
+		stream(d.c, operands[T]{y: dx, x: dy}, key)
 	}
 }
 
-// Infer is the inference pass: y[i] = x[i] * float32(1-p) for Classic
+// Infer is the inference pass: y[i] = x[i] * T(1-p) for Classic
 // (NumPy's x * (1.0 - ratio)), y = x for Inverted (a copy, nothing at all
 // when y is x). y may be x itself. It panics if len(y) != len(x) or if they
 // partly overlap.
-func (d Dropout) Infer(y, x []float32) {
+func (d Dropout[T]) Infer(y, x []T) {
 	d.inferAs("Dropout.Infer", y, x)
 }
 
 // inferAs is Infer with the name of the public function for the panics.
-func (d Dropout) inferAs(fn string, y, x []float32) {
+func (d Dropout[T]) inferAs(fn string, y, x []T) {
 	checkPair(fn, "y", "x", y, x)
-	if !d.split(opInfer, y, x, nil, nil, nil, Key{}) {
-		d.infer(y, x)
+	if !split(d.c, opInfer, y, x, nil, nil, nil, Key{}) {
+		infer(d.c, y, x)
 	}
 }
 
@@ -203,5 +247,5 @@ func (d Dropout) inferAs(fn string, y, x []float32) {
 // key.Offset+i. Element i is kept by a Dropout with threshold T iff
 // u[i] >= T; the book's uniform variate is U_i = (u_i+1)/2^24 in (0, 1].
 func Draws(u []uint32, key Key) {
-	Dropout{}.stream(operands{u: u}, key)
+	stream(config{}, operands[float32]{u: u}, key)
 }

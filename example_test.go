@@ -9,7 +9,7 @@ import (
 // The book's layer: Forward in training mode, Backward with its mask, and
 // inference.
 func ExampleLayer() {
-	layer, err := dropout.NewLayer(0.5, dropout.Classic, 2026)
+	layer, err := dropout.NewLayer[float32](0.5, dropout.Classic, 2026)
 	if err != nil {
 		panic(err)
 	}
@@ -33,7 +33,7 @@ func ExampleLayer() {
 // The kernels with PyTorch's convention: a stored mask for Backward, or the
 // key again for BackwardKey, which needs no mask memory.
 func ExampleDropout_Forward() {
-	d, err := dropout.New(0.25, dropout.Inverted)
+	d, err := dropout.New[float32](0.25, dropout.Inverted)
 	if err != nil {
 		panic(err)
 	}
@@ -58,7 +58,7 @@ func ExampleDropout_Forward() {
 func ExampleDraws() {
 	u := make([]uint32, 4)
 	dropout.Draws(u, dropout.Key{Seed: 1})
-	d, _ := dropout.New(0.5, dropout.Classic)
+	d, _ := dropout.New[float32](0.5, dropout.Classic)
 	for _, v := range u {
 		fmt.Println(v, v >= d.Threshold())
 	}
@@ -81,7 +81,7 @@ func ExampleMask_Bools() {
 // Parallel cuts large calls over goroutines; the bits do not depend on the
 // worker count.
 func ExampleDropout_Parallel() {
-	d, _ := dropout.New(0.5, dropout.Inverted)
+	d, _ := dropout.New[float32](0.5, dropout.Inverted)
 	x := make([]float32, 1<<21)
 	for i := range x {
 		x[i] = 1
@@ -101,7 +101,7 @@ func ExampleDropout_Parallel() {
 // BiasDropoutAdd is the transformer's residual step, y = residual +
 // dropout(x + bias), fused; its backward also sums dbias over the rows.
 func ExampleDropout_BiasDropoutAdd() {
-	d, _ := dropout.New(0.5, dropout.Classic)
+	d, _ := dropout.New[float32](0.5, dropout.Classic)
 	key := dropout.Key{Seed: 3}
 	x := []float32{1, 2, 3, 4, 5, 6} // two rows of three
 	bias := []float32{10, 20, 30}
@@ -122,7 +122,7 @@ func ExampleDropout_BiasDropoutAdd() {
 // ForwardChannels drops whole channels (Dropout2d): one draw per run of
 // size elements.
 func ExampleDropout_ForwardChannels() {
-	d, _ := dropout.New(0.5, dropout.Classic)
+	d, _ := dropout.New[float32](0.5, dropout.Classic)
 	x := []float32{1, 1, 2, 2, 3, 3, 4, 4} // four channels of two
 	y := make([]float32, len(x))
 	mask := make(dropout.Mask, dropout.MaskLen(4))
@@ -152,7 +152,7 @@ func ExampleMask_SetBytes() {
 // pass; its gradient is Backward with the same mask (and dy itself for the
 // residual).
 func ExampleDropout_DropoutAdd() {
-	d, _ := dropout.New(0.5, dropout.Inverted) // kept elements are doubled
+	d, _ := dropout.New[float32](0.5, dropout.Inverted) // kept elements are doubled
 	x := []float32{1, 2, 3, 4}
 	residual := []float32{10, 10, 10, 10}
 	y := make([]float32, len(x))
@@ -182,7 +182,7 @@ func ExampleMask_Float32s() {
 // offset moves past every element used, so no step repeats a mask. Reusing
 // a key would draw the same mask again.
 func ExampleKey() {
-	d, err := dropout.New(0.5, dropout.Inverted)
+	d, err := dropout.New[float32](0.5, dropout.Inverted)
 	if err != nil {
 		panic(err)
 	}
@@ -208,7 +208,7 @@ func ExampleKey() {
 
 // Reseed starts a new run: the same seed replays the same masks.
 func ExampleLayer_Reseed() {
-	layer, _ := dropout.NewLayer(0.5, dropout.Classic, 1)
+	layer, _ := dropout.NewLayer[float32](0.5, dropout.Classic, 1)
 	x := []float32{1, 2, 3, 4, 5, 6, 7, 8}
 	y := make([]float32, len(x))
 	for run := uint64(1); run <= 2; run++ {

@@ -9,7 +9,7 @@ import (
 
 // refBiasDropoutAdd is the unfused float32 sequence, element by element:
 // t = x + bias, p = t*factor, y = residual + p. bias nil: no bias.
-func refBiasDropoutAdd(d Dropout, x, bias, res []float32, key Key) []float32 {
+func refBiasDropoutAdd(d Dropout[float32], x, bias, res []float32, key Key) []float32 {
 	u := refDraws(key, len(x))
 	y := make([]float32, len(x))
 	for i := range x {
@@ -39,7 +39,7 @@ func TestFusedAgainstReference(t *testing.T) {
 				}
 				x, res, bias := specialInputs(r, n), specialInputs(r, n), specialInputs(r, nb)
 				for _, mode := range []Mode{Classic, Inverted} {
-					d, _ := New(testPs[(it+rows)%len(testPs)], mode)
+					d, _ := New[float32](testPs[(it+rows)%len(testPs)], mode)
 					key := Key{Seed: uint64(n), Offset: testOffsets[(it+rows)%len(testOffsets)]}
 					where := fmt.Sprintf("%s nb=%d rows=%d %v key=%+v", k.name, nb, rows, d, key)
 					wantMask := make(Mask, MaskLen(n))
@@ -101,7 +101,7 @@ func TestFusedParallel(t *testing.T) {
 	for _, nb := range []int{1000, 4096, 77} {
 		n := nb * (parMinAsm/nb + 3)
 		x, res, bias := specialInputs(r, n), specialInputs(r, n), specialInputs(r, nb)
-		d, _ := New(0.2, Inverted)
+		d, _ := New[float32](0.2, Inverted)
 		key := Key{Seed: 3, Offset: 1000}
 		want := make([]float32, n)
 		wm := make(Mask, MaskLen(n))
@@ -123,7 +123,7 @@ func TestFusedParallel(t *testing.T) {
 }
 
 func TestFusedPanics(t *testing.T) {
-	d, _ := New(0.5, Inverted)
+	d, _ := New[float32](0.5, Inverted)
 	x := make([]float32, 100)
 	mustPanic(t, []string{"Dropout.DropoutAdd", "len(residual) = 99"}, func() { d.DropoutAdd(x, x, make([]float32, 99), nil, Key{}) })
 	mustPanic(t, []string{"Dropout.BiasDropoutAdd", "len(x) = 100", "len(bias) = 7"}, func() { d.BiasDropoutAdd(x, x, make([]float32, 7), x, nil, Key{}) })
@@ -139,7 +139,7 @@ func TestFusedPanics(t *testing.T) {
 // (x+bias, Forward, +residual), BiasDropoutAddBackward and DropoutAdd, at
 // n = 262144 and 16777216, rows of 1024.
 func BenchmarkFused(b *testing.B) {
-	d, _ := New(0.1, Inverted)
+	d, _ := New[float32](0.1, Inverted)
 	for _, n := range benchN(262144, 16777216) {
 		nb := 1024
 		x, res, bias, y, t := make([]float32, n), make([]float32, n), make([]float32, nb), make([]float32, n), make([]float32, n)
@@ -158,10 +158,10 @@ func BenchmarkFused(b *testing.B) {
 					b.SetBytes(int64(12 * n))
 					for b.Loop() {
 						for r := 0; r < n; r += nb {
-							k.add(t[r:r+nb], x[r:r+nb], bias)
+							add(k, t[r:r+nb], x[r:r+nb], bias)
 						}
 						d.Forward(t, t, m, Key{Seed: 1})
-						k.add(y, res, t)
+						add(k, y, res, t)
 					}
 				})
 			})
@@ -191,7 +191,7 @@ func BenchmarkFused(b *testing.B) {
 // exactly where a fused multiply-add gives the rounding error of s*s; a
 // dropped one is residual + x*0 = residual.
 func TestDropoutAddNoFMA(t *testing.T) {
-	d, _ := New(0.1, Inverted)
+	d, _ := New[float32](0.1, Inverted)
 	s := d.Scale()
 	r := -(s * s)
 	if fma := float32(math.FMA(float64(s), float64(s), float64(r))); fma == 0 {

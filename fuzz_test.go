@@ -18,17 +18,17 @@ func fuzzFloats(data []byte) []float32 {
 	return x
 }
 
-func fuzzDropout(t *testing.T, p float64, mode uint8) (Dropout, float64, bool) {
+func fuzzDropout(t *testing.T, p float64, mode uint8) (Dropout[float32], float64, bool) {
 	p = math.Abs(p)
 	if math.IsNaN(p) || math.IsInf(p, 0) {
-		return Dropout{}, 0, false
+		return Dropout[float32]{}, 0, false
 	}
 	if p > 1 {
 		p = p - math.Floor(p)
 	}
-	d, err := New(p, Mode(mode%2))
+	d, err := New[float32](p, Mode(mode%2))
 	if err != nil {
-		t.Fatalf("New(%v): %v", p, err)
+		t.Fatalf("New[float32](%v): %v", p, err)
 	}
 	return d, p, true
 }

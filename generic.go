@@ -2,7 +2,6 @@ package dropout
 
 import (
 	"encoding/binary"
-	"math"
 	"unsafe"
 )
 
@@ -13,7 +12,8 @@ import (
 //
 // They keep the contract of every path's kernels (see dispatch.go): whole
 // 64-element groups, the threshold as lim = thr<<8 (kept iff s0+s3 >= lim),
-// factors as float32 bits. The stream kernels (fwdGeneric, drawsGeneric)
+// factors as the bits of the element type T (float32 or float64: one Go
+// function for both, instantiated per type). The stream kernels (fwdGeneric, drawsGeneric)
 // take a lane state positioned at lane 0 of some step; the driver does heads
 // and tails element by element. They walk the lanes one at a time over a
 // chunk of chunkSteps steps, so each lane's four state words stay in
@@ -23,14 +23,14 @@ const chunkSteps = 64 // steps per lane pass: 1024 elements, 16 mask words
 
 // fwdGeneric is the reference Forward kernel: for i in [0, len(x)),
 // keep_i = s0+s3 >= lim (u_i >= thr for lim = thr<<8; lim = 0 keeps all),
-// y[i] = x[i] * (keep_i ? sb : +0) with sb the factor's float32 bits, and
+// y[i] = x[i] * (keep_i ? sb : +0) with sb the factor's bits as a T, and
 // keep_i is bit i%64 of bits[i/64] when bits is not nil. len(x) is a
 // multiple of 64, len(y) == len(x), and st advances by len(x)/16 steps.
 //
 // It walks the lanes one at a time over chunks of up to chunkSteps steps,
 // so that a lane's four state words stay in registers; x, y and the chunk's
 // keep words stay in L1 meanwhile.
-func fwdGeneric(st *lanes, y, x []float32, bits []uint64, lim, sb uint32) {
+func fwdGeneric[T Float](st *lanes, y, x []T, bits []uint64, lim uint32, sb uint64) {
 	// s0+s3 >= lim  <=>  s0+s3 > lim - 1, as 64-bit numbers (lim - 1 wraps
 	// to 2^64-1 for lim = 0: everything kept).
 	thr8m1 := uint64(lim) - 1
@@ -57,7 +57,7 @@ func fwdGeneric(st *lanes, y, x []float32, bits []uint64, lim, sb uint32) {
 // their headers in this loop and ran 40% slower. The bounds are checked
 // once, here: len(y) == len(x), len(x) a multiple of 64, l < 16, so the
 // last access, element len(x)-64+48+15, is inside both slices.
-func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1 uint64, sb uint32) {
+func fwdLane[T Float](st *lanes, l int, y, x []T, w *[chunkSteps / 4]uint64, thr8m1, sb uint64) {
 	groups := len(x) / 64
 	if len(y) != len(x) || len(x)%64 != 0 || groups > len(w) || uint(l) >= Lanes {
 		panic("dropout: fwdLane: bad arguments")
@@ -69,30 +69,31 @@ func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1
 	px, py := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l])
 	pw := unsafe.Pointer(&w[0])
 	shift := uint(l)
+	es := unsafe.Sizeof(x[0]) // a step is 16 elements: 16*es bytes
 	for g := groups; ; {
 		// k is 1 if kept (s0+s3 > thr8-1, wrapping to keep all when
 		// thr8 = 0), 0 if dropped; -k is the all-ones factor mask.
 		k := (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(py) = *(*float32)(px) * math.Float32frombits(uint32(-k)&sb)
+		*(*T)(py) = *(*T)(px) * fromBits[T](-k&sb)
 		kept := k
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 64)) = *(*float32)(unsafe.Add(px, 64)) * math.Float32frombits(uint32(-k)&sb)
+		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(px, 16*es)) * fromBits[T](-k&sb)
 		kept |= k << 16
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 128)) = *(*float32)(unsafe.Add(px, 128)) * math.Float32frombits(uint32(-k)&sb)
+		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(px, 32*es)) * fromBits[T](-k&sb)
 		kept |= k << 32
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 192)) = *(*float32)(unsafe.Add(px, 192)) * math.Float32frombits(uint32(-k)&sb)
+		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(px, 48*es)) * fromBits[T](-k&sb)
 		kept |= k << 48
 		*(*uint64)(pw) |= kept << shift
 		if g--; g == 0 { // never form a pointer past the slices
 			break
 		}
-		px, py, pw = unsafe.Add(px, 256), unsafe.Add(py, 256), unsafe.Add(pw, 8)
+		px, py, pw = unsafe.Add(px, 64*es), unsafe.Add(py, 64*es), unsafe.Add(pw, 8)
 	}
 	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }
@@ -103,10 +104,10 @@ func fwdLane(st *lanes, l int, y, x []float32, w *[chunkSteps / 4]uint64, thr8m1
 func keepMask(u, thr uint32) uint32 { return ^uint32(int32(u-thr) >> 31) }
 
 // fwdAddGeneric is the reference fused dropout-add kernel:
-// y[i] = res[i] + float32(x[i]*factor_i), each product rounded to float32
-// before the add; otherwise as fwdGeneric. y may be x or res: every element
+// y[i] = res[i] + T(x[i]*factor_i), each product rounded to T before the
+// add; otherwise as fwdGeneric. y may be x or res: every element
 // is read before it is written.
-func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32) {
+func fwdAddGeneric[T Float](st *lanes, y, x, res []T, bits []uint64, lim uint32, sb uint64) {
 	thr8m1 := uint64(lim) - 1 // as in fwdGeneric
 	var w [chunkSteps / 4]uint64
 	for len(x) > 0 {
@@ -124,14 +125,13 @@ func fwdAddGeneric(st *lanes, y, x, res []float32, bits []uint64, lim, sb uint32
 }
 
 // fwdAddLane is fwdLane with the residual added to each product:
-// y[i] = res[i] + float32(x[i]*factor_i), the product rounded first (Go
-// fuses a*b+c into one multiply-add on arm64, ppc64, s390x and riscv64
-// unless the product is converted explicitly, hence the float32(...) round
-// each product). Same bounds argument as fwdLane, with len(res) ==
+// y[i] = res[i] + T(x[i]*factor_i), the product rounded first (Go fuses
+// a*b+c into one multiply-add on arm64, ppc64, s390x and riscv64 unless the
+// product is converted explicitly, hence the T(...) round each product). Same bounds argument as fwdLane, with len(res) ==
 // len(x) too. It repeats fwdLane's loop rather than sharing it: one lane
 // loop with a nil check for res made the generic Forward about 10% slower
 // (1.87 against 1.70 ns/element at 4096).
-func fwdAddLane(st *lanes, l int, y, x, res []float32, w *[chunkSteps / 4]uint64, thr8m1 uint64, sb uint32) {
+func fwdAddLane[T Float](st *lanes, l int, y, x, res []T, w *[chunkSteps / 4]uint64, thr8m1, sb uint64) {
 	groups := len(x) / 64
 	if len(y) != len(x) || len(res) != len(x) || len(x)%64 != 0 || groups > len(w) || uint(l) >= Lanes {
 		panic("dropout: fwdAddLane: bad arguments")
@@ -143,35 +143,36 @@ func fwdAddLane(st *lanes, l int, y, x, res []float32, w *[chunkSteps / 4]uint64
 	px, py, pr := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l]), unsafe.Pointer(&res[l])
 	pw := unsafe.Pointer(&w[0])
 	shift := uint(l)
+	es := unsafe.Sizeof(x[0])
 	for g := groups; ; {
 		k := (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(py) = *(*float32)(pr) + float32(*(*float32)(px)*math.Float32frombits(uint32(-k)&sb))
+		*(*T)(py) = *(*T)(pr) + T(*(*T)(px)*fromBits[T](-k&sb))
 		kept := k
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 64)) = *(*float32)(unsafe.Add(pr, 64)) + float32(*(*float32)(unsafe.Add(px, 64))*math.Float32frombits(uint32(-k)&sb))
+		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(pr, 16*es)) + T(*(*T)(unsafe.Add(px, 16*es))*fromBits[T](-k&sb))
 		kept |= k << 16
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 128)) = *(*float32)(unsafe.Add(pr, 128)) + float32(*(*float32)(unsafe.Add(px, 128))*math.Float32frombits(uint32(-k)&sb))
+		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(pr, 32*es)) + T(*(*T)(unsafe.Add(px, 32*es))*fromBits[T](-k&sb))
 		kept |= k << 32
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*float32)(unsafe.Add(py, 192)) = *(*float32)(unsafe.Add(pr, 192)) + float32(*(*float32)(unsafe.Add(px, 192))*math.Float32frombits(uint32(-k)&sb))
+		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(pr, 48*es)) + T(*(*T)(unsafe.Add(px, 48*es))*fromBits[T](-k&sb))
 		kept |= k << 48
 		*(*uint64)(pw) |= kept << shift
 		if g--; g == 0 { // never form a pointer past the slices
 			break
 		}
-		px, py, pr, pw = unsafe.Add(px, 256), unsafe.Add(py, 256), unsafe.Add(pr, 256), unsafe.Add(pw, 8)
+		px, py, pr, pw = unsafe.Add(px, 64*es), unsafe.Add(py, 64*es), unsafe.Add(pr, 64*es), unsafe.Add(pw, 8)
 	}
 	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }
 
 // addGeneric is dst[i] = a[i] + b[i], four at a time (one bounds check
 // per four; the compiler does not unroll).
-func addGeneric(dst, a, b []float32) {
+func addGeneric[T Float](dst, a, b []T) {
 	dst, b = dst[:len(a)], b[:len(a)]
 	i := 0
 	for ; i+4 <= len(a); i += 4 {
@@ -204,7 +205,7 @@ func drawsGeneric(st *lanes, u []uint32) {
 
 // bwdGeneric is the reference Backward kernel: for i in [0, len(dy)),
 // dx[i] = dy[i] * (bit i%64 of words[i/64] ? sb : +0), sb the factor's
-// float32 bits. len(dy) is a multiple of 64 and len(words) == len(dy)/64.
+// bits as a T. len(dy) is a multiple of 64 and len(words) == len(dy)/64.
 //
 // Four elements an iteration, and not inlined: the one-at-a-time loop,
 // inlined into the dispatch layer's kbwd, ran 1.2-1.3x slower than before
@@ -213,24 +214,24 @@ func drawsGeneric(st *lanes, u []uint32) {
 // time (alternating runs in one session).
 //
 //go:noinline
-func bwdGeneric(dx, dy []float32, words []uint64, sb uint32) {
+func bwdGeneric[T Float](dx, dy []T, words []uint64, sb uint64) {
 	for k, w := range words {
 		cx, cy := dx[k*64:k*64+64], dy[k*64:k*64+64]
 		for j := 0; j < 64; j += 4 { // four at a time, the bits shifted out
 			d, s := cx[j:j+4:j+4], cy[j:j+4:j+4]
-			d[0] = s[0] * math.Float32frombits(-uint32(w&1)&sb) // all ones iff kept
-			d[1] = s[1] * math.Float32frombits(-uint32(w>>1&1)&sb)
-			d[2] = s[2] * math.Float32frombits(-uint32(w>>2&1)&sb)
-			d[3] = s[3] * math.Float32frombits(-uint32(w>>3&1)&sb)
+			d[0] = s[0] * fromBits[T](-(w&1)&sb) // all ones iff kept
+			d[1] = s[1] * fromBits[T](-(w>>1&1)&sb)
+			d[2] = s[2] * fromBits[T](-(w>>2&1)&sb)
+			d[3] = s[3] * fromBits[T](-(w>>3&1)&sb)
 			w >>= 4
 		}
 	}
 }
 
-// scaleGeneric is y[i] = x[i] * a for every i (a as float32 bits), four at
-// a time (1.5-2.5x faster than the plain loop here).
-func scaleGeneric(y, x []float32, ab uint32) {
-	a := math.Float32frombits(ab)
+// scaleGeneric is y[i] = x[i] * a for every i (a as the bits of a T), four
+// at a time (1.5-2.5x faster than the plain loop here).
+func scaleGeneric[T Float](y, x []T, ab uint64) {
+	a := fromBits[T](ab)
 	y = y[:len(x)]
 	i := 0
 	for ; i+4 <= len(x); i += 4 {
@@ -292,21 +293,22 @@ func pack8Generic(words []uint64, src []uint8) {
 	}
 }
 
-// unpack32Generic: dst[i] = 1 if bit i of words is set, +0 otherwise, with
+// unpackFGeneric: dst[i] = 1 if bit i of words is set, +0 otherwise, with
 // no branch and no conversion.
-func unpack32Generic(dst []float32, words []uint64) {
+func unpackFGeneric[T Float](dst []T, words []uint64) {
+	one := toBits(T(1))
 	for q, w := range words {
 		d := dst[64*q : 64*q+64]
 		for i := range d {
-			d[i] = math.Float32frombits(-uint32(w&1) & 0x3f800000)
+			d[i] = fromBits[T](-(w & 1) & one)
 			w >>= 1
 		}
 	}
 }
 
-// pack32Generic: bit i of words = src[i] != 0 (NaN is nonzero, -0 is zero),
+// packFGeneric: bit i of words = src[i] != 0 (NaN is nonzero, -0 is zero),
 // no branch on the data.
-func pack32Generic(words []uint64, src []float32) {
+func packFGeneric[T Float](words []uint64, src []T) {
 	for q := range words {
 		var w uint64
 		for _, v := range src[64*q : 64*q+64] {

@@ -79,7 +79,7 @@ func TestGoldenNumPy(t *testing.T) {
 	cases := loadGolden(t)
 	forEachPath(t, func(t *testing.T, k *path) {
 		for ci, c := range cases {
-			d, err := New(c.P, parseMode(t, c.Mode))
+			d, err := New[float32](c.P, parseMode(t, c.Mode))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -88,8 +88,8 @@ func TestGuardPages(t *testing.T) {
 	}
 	gx, gy, gm := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN), newGuarded(t, 8*MaskLen(maxN))
 	gr, gb := newGuarded(t, 4*maxN), newGuarded(t, 4*maxN)
-	classic, _ := New(0.3, Classic)
-	inverted, _ := New(0.7, Inverted)
+	classic, _ := New[float32](0.3, Classic)
+	inverted, _ := New[float32](0.7, Inverted)
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, n := range sizes {
 			for _, end := range []bool{true, false} {
@@ -103,7 +103,7 @@ func TestGuardPages(t *testing.T) {
 				bias := f32At(gb, max(nb, 1), end)
 				for _, off := range []uint64{0, 5, 64 - 3, BlockSize - 40} {
 					key := Key{Seed: uint64(n), Offset: off}
-					for _, d := range []Dropout{classic, inverted} {
+					for _, d := range []Dropout[float32]{classic, inverted} {
 						d.Forward(y, x, m, key)
 						d.Forward(y, x, nil, key)
 						d.Forward(x, x, m, key)

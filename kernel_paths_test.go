@@ -79,9 +79,9 @@ func wantFwd(st *lanes, x, res []float32, withBits bool, thr, sb uint32) ([]floa
 		}
 		st.skip(n / Lanes)
 	case res == nil:
-		fwdGeneric(st, y, x, bits, thr<<8, sb)
+		fwdGeneric(st, y, x, bits, thr<<8, uint64(sb))
 	default:
-		fwdAddGeneric(st, y, x, res, bits, thr<<8, sb)
+		fwdAddGeneric(st, y, x, res, bits, thr<<8, uint64(sb))
 	}
 	return y, bits
 }
@@ -92,7 +92,7 @@ func wantBwd(dy []float32, words []uint64, sb uint32) []float32 {
 	n := len(dy)
 	in, out := make([]float32, 64*MaskLen(n)), make([]float32, 64*MaskLen(n))
 	copy(in, dy)
-	bwdGeneric(out, in, words[:MaskLen(n)], sb)
+	bwdGeneric(out, in, words[:MaskLen(n)], uint64(sb))
 	return out[:n]
 }
 
@@ -104,7 +104,7 @@ func wantUnpack8(words []uint64, n int) []uint8 {
 
 func wantUnpack32(words []uint64, n int) []float32 {
 	d := make([]float32, 64*MaskLen(n))
-	unpack32Generic(d, words[:MaskLen(n)])
+	unpackFGeneric(d, words[:MaskLen(n)])
 	return d[:n]
 }
 
@@ -120,7 +120,7 @@ func wantPack32(src []float32) []uint64 {
 	s := make([]float32, 64*MaskLen(len(src)))
 	copy(s, src)
 	w := make([]uint64, MaskLen(len(src)))
-	pack32Generic(w, s)
+	packFGeneric(w, s)
 	return w
 }
 
@@ -173,7 +173,7 @@ func checkFwd(t *testing.T, k *path, r *rand.Rand, where string, st0 lanes, x0, 
 		bits, bitsOK = guarded(n/64, off%8, randomWords(r, n/64))
 	}
 	st := st0
-	k.fwd(&st, y, x, res, bits, thr, sb, nt)
+	fwd(k, &st, y, x, res, bits, thr, uint64(sb), nt)
 	k.fence()
 	sameF32(t, where+" y", y, want, xIn, resIn)
 	if withBits {
@@ -257,7 +257,7 @@ func TestPathFwdAddNoFMA(t *testing.T) {
 				y, _ := guarded[float32](n, 0, nil)
 				var st lanes
 				k.seed(&st, 1, 2)
-				k.fwd(&st, y, x, res, bits, 0, math.Float32bits(s), nt) // thr 0: everything kept
+				fwd(k, &st, y, x, res, bits, 0, uint64(math.Float32bits(s)), nt) // thr 0: everything kept
 				k.fence()
 				for i, v := range y {
 					if math.Float32bits(v) != 0 {
@@ -310,7 +310,7 @@ func checkBwd(t *testing.T, k *path, where string, dy0 []float32, words []uint64
 		dy, dyOK = guarded(n, (off+7)%16, dy0)
 		dx, dxOK = guarded[float32](n, off, nil)
 	}
-	k.bwd(dx, dy, words, sb, nt)
+	bwd(k, dx, dy, words, uint64(sb), nt)
 	sameF32(t, where+" dx", dx, want, dy0)
 	if !inPlace {
 		sameF32(t, where+" dy (an input)", dy, dy0)
@@ -353,14 +353,14 @@ func checkScale(t *testing.T, k *path, where string, x0 []float32, a uint32, inP
 	t.Helper()
 	n := len(x0)
 	want := make([]float32, n)
-	scaleGeneric(want, x0, a)
+	scaleGeneric(want, x0, uint64(a))
 	x, xOK := guarded(n, off, x0)
 	y, yOK := x, nop
 	if !inPlace {
 		x, xOK = guarded(n, (off+9)%16, x0)
 		y, yOK = guarded[float32](n, off, nil)
 	}
-	k.scale(y, x, a, nt)
+	scale(k, y, x, uint64(a), nt)
 	sameF32(t, where+" y", y, want, x0)
 	if !inPlace {
 		sameF32(t, where+" x (an input)", x, x0)
@@ -420,7 +420,7 @@ func checkAdd(t *testing.T, k *path, where string, a0, b0 []float32, alias strin
 	case "dst=a=b":
 		b, bOK = a, nop
 	}
-	k.add(dst, a, b)
+	add(k, dst, a, b)
 	sameF32(t, where+" dst", dst, want, aIn, bIn)
 	if alias == "dst apart" {
 		sameF32(t, where+" a (an input)", a, aIn)
@@ -650,11 +650,11 @@ func TestKernelCallsWhole64(t *testing.T) {
 			defer mu.Unlock()
 			seen[kernel] = true
 			switch kernel {
-			case "fwd", "fwdAdd", "draws":
+			case "fwd32", "fwdAdd32", "draws":
 				if c%64 != 0 || c > BlockSize {
 					bad = append(bad, fmt.Sprintf("%s(%d)", kernel, c))
 				}
-			case "bwd", "scale", "add", "unpack8", "pack8", "unpack32", "pack32":
+			case "bwd32", "scale32", "add32", "unpack8", "pack8", "unpack32", "pack32":
 				if c%64 != 0 {
 					bad = append(bad, fmt.Sprintf("%s(%d)", kernel, c))
 				}
@@ -664,8 +664,8 @@ func TestKernelCallsWhole64(t *testing.T) {
 		for _, n := range []int{1, 63, 65, 200, BlockSize + 129, 3*BlockSize + 77} {
 			x, res, y := specialInputs(r, n), specialInputs(r, n), make([]float32, n)
 			m, u, b := make(Mask, MaskLen(n)), make([]uint32, n), make([]uint8, n)
-			d, _ := New(0.3, Inverted)
-			for _, dd := range []Dropout{d, d.Parallel(3)} {
+			d, _ := New[float32](0.3, Inverted)
+			for _, dd := range []Dropout[float32]{d, d.Parallel(3)} {
 				for _, off := range []uint64{0, 5, BlockSize - 40} {
 					key := Key{Seed: 1, Offset: off}
 					dd.Forward(y, x, m, key)
@@ -689,7 +689,7 @@ func TestKernelCallsWhole64(t *testing.T) {
 		if len(bad) > 0 {
 			t.Fatalf("kernel calls with a partial group, or more than a block: %v", bad[:min(len(bad), 10)])
 		}
-		for _, kernel := range []string{"fwd", "fwdAdd", "draws", "bwd", "scale", "add", "unpack8", "pack8", "unpack32", "pack32"} {
+		for _, kernel := range []string{"fwd32", "fwdAdd32", "draws", "bwd32", "scale32", "add32", "unpack8", "pack8", "unpack32", "pack32"} {
 			if !seen[kernel] {
 				t.Errorf("no call of the %s kernel was seen", kernel)
 			}
@@ -707,7 +707,7 @@ func TestPathStreamEdges(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	forEachPath(t, func(t *testing.T, k *path) {
 		for _, p := range []float64{0, 0.1, 0.5, 1} {
-			d, err := New(p, Inverted)
+			d, err := New[float32](p, Inverted)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -769,14 +769,14 @@ func TestPathNoAllocs(t *testing.T) {
 			var st lanes
 			k.seed(&st, 1, 2)
 			k.skip(&st, 7)
-			k.fwd(&st, y, x, nil, bits, 1<<23, 0x40000000, false)
-			k.fwd(&st, y, x, nil, nil, 1<<24, 0x40000000, true)
-			k.fwd(&st, y, x, res, bits, 1<<23, 0x40000000, true)
+			fwd(k, &st, y, x, nil, bits, 1<<23, 0x40000000, false)
+			fwd(k, &st, y, x, nil, nil, 1<<24, 0x40000000, true)
+			fwd(k, &st, y, x, res, bits, 1<<23, 0x40000000, true)
 			k.fence()
 			k.draws(&st, u)
-			k.bwd(y, x[:n-5], bits, 0x40000000, false)
-			k.scale(y[7:], x[:n-9], 0x3f000000, true) // the unaligned head and the tail
-			k.add(y, x[:n-3], res)
+			bwd(k, y, x[:n-5], bits, 0x40000000, false)
+			scale(k, y[7:], x[:n-9], 0x3f000000, true) // the unaligned head and the tail
+			add(k, y, x[:n-3], res)
 			k.unpack8(b[:n-1], bits)
 			k.pack8(bits, b[:n-1])
 			k.unpack32(y[:n-1], bits)
@@ -819,13 +819,13 @@ func BenchmarkKernels(b *testing.B) {
 					}
 				})
 			}
-			run("fwd", 8, func(c *kernelBench) { k.fwd(&c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
-			run("fwdNoMask", 8, func(c *kernelBench) { k.fwd(&c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
-			run("fwdAdd", 12, func(c *kernelBench) { k.fwd(&c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
+			run("fwd", 8, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
+			run("fwdNoMask", 8, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
+			run("fwdAdd", 12, func(c *kernelBench) { fwd(k, &c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
 			run("draws", 4, func(c *kernelBench) { k.draws(&c.st, c.u) })
-			run("bwd", 8, func(c *kernelBench) { k.bwd(c.y, c.x, c.bits, sb, false) })
-			run("scale", 8, func(c *kernelBench) { k.scale(c.y, c.x, sb, false) })
-			run("add", 12, func(c *kernelBench) { k.add(c.y, c.x, c.res) })
+			run("bwd", 8, func(c *kernelBench) { bwd(k, c.y, c.x, c.bits, sb, false) })
+			run("scale", 8, func(c *kernelBench) { scale(k, c.y, c.x, sb, false) })
+			run("add", 12, func(c *kernelBench) { add(k, c.y, c.x, c.res) })
 			run("unpack32", 4, func(c *kernelBench) { k.unpack32(c.y, c.bits) })
 			run("pack32", 4, func(c *kernelBench) { k.pack32(c.bits, c.x) })
 			run("unpack8", 1, func(c *kernelBench) { k.unpack8(c.b, c.bits) })
@@ -867,7 +867,7 @@ func BenchmarkKernels(b *testing.B) {
 					for b.Loop() {
 						for i := 0; i < n; i += BlockSize {
 							k.seed(&st, 1, uint64(i/BlockSize))
-							k.fwd(&st, bf.y[i:i+BlockSize], bf.x[i:i+BlockSize], nil, bf.mask[i/64:], 1<<23, sb, nt)
+							fwd(k, &st, bf.y[i:i+BlockSize], bf.x[i:i+BlockSize], nil, bf.mask[i/64:], 1<<23, sb, nt)
 						}
 						k.fence()
 					}
@@ -876,14 +876,14 @@ func BenchmarkKernels(b *testing.B) {
 					bf := bufs(n)
 					b.SetBytes(int64(8 * n))
 					for b.Loop() {
-						k.bwd(bf.y, bf.x, bf.mask, sb, nt)
+						bwd(k, bf.y, bf.x, bf.mask, sb, nt)
 					}
 				})
 				b.Run(fmt.Sprintf(name, "scale"), func(b *testing.B) {
 					bf := bufs(n)
 					b.SetBytes(int64(8 * n))
 					for b.Loop() {
-						k.scale(bf.y, bf.x, sb, nt)
+						scale(k, bf.y, bf.x, sb, nt)
 					}
 				})
 			}

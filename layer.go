@@ -24,8 +24,8 @@ import "fmt"
 //	        return x * (1.0 - self.dropout_ratio)
 //	    def backward(self, dout):
 //	        return dout * self.mask
-type Layer struct {
-	d       Dropout
+type Layer[T Float] struct {
+	d       Dropout[T]
 	seed    uint64
 	pos     uint64
 	mask    Mask
@@ -33,15 +33,15 @@ type Layer struct {
 	trained bool // a training Forward has run: mask and n are set
 }
 
-// NewLayer returns a Layer dropping with probability p in the given mode,
-// drawing from the stream of seed from position 0. It returns New's error
-// for a bad p or mode.
-func NewLayer(p float64, mode Mode, seed uint64) (*Layer, error) {
-	d, err := New(p, mode)
+// NewLayer returns a Layer on []T dropping with probability p in the given
+// mode, drawing from the stream of seed from position 0. It returns New's
+// error for a bad p or mode.
+func NewLayer[T Float](p float64, mode Mode, seed uint64) (*Layer[T], error) {
+	d, err := New[T](p, mode)
 	if err != nil {
 		return nil, fmt.Errorf("dropout.NewLayer: %w", err)
 	}
-	return &Layer{d: d, seed: seed}, nil
+	return &Layer[T]{d: d, seed: seed}, nil
 }
 
 // Forward computes y from x: with train, Dropout.Forward at the layer's
@@ -50,7 +50,7 @@ func NewLayer(p float64, mode Mode, seed uint64) (*Layer, error) {
 // len(y) != len(x) or if they partly overlap, before changing anything: a
 // Forward that panics leaves the layer's mask, position and last length as
 // they were.
-func (l *Layer) Forward(y, x []float32, train bool) {
+func (l *Layer[T]) Forward(y, x []T, train bool) {
 	const fn = "Layer.Forward"
 	if !train {
 		l.d.inferAs(fn, y, x)
@@ -73,7 +73,7 @@ func (l *Layer) Forward(y, x []float32, train bool) {
 // Forward (the book's dout * self.mask). dx may be dy itself. It panics if
 // there was no training Forward yet, if len(dy) differs from its length,
 // if len(dx) != len(dy), or if dx and dy partly overlap.
-func (l *Layer) Backward(dx, dy []float32) {
+func (l *Layer[T]) Backward(dx, dy []T) {
 	if !l.trained {
 		panic("dropout: Layer.Backward: no training Forward has run, so there is no mask")
 	}
@@ -85,11 +85,11 @@ func (l *Layer) Backward(dx, dy []float32) {
 }
 
 // Dropout returns the layer's configuration.
-func (l *Layer) Dropout() Dropout { return l.d }
+func (l *Layer[T]) Dropout() Dropout[T] { return l.d }
 
 // Mask returns the keep bits of the last training Forward (nil before the
 // first). The layer reuses this memory on the next training Forward.
-func (l *Layer) Mask() Mask {
+func (l *Layer[T]) Mask() Mask {
 	if !l.trained {
 		return nil
 	}
@@ -97,13 +97,13 @@ func (l *Layer) Mask() Mask {
 }
 
 // Key returns the key the next training Forward will use.
-func (l *Layer) Key() Key { return Key{Seed: l.seed, Offset: l.pos} }
+func (l *Layer[T]) Key() Key { return Key{Seed: l.seed, Offset: l.pos} }
 
 // Seek sets the stream position of the next training Forward, e.g. to
 // replay a pass or to resume a run from a checkpoint.
-func (l *Layer) Seek(pos uint64) { l.pos = pos }
+func (l *Layer[T]) Seek(pos uint64) { l.pos = pos }
 
 // Reseed starts the stream of a new seed at position 0, e.g. for the next
 // run of an experiment; the mask of the last training Forward stays
 // available to Backward.
-func (l *Layer) Reseed(seed uint64) { l.seed, l.pos = seed, 0 }
+func (l *Layer[T]) Reseed(seed uint64) { l.seed, l.pos = seed, 0 }

@@ -7,12 +7,12 @@ import (
 )
 
 func TestLayer(t *testing.T) {
-	l, err := NewLayer(0.5, Classic, 42)
+	l, err := NewLayer[float32](0.5, Classic, 42)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewLayer(2, Classic, 1); err == nil {
-		t.Fatal("NewLayer(2): no error")
+	if _, err := NewLayer[float32](2, Classic, 1); err == nil {
+		t.Fatal("NewLayer[float32](2): no error")
 	}
 	mustPanic(t, []string{"Layer.Backward", "no training Forward"}, func() { l.Backward(make([]float32, 3), make([]float32, 3)) })
 	if l.Mask() != nil {

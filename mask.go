@@ -47,6 +47,11 @@ func (m Mask) Bytes(dst []uint8) { unpackAs(m, "Mask.Bytes", dst) }
 // mask.astype(np.float32).
 func (m Mask) Float32s(dst []float32) { unpackAs(m, "Mask.Float32s", dst) }
 
+// Float64s expands the first len(dst) bits to 0 and 1 as float64: the
+// book's self.mask as NumPy's default float array (+0 for dropped, 1 for
+// kept), mask.astype(np.float64).
+func (m Mask) Float64s(dst []float64) { unpackAs(m, "Mask.Float64s", dst) }
+
 // SetBools packs src into m: bit i is set iff src[i], and the bits past
 // len(src) in the last word are cleared. It panics if m is shorter than
 // MaskLen(len(src)).
@@ -62,6 +67,11 @@ func (m Mask) SetBytes(src []uint8) { packAs(m, "Mask.SetBytes", src) }
 // float mask; NaN counts as nonzero, -0 as zero), and the bits past
 // len(src) in the last word are cleared.
 func (m Mask) SetFloat32s(src []float32) { packAs(m, "Mask.SetFloat32s", src) }
+
+// SetFloat64s packs src into m: bit i is set iff src[i] != 0 (NaN counts as
+// nonzero, -0 as zero), and the bits past len(src) in the last word are
+// cleared.
+func (m Mask) SetFloat64s(src []float64) { packAs(m, "Mask.SetFloat64s", src) }
 
 // unpackAs is the conversion to 0/1 elements, for the public function fn:
 // it panics unless m has the bits of every element of dst.

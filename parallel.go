@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // Multi-core calls. Because element i draws from stream position Offset+i
@@ -31,30 +32,32 @@ const (
 // splitting. The results are bit-identical to d's for every worker count.
 // The chunks go to a set of worker goroutines started on first use and
 // reused by every later call, so a call allocates nothing.
-func (d Dropout) Parallel(workers int) Dropout {
+func (d Dropout[T]) Parallel(workers int) Dropout[T] {
 	switch {
 	case workers < 0:
 		panic(fmt.Sprintf("dropout: Dropout.Parallel: workers = %d is negative", workers))
 	case workers == 0:
-		d.par = -1
+		d.c.par = -1
 	case workers == 1:
-		d.par = 0
+		d.c.par = 0
 	default:
-		d.par = int32(min(workers, maxWorkers))
+		d.c.par = int32(min(workers, maxWorkers))
 	}
 	return d
 }
 
 // Workers returns how many goroutines a large call may use: 1 for a Dropout
 // that is not Parallel, and at most 256.
-func (d Dropout) Workers() int {
+func (d Dropout[T]) Workers() int { return d.c.workers() }
+
+func (c config) workers() int {
 	switch {
-	case d.par < 0:
+	case c.par < 0:
 		return min(runtime.GOMAXPROCS(0), maxWorkers)
-	case d.par == 0:
+	case c.par == 0:
 		return 1
 	}
-	return int(d.par)
+	return int(c.par)
 }
 
 // maxWorkers bounds the chunks of one call, and so the worker goroutines.
@@ -71,13 +74,25 @@ const (
 	opBiasDropoutAdd
 )
 
-// task is one chunk of a call, run by a worker.
+// task is one chunk of a call, run by a worker: its operands are o32 or,
+// for a call on float64, o64 (a task is a plain value in the queue, so that
+// handing it over allocates nothing).
 type task struct {
-	op  opKind
-	d   Dropout // serial
-	o   operands
-	key Key
-	c   *call
+	op   opKind
+	wide bool   // the operands are o64
+	c    config // serial
+	o32  operands[float32]
+	o64  operands[float64]
+	key  Key
+	call *call
+}
+
+// ops returns the task's operands of element type T.
+func ops[T Float](t *task) *operands[T] {
+	if wide[T]() {
+		return (*operands[T])(unsafe.Pointer(&t.o64)) // T is float64
+	}
+	return (*operands[T])(unsafe.Pointer(&t.o32)) // T is float32
 }
 
 // call tracks the chunks of one split call. A worker never blocks on it:
@@ -91,13 +106,21 @@ type call struct {
 }
 
 func (t *task) run() {
+	if t.wide {
+		runTask(t, ops[float64](t))
+	} else {
+		runTask(t, ops[float32](t))
+	}
+}
+
+func runTask[T Float](t *task, o *operands[T]) {
 	switch t.op {
 	case opForward, opBackwardKey, opDropoutAdd, opBiasDropoutAdd:
-		t.d.stream(t.o, t.key)
+		stream(t.c, *o, t.key)
 	case opBackward:
-		t.d.backward(t.o.y, t.o.x, t.o.mask)
+		backward(t.c, o.y, o.x, o.mask)
 	case opInfer:
-		t.d.infer(t.o.y, t.o.x)
+		infer(t.c, o.y, o.x)
 	}
 }
 
@@ -146,8 +169,8 @@ func ensureWorkers(k int) {
 			for {
 				t := nextTask()
 				t.run()
-				if t.c.left.Add(-1) == 0 {
-					t.c.done <- struct{}{} // the call's only send: never blocks
+				if t.call.left.Add(-1) == 0 {
+					t.call.done <- struct{}{} // the call's only send: never blocks
 				}
 			}
 		}()
@@ -155,46 +178,47 @@ func ensureWorkers(k int) {
 	}
 }
 
-// split runs op over n elements, in chunks on several goroutines when d is
+// split runs op over n elements, in chunks on several goroutines when c is
 // Parallel and n is large enough, and reports whether it did; otherwise the
 // caller runs the call itself. out is y or dx, in is x or dy.
-func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key Key) bool {
+func split[T Float](c config, op opKind, out, in, res, bias []T, mask Mask, key Key) bool {
 	n := len(in)
-	if d.par == 0 {
+	if c.par == 0 {
 		return false
 	}
 	pm := active.Load().parMin
 	if n < pm {
 		return false
 	}
-	w := min(d.Workers(), n/(pm/2), maxWorkers)
+	w := min(c.workers(), n/(pm/2), maxWorkers)
 	if w < 2 {
 		return false
 	}
 	chunk := ((n+w-1)/w + 63) &^ 63
 	chunks := (n + chunk - 1) / chunk
-	serial := d
+	serial := c
 	serial.par = 0
 	ensureWorkers(chunks)
-	var c *call
+	var cl *call
 	select {
-	case c = <-calls:
+	case cl = <-calls:
 	default:
-		c = &call{done: make(chan struct{}, 1)}
+		cl = &call{done: make(chan struct{}, 1)}
 	}
-	c.left.Store(int32(chunks))
+	cl.left.Store(int32(chunks))
 	// part is the chunk [lo, hi) as a task.
 	part := func(lo, hi int) task {
-		t := task{op: op, d: serial, key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, c: c}
-		t.o = operands{y: out[lo:hi], x: in[lo:hi], bias: bias}
+		t := task{op: op, wide: wide[T](), c: serial, key: Key{Seed: key.Seed, Offset: key.Offset + uint64(lo)}, call: cl}
+		o := ops[T](&t)
+		*o = operands[T]{y: out[lo:hi], x: in[lo:hi], bias: bias}
 		if res != nil {
-			t.o.res = res[lo:hi]
+			o.res = res[lo:hi]
 		}
 		if bias != nil {
-			t.o.biasOff = lo % len(bias)
+			o.biasOff = lo % len(bias)
 		}
 		if mask != nil {
-			t.o.mask = mask[lo/64 : MaskLen(hi)]
+			o.mask = mask[lo/64 : MaskLen(hi)]
 		}
 		return t
 	}
@@ -205,9 +229,9 @@ func (d Dropout) split(op opKind, out, in, res, bias []float32, mask Mask, key K
 	for lo := 0; lo < n; lo += chunk {
 		workQueue <- part(lo, min(lo+chunk, n))
 	}
-	<-c.done
+	<-cl.done
 	select {
-	case calls <- c:
+	case calls <- cl:
 	default:
 	}
 	return true

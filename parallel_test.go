@@ -8,7 +8,7 @@ import (
 )
 
 // TestParallelSameBits: for 1..8 workers, chunk boundaries that cut mask
-// words and RNG blocks, and unaligned offsets, a Parallel Dropout gives the
+// words and RNG blocks, and unaligned offsets, a Parallel Dropout[float32] gives the
 // serial bits for every operation, on every path.
 func TestParallelSameBits(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
@@ -20,7 +20,7 @@ func TestParallelSameBits(t *testing.T) {
 		for _, n := range sizes {
 			x := specialInputs(r, n)
 			for _, mode := range []Mode{Classic, Inverted} {
-				d, _ := New(0.37, mode)
+				d, _ := New[float32](0.37, mode)
 				for _, off := range []uint64{0, 37, BlockSize - 5} {
 					key := Key{Seed: uint64(n), Offset: off}
 					wantY := make([]float32, n)
@@ -59,7 +59,7 @@ func TestParallelSameBits(t *testing.T) {
 }
 
 func TestParallelAPI(t *testing.T) {
-	d, _ := New(0.5, Inverted)
+	d, _ := New[float32](0.5, Inverted)
 	if d.Workers() != 1 || d.Parallel(1).Workers() != 1 || d.Parallel(3).Workers() != 3 || d.Parallel(0).Workers() < 1 {
 		t.Fatal("Workers")
 	}
@@ -87,7 +87,7 @@ func TestParallelAPI(t *testing.T) {
 // BenchmarkParallel: Forward with a mask and Backward on every path, one
 // worker against two, for the speed-up.
 func BenchmarkParallel(b *testing.B) {
-	d, _ := New(0.5, Inverted)
+	d, _ := New[float32](0.5, Inverted)
 	for _, n := range benchN(262144, 16777216) {
 		bf := bufs(n)
 		for _, k := range available {

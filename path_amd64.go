@@ -27,18 +27,15 @@ var (
 	hasAVX512DQ = hasAVX512 && cpuid.CPU.Supports(cpuid.AVX512DQ)
 )
 
-// ntMinAMD64 is the call length (elements) from which outputs are stored
-// with non-temporal hints. Measured on an Emerald Rapids VM (2 MiB L2 per
-// core): at 262144 elements (1 MiB of x, 1 MiB of y) normal stores win, the
-// lines staying in L2/L3; from 524288 (x alone fills L2) NT stores win,
-// saving the read-for-ownership of y and leaving the caches to x. Hence x
-// alone the size of L2, and never below 524288.
+// ntMinAMD64 is the size of x (bytes) from which outputs are stored with
+// non-temporal hints. Measured on an Emerald Rapids VM (2 MiB L2 per core)
+// with float32: at 262144 elements (1 MiB of x, 1 MiB of y) normal stores
+// win, the lines staying in L2/L3; from 524288 (x alone fills L2) NT stores
+// win, saving the read-for-ownership of y and leaving the caches to x.
+// Hence x alone the size of L2, and never below 2 MiB, for either element
+// type.
 func ntMinAMD64() int {
-	n := 1 << 19
-	if l2 := cpuid.CPU.Cache.L2; l2/4 > n {
-		n = l2 / 4
-	}
-	return n
+	return max(2<<20, cpuid.CPU.Cache.L2)
 }
 
 func archPaths() []*path {
@@ -70,19 +67,19 @@ func archSkip(id int, st *[4][16]uint32, n int) {
 	}
 }
 
-func archFwd(id int, st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32, nt bool) {
+func archFwd[T Float](id int, st *[4][16]uint32, y, x []T, bits []uint64, lim uint32, sb uint64, nt bool) {
 	if id == idAVX512 {
-		fwd32AVX512(st, y, x, bits, lim, sb, nt)
+		fwd32AVX512(st, as[float32](y), as[float32](x), bits, lim, uint32(sb), nt)
 	} else {
-		fwd32AVX2(st, y, x, bits, lim, sb, nt)
+		fwd32AVX2(st, as[float32](y), as[float32](x), bits, lim, uint32(sb), nt)
 	}
 }
 
-func archFwdAdd(id int, st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32, nt bool) {
+func archFwdAdd[T Float](id int, st *[4][16]uint32, y, x, res []T, bits []uint64, lim uint32, sb uint64, nt bool) {
 	if id == idAVX512 {
-		fwdAdd32AVX512(st, y, x, res, bits, lim, sb, nt)
+		fwdAdd32AVX512(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb), nt)
 	} else {
-		fwdAdd32AVX2(st, y, x, res, bits, lim, sb, nt)
+		fwdAdd32AVX2(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb), nt)
 	}
 }
 
@@ -99,27 +96,27 @@ func archDraws(id int, st *[4][16]uint32, u []uint32) {
 // 8192-element block.
 func archFence(int) { fenceAMD64() }
 
-func archBwd(id int, dx, dy []float32, words []uint64, sb uint32, nt bool) {
+func archBwd[T Float](id int, dx, dy []T, words []uint64, sb uint64, nt bool) {
 	if id == idAVX512 {
-		bwd32AVX512(dx, dy, words, sb, nt)
+		bwd32AVX512(as[float32](dx), as[float32](dy), words, uint32(sb), nt)
 	} else {
-		bwd32AVX2(dx, dy, words, sb, nt)
+		bwd32AVX2(as[float32](dx), as[float32](dy), words, uint32(sb), nt)
 	}
 }
 
-func archScale(id int, y, x []float32, a uint32, nt bool) {
+func archScale[T Float](id int, y, x []T, a uint64, nt bool) {
 	if id == idAVX512 {
-		scale32AVX512(y, x, a, nt)
+		scale32AVX512(as[float32](y), as[float32](x), uint32(a), nt)
 	} else {
-		scale32AVX2(y, x, a, nt)
+		scale32AVX2(as[float32](y), as[float32](x), uint32(a), nt)
 	}
 }
 
-func archAdd(id int, dst, a, b []float32) {
+func archAdd[T Float](id int, dst, a, b []T) {
 	if id == idAVX512 {
-		add32AVX512(dst, a, b)
+		add32AVX512(as[float32](dst), as[float32](a), as[float32](b))
 	} else {
-		add32AVX2(dst, a, b)
+		add32AVX2(as[float32](dst), as[float32](a), as[float32](b))
 	}
 }
 
@@ -139,18 +136,18 @@ func archPack8(id int, words []uint64, src []uint8) {
 	}
 }
 
-func archUnpack32(id int, dst []float32, words []uint64) {
+func archUnpackF[T Float](id int, dst []T, words []uint64) {
 	if id == idAVX512 {
-		unpack32AVX512(dst, words)
+		unpack32AVX512(as[float32](dst), words)
 	} else {
-		unpack32AVX2(dst, words)
+		unpack32AVX2(as[float32](dst), words)
 	}
 }
 
-func archPack32(id int, words []uint64, src []float32) {
+func archPackF[T Float](id int, words []uint64, src []T) {
 	if id == idAVX512 {
-		pack32AVX512(words, src)
+		pack32AVX512(words, as[float32](src))
 	} else {
-		pack32AVX2(words, src)
+		pack32AVX2(words, as[float32](src))
 	}
 }

@@ -18,12 +18,12 @@ func archSeed(int, *[4][16]uint32, uint64) bool { return false }
 
 func archSkip(_ int, st *[4][16]uint32, n int) { skipNEON(st, n) }
 
-func archFwd(_ int, st *[4][16]uint32, y, x []float32, bits []uint64, lim, sb uint32, _ bool) {
-	fwd32NEON(st, y, x, bits, lim, sb)
+func archFwd[T Float](_ int, st *[4][16]uint32, y, x []T, bits []uint64, lim uint32, sb uint64, _ bool) {
+	fwd32NEON(st, as[float32](y), as[float32](x), bits, lim, uint32(sb))
 }
 
-func archFwdAdd(_ int, st *[4][16]uint32, y, x, res []float32, bits []uint64, lim, sb uint32, _ bool) {
-	fwdAdd32NEON(st, y, x, res, bits, lim, sb)
+func archFwdAdd[T Float](_ int, st *[4][16]uint32, y, x, res []T, bits []uint64, lim uint32, sb uint64, _ bool) {
+	fwdAdd32NEON(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb))
 }
 
 func archDraws(_ int, st *[4][16]uint32, u []uint32) { drawsNEON(st, u) }
@@ -31,18 +31,22 @@ func archDraws(_ int, st *[4][16]uint32, u []uint32) { drawsNEON(st, u) }
 // archFence: the NEON kernels make no non-temporal stores.
 func archFence(int) {}
 
-func archBwd(_ int, dx, dy []float32, words []uint64, sb uint32, _ bool) {
-	bwd32NEON(dx, dy, words, sb)
+func archBwd[T Float](_ int, dx, dy []T, words []uint64, sb uint64, _ bool) {
+	bwd32NEON(as[float32](dx), as[float32](dy), words, uint32(sb))
 }
 
-func archScale(_ int, y, x []float32, a uint32, _ bool) { scale32NEON(y, x, a) }
+func archScale[T Float](_ int, y, x []T, a uint64, _ bool) {
+	scale32NEON(as[float32](y), as[float32](x), uint32(a))
+}
 
-func archAdd(_ int, dst, a, b []float32) { add32NEON(dst, a, b) }
+func archAdd[T Float](_ int, dst, a, b []T) {
+	add32NEON(as[float32](dst), as[float32](a), as[float32](b))
+}
 
 func archUnpack8(_ int, dst []uint8, words []uint64) { unpack8NEON(dst, words) }
 
 func archPack8(_ int, words []uint64, src []uint8) { pack8NEON(words, src) }
 
-func archUnpack32(_ int, dst []float32, words []uint64) { unpack32NEON(dst, words) }
+func archUnpackF[T Float](_ int, dst []T, words []uint64) { unpack32NEON(as[float32](dst), words) }
 
-func archPack32(_ int, words []uint64, src []float32) { pack32NEON(words, src) }
+func archPackF[T Float](_ int, words []uint64, src []T) { pack32NEON(words, as[float32](src)) }

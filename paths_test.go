@@ -53,7 +53,7 @@ func TestPathsAgainstGeneric(t *testing.T) {
 		u                                         []uint32
 		m                                         Mask
 	}
-	run := func(d Dropout, n int, key Key) outs {
+	run := func(d Dropout[float32], n int, key Key) outs {
 		o := outs{y: make([]float32, n), yNoMask: make([]float32, n), dx: make([]float32, n), dxKey: make([]float32, n),
 			inf: make([]float32, n), add: make([]float32, n), u: make([]uint32, n), m: filled(MaskLen(n), ^uint64(0))}
 		d.Forward(o.y, x[:n], o.m, key)
@@ -70,7 +70,7 @@ func TestPathsAgainstGeneric(t *testing.T) {
 	for n := 0; n <= maxN; n++ {
 		for oi, off := range offsets {
 			p := ps[(n+oi)%len(ps)]
-			d, _ := New(p, Mode((n+oi)%2))
+			d, _ := New[float32](p, Mode((n+oi)%2))
 			key := Key{Seed: uint64(n) * 31, Offset: off}
 			var want outs
 			withPath(&genericPath, func() { want = run(d, n, key) })

@@ -33,7 +33,7 @@ func TestParallelManyProcs(t *testing.T) {
 		small := *k
 		small.parMin = 128 // n/(parMin/2) = 1024 chunks asked for: the most a call gets
 		withPath(&small, func() {
-			d, _ := New(0.5, Inverted)
+			d, _ := New[float32](0.5, Inverted)
 			x := specialInputs(rand.New(rand.NewPCG(1, 2)), n)
 			want := make([]float32, n)
 			d.Forward(want, x, nil, Key{Seed: 1})
@@ -94,8 +94,8 @@ func TestPiecesBounded(t *testing.T) {
 	x2, y2 := specialInputs(r, n2), make([]float32, n2)
 	m := make(Mask, MaskLen(n2))
 	b8, u := make([]uint8, n), make([]uint32, n)
-	classic, _ := New(0.3, Classic)
-	inverted, _ := New(0.3, Inverted)
+	classic, _ := New[float32](0.3, Classic)
+	inverted, _ := New[float32](0.3, Inverted)
 	forEachPath(t, func(t *testing.T, k *path) {
 		var mu sync.Mutex
 		largest := map[string]int{}
@@ -105,7 +105,7 @@ func TestPiecesBounded(t *testing.T) {
 			mu.Unlock()
 		}
 		defer func() { testHookPiece = nil }()
-		for _, d := range []Dropout{classic, inverted, inverted.Parallel(2)} {
+		for _, d := range []Dropout[float32]{classic, inverted, inverted.Parallel(2)} {
 			key := Key{Seed: 1, Offset: 37} // unaligned: the mask is cleared first
 			d.Forward(y, x, m, key)
 			d.Backward(y, x, m)
@@ -124,7 +124,7 @@ func TestPiecesBounded(t *testing.T) {
 		m.Float32s(y)
 		m.SetFloat32s(y)
 		testHookPiece = nil
-		for _, kernel := range []string{"seed", "skip", "fwd", "fwdAdd", "draws", "bwd", "scale", "add", "copy", "clear",
+		for _, kernel := range []string{"seed", "skip", "fwd32", "fwdAdd32", "draws", "bwd32", "scale32", "add32", "copy", "clear",
 			"unpack8", "pack8", "unpack32", "pack32"} {
 			c, ok := largest[kernel]
 			switch {
@@ -154,8 +154,8 @@ func BenchmarkSTWWait(b *testing.B) {
 	}
 	m := make(Mask, MaskLen(n))
 	u8 := make([]uint8, n)
-	inv, _ := New(0.5, Inverted)
-	cla, _ := New(0.5, Classic)
+	inv, _ := New[float32](0.5, Inverted)
+	cla, _ := New[float32](0.5, Classic)
 	key := Key{Seed: 1}
 	ops := []struct {
 		name string
@@ -206,7 +206,7 @@ func BenchmarkSTWWait(b *testing.B) {
 // TestFailedCallChangesNothing: a Layer.Forward that panics keeps the
 // layer's mask, length and position; inference panics name Layer.Forward.
 func TestFailedCallChangesNothing(t *testing.T) {
-	l, _ := NewLayer(0.5, Classic, 7)
+	l, _ := NewLayer[float32](0.5, Classic, 7)
 	x := specialInputs(rand.New(rand.NewPCG(5, 6)), 300)
 	y := make([]float32, 300)
 	l.Forward(y, x, true)
@@ -229,23 +229,23 @@ func TestFailedCallChangesNothing(t *testing.T) {
 	mustPanic(t, []string{"Layer.Backward", "len(dy) = 2", "had 1 element"}, func() { l.Backward(dx[:2], x[:2]) })
 }
 
-// TestZeroLayer: the zero Layer is the identity (p = 0, Classic, seed 0),
-// and like any Layer it panics on Backward before a training Forward.
+// TestZeroLayer: the zero Layer[float32] is the identity (p = 0, Classic, seed 0),
+// and like any Layer[float32] it panics on Backward before a training Forward.
 func TestZeroLayer(t *testing.T) {
-	var l Layer
+	var l Layer[float32]
 	mustPanic(t, []string{"Layer.Backward", "no training Forward"}, func() { l.Backward(nil, nil) })
 	if l.Mask() != nil || l.Key() != (Key{}) {
-		t.Fatalf("zero Layer: mask %v key %+v", l.Mask(), l.Key())
+		t.Fatalf("zero Layer[float32]: mask %v key %+v", l.Mask(), l.Key())
 	}
 	x := specialInputs(rand.New(rand.NewPCG(7, 8)), 100)
 	y := make([]float32, 100)
 	l.Forward(y, x, true)
-	sameF32(t, "zero Layer Forward", y, x)
+	sameF32(t, "zero Layer[float32] Forward", y, x)
 	if l.Mask().Count(100) != 100 || l.Key().Offset != 100 {
-		t.Fatalf("zero Layer kept %d of 100, position %d", l.Mask().Count(100), l.Key().Offset)
+		t.Fatalf("zero Layer[float32] kept %d of 100, position %d", l.Mask().Count(100), l.Key().Offset)
 	}
 	l.Backward(y, x)
-	sameF32(t, "zero Layer Backward", y, x)
+	sameF32(t, "zero Layer[float32] Backward", y, x)
 	l.Reseed(9)
 	if l.Key() != (Key{Seed: 9}) || l.Mask().Count(100) != 100 {
 		t.Fatalf("Reseed: key %+v", l.Key())
@@ -254,7 +254,7 @@ func TestZeroLayer(t *testing.T) {
 
 // TestOverlapRules: outputs may alias an input only as the docs allow.
 func TestOverlapRules(t *testing.T) {
-	d, _ := New(0.5, Inverted)
+	d, _ := New[float32](0.5, Inverted)
 	buf := make([]float32, 1000)
 	for i := range buf {
 		buf[i] = float32(i%13) + 0.5
@@ -296,7 +296,7 @@ func TestMessages(t *testing.T) {
 	mustPanic(t, []string{"dropout: Mask.Count", "len(mask) = 1", "MaskLen(9223372036854775807)"}, func() { make(Mask, 1).Count(math.MaxInt) })
 	mustPanic(t, []string{"dropout: Mask.Count", "need MaskLen(65) = 2 words"}, func() { make(Mask, 1).Count(65) })
 	mustPanic(t, []string{"dropout: Mask.Bools", "need MaskLen(1) = 1 word"}, func() { Mask{}.Bools(make([]bool, 1)) })
-	d, _ := New(0.5, Classic)
+	d, _ := New[float32](0.5, Classic)
 	buf := make([]float32, 10)
 	mustPanic(t, []string{"y starts 1 element after x"}, func() { d.Forward(buf[1:5], buf[:4], nil, Key{}) })
 	mustPanic(t, []string{"y starts 1 element before x"}, func() { d.Forward(buf[:4], buf[1:5], nil, Key{}) })
@@ -307,7 +307,7 @@ func TestMessages(t *testing.T) {
 		func() { d.Infer(buf[:3], buf[:4]) },
 		func() { make(Mask, 1).Kept(64) },
 		func() { d.Parallel(-1) },
-		func() { (&Layer{}).Backward(nil, nil) },
+		func() { (&Layer[float32]{}).Backward(nil, nil) },
 	} {
 		func() {
 			defer func() {
@@ -327,7 +327,7 @@ func TestShards(t *testing.T) {
 	const rows, rowLen = 12, 1000
 	n := rows * rowLen
 	x := specialInputs(rand.New(rand.NewPCG(9, 10)), n)
-	d, _ := New(0.25, Inverted)
+	d, _ := New[float32](0.25, Inverted)
 	for step := uint64(0); step < 3; step++ {
 		key := Key{Seed: 42, Offset: step * uint64(n)}
 		want := make([]float32, n)

@@ -32,7 +32,7 @@ var testOffsets = []uint64{0, 1, 15, 16, 17, 63, 64, 100, BlockSize - 1, BlockSi
 // MaskLen(n) untouched.
 func checkForward(t testing.TB, where string, p float64, mode Mode, x []float32, key Key) {
 	t.Helper()
-	d, err := New(p, mode)
+	d, err := New[float32](p, mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestEdgeProbabilities(t *testing.T) {
 	// p = 0 keeps all, p = 1 drops all, exactly.
 	for _, mode := range []Mode{Classic, Inverted} {
 		for _, p := range []float64{0, 1} {
-			d, _ := New(p, mode)
+			d, _ := New[float32](p, mode)
 			m := make(Mask, MaskLen(len(x)))
 			y := make([]float32, len(x))
 			d.Forward(y, x, m, Key{Seed: 5})
@@ -149,7 +149,7 @@ func TestSplitInvariance(t *testing.T) {
 				cut = r.IntN(n + 1)
 			}
 			key := Key{Seed: r.Uint64(), Offset: r.Uint64() >> uint(r.IntN(64))}
-			d, _ := New(r.Float64(), Mode(r.IntN(2)))
+			d, _ := New[float32](r.Float64(), Mode(r.IntN(2)))
 			x := specialInputs(r, n)
 			y := make([]float32, n)
 			mask := make(Mask, MaskLen(n))
@@ -211,7 +211,7 @@ func TestInfer(t *testing.T) {
 			x := specialInputs(r, n)
 			for _, p := range testPs {
 				for _, mode := range []Mode{Classic, Inverted} {
-					d, _ := New(p, mode)
+					d, _ := New[float32](p, mode)
 					want := make([]float32, n)
 					for i := range x {
 						if mode == Classic {
@@ -234,9 +234,9 @@ func TestInfer(t *testing.T) {
 }
 
 func TestZeroDropoutIsIdentity(t *testing.T) {
-	var d Dropout
+	var d Dropout[float32]
 	if d.P() != 0 || d.Mode() != Classic || d.Scale() != 1 || d.InferScale() != 1 || d.Threshold() != 0 {
-		t.Fatalf("zero Dropout: %v scale %v infer %v thr %d", d, d.Scale(), d.InferScale(), d.Threshold())
+		t.Fatalf("zero Dropout[float32]: %v scale %v infer %v thr %d", d, d.Scale(), d.InferScale(), d.Threshold())
 	}
 	x := specialInputs(rand.New(rand.NewPCG(1, 1)), 500)
 	y := make([]float32, len(x))
@@ -244,7 +244,7 @@ func TestZeroDropoutIsIdentity(t *testing.T) {
 	d.Forward(y, x, m, Key{Seed: 3, Offset: 5})
 	sameF32(t, "zero Forward", y, x)
 	if m.Count(len(x)) != len(x) {
-		t.Fatal("zero Dropout dropped something")
+		t.Fatal("zero Dropout[float32] dropped something")
 	}
 	d.Infer(y, x)
 	sameF32(t, "zero Infer", y, x)
@@ -252,36 +252,36 @@ func TestZeroDropoutIsIdentity(t *testing.T) {
 
 func TestNewAndAccessors(t *testing.T) {
 	for _, p := range []float64{math.NaN(), -0.1, 1.0000001, math.Inf(1), math.Inf(-1)} {
-		if _, err := New(p, Classic); err == nil || !strings.Contains(err.Error(), "dropout.New") || !strings.Contains(err.Error(), fmt.Sprint(p)) {
-			t.Errorf("New(%v): err = %v", p, err)
+		if _, err := New[float32](p, Classic); err == nil || !strings.Contains(err.Error(), "dropout.New") || !strings.Contains(err.Error(), fmt.Sprint(p)) {
+			t.Errorf("New[float32](%v): err = %v", p, err)
 		}
 	}
-	if _, err := New(0.5, Mode(7)); err == nil || !strings.Contains(err.Error(), "Mode(7)") {
+	if _, err := New[float32](0.5, Mode(7)); err == nil || !strings.Contains(err.Error(), "Mode(7)") {
 		t.Errorf("New with Mode(7): err = %v", err)
 	}
-	d, err := New(0.1, Inverted)
+	d, err := New[float32](0.1, Inverted)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d.P() != 0.1 || d.Mode() != Inverted || d.Scale() != float32(1/(1-0.1)) || d.InferScale() != 1 ||
-		d.Threshold() != uint32(math.Floor(0.1*(1<<24))) || d.String() != "Dropout(p=0.1, Inverted)" {
+		d.Threshold() != uint32(math.Floor(0.1*(1<<24))) || d.String() != "Dropout[float32](p=0.1, Inverted)" {
 		t.Errorf("accessors: %v %v %v %v %v %q", d.P(), d.Mode(), d.Scale(), d.InferScale(), d.Threshold(), d.String())
 	}
-	c, _ := New(0.1, Classic)
+	c, _ := New[float32](0.1, Classic)
 	if c.Scale() != 1 || c.InferScale() != float32(1-0.1) {
 		t.Errorf("Classic factors %v %v", c.Scale(), c.InferScale())
 	}
 	if Classic.String() != "Classic" || Inverted.String() != "Inverted" || Mode(9).String() != "Mode(9)" {
 		t.Error("Mode.String")
 	}
-	one, _ := New(1, Inverted)
+	one, _ := New[float32](1, Inverted)
 	if !math.IsInf(float64(one.Scale()), 1) || one.Threshold() != 1<<24 {
 		t.Errorf("p=1: scale %v thr %d", one.Scale(), one.Threshold())
 	}
 }
 
 func TestBadInputPanics(t *testing.T) {
-	d, _ := New(0.5, Inverted)
+	d, _ := New[float32](0.5, Inverted)
 	x := make([]float32, 100)
 	y := make([]float32, 99)
 	k := Key{}
@@ -312,7 +312,7 @@ func TestNoAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
-	d, _ := New(0.4, Inverted)
+	d, _ := New[float32](0.4, Inverted)
 	n := 3*BlockSize + 100
 	x, y := make([]float32, n), make([]float32, n)
 	u := make([]uint32, n)

@@ -45,7 +45,7 @@ func TestStreamKeepRate(t *testing.T) {
 	for _, seed := range []uint64{0, 1, 0xdeadbeef} {
 		u := draws4M(seed, seed<<20)
 		for _, p := range []float64{0.001, 0.1, 0.5, 0.9, 0.999} {
-			d, _ := New(p, Classic)
+			d, _ := New[float32](p, Classic)
 			kept := 0
 			for _, v := range u {
 				if v >= d.Threshold() {
@@ -124,7 +124,7 @@ func TestStreamNoPositionBias(t *testing.T) {
 func TestStreamIndependence(t *testing.T) {
 	u := draws4M(4242, 3)
 	for _, p := range []float64{0.5, 0.9} {
-		d, _ := New(p, Classic)
+		d, _ := New[float32](p, Classic)
 		q := float64(1<<24-d.Threshold()) / (1 << 24)
 		for _, lag := range []int{1, 2, 16, 17, 64, BlockSize} {
 			both, pairs := 0, len(u)-lag

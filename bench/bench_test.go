@@ -379,7 +379,7 @@ func TestUnfusedMatchesFused(t *testing.T) {
 	const n = 3 * rowLen
 	b, e := extraFor(n)
 	defer releaseExtra()
-	d, err := dropout.New(0.3, dropout.Inverted)
+	d, err := dropout.New[float32](0.3, dropout.Inverted)
 	if err != nil {
 		t.Fatal(err)
 	}

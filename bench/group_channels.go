@@ -23,7 +23,7 @@ func channelRows(cfg config, w *pyWorker, pyErr error) []row {
 			return naCalls(ops, na), nil
 		}
 		b := sharedBufs(n)
-		d, err := dropout.New(cfg.p, dropout.Inverted)
+		d, err := dropout.New[float32](cfg.p, dropout.Inverted)
 		if err != nil {
 			return nil, err
 		}

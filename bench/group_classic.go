@@ -27,7 +27,7 @@ func classicGroup() group {
 // Forward (a new seed every call) and Backward, and Classic Infer
 // (y = x*(1-p), the book's and NumPy's inference; Inverted inference is
 // copy() itself), on d and c (Parallel or not).
-func passes(b *bufs, inv, cls dropout.Dropout) *calls {
+func passes(b *bufs, inv, cls dropout.Dropout[float32]) *calls {
 	return &calls{f: [numOps]func(){
 		opForward: func() {
 			b.seed++
@@ -40,11 +40,11 @@ func passes(b *bufs, inv, cls dropout.Dropout) *calls {
 
 // newPair is an Inverted and a Classic Dropout with drop probability p,
 // on threads goroutines when threads > 1.
-func newPair(p float64, threads int) (inv, cls dropout.Dropout, err error) {
-	if inv, err = dropout.New(p, dropout.Inverted); err != nil {
+func newPair(p float64, threads int) (inv, cls dropout.Dropout[float32], err error) {
+	if inv, err = dropout.New[float32](p, dropout.Inverted); err != nil {
 		return
 	}
-	if cls, err = dropout.New(p, dropout.Classic); err != nil {
+	if cls, err = dropout.New[float32](p, dropout.Classic); err != nil {
 		return
 	}
 	if threads > 1 {

@@ -17,7 +17,7 @@ func fusedGroup() group {
 // writes it with this package without the fused call: a Go loop for
 // x + bias (into y), Forward in place, a Go loop for + residual. The same
 // bits as BiasDropoutAdd.
-func unfusedBiasDropoutAdd(d dropout.Dropout, y, x, bias, residual []float32, mask dropout.Mask, key dropout.Key) {
+func unfusedBiasDropoutAdd(d dropout.Dropout[float32], y, x, bias, residual []float32, mask dropout.Mask, key dropout.Key) {
 	nb := len(bias)
 	for r := 0; r+nb <= len(x); r += nb {
 		yr, xr := y[r:r+nb], x[r:r+nb]
@@ -35,7 +35,7 @@ func unfusedBiasDropoutAdd(d dropout.Dropout, y, x, bias, residual []float32, ma
 // unfusedBiasDropoutAddBackward is BiasDropoutAddBackward written with
 // this package's Backward and a Go loop summing the rows of dx in row
 // order: the same bits.
-func unfusedBiasDropoutAddBackward(d dropout.Dropout, dx, dbias, dy []float32, mask dropout.Mask) {
+func unfusedBiasDropoutAddBackward(d dropout.Dropout[float32], dx, dbias, dy []float32, mask dropout.Mask) {
 	d.Backward(dx, dy, mask)
 	nb := len(dbias)
 	copy(dbias, dx[:nb])
@@ -55,14 +55,14 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 	rows := []row{copyRow(ops, releaseExtra)}
 	// kind adds a row per path: fwd for BiasDropoutAdd, bwd for its
 	// backward (nil: n/a with the reason naBwd).
-	type fn func(d dropout.Dropout, b *bufs, e *extraBufs)
+	type fn func(d dropout.Dropout[float32], b *bufs, e *extraBufs)
 	kind := func(name string, fwd, bwd fn, naBwd string) {
 		rows = append(rows, perPath(name, ops, releaseExtra, func(n int) (*calls, error) {
 			if na := notRows(n); na != "" {
 				return naCalls(ops, na), nil
 			}
 			b, e := extraFor(n)
-			d, err := dropout.New(cfg.p, dropout.Inverted)
+			d, err := dropout.New[float32](cfg.p, dropout.Inverted)
 			if err != nil {
 				return nil, err
 			}
@@ -77,17 +77,17 @@ func fusedRows(cfg config, w *pyWorker, pyErr error) []row {
 		})...)
 	}
 	key := func(b *bufs) dropout.Key { b.seed++; return dropout.Key{Seed: b.seed} }
-	kind("bias_dropout_add", func(d dropout.Dropout, b *bufs, e *extraBufs) {
+	kind("bias_dropout_add", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
 		d.BiasDropoutAdd(b.y, b.x, e.bias, b.dy, b.mask, key(b))
-	}, func(d dropout.Dropout, b *bufs, e *extraBufs) {
+	}, func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
 		d.BiasDropoutAddBackward(b.dx, e.dbias, b.dy, b.mask)
 	}, "")
-	kind("unfused", func(d dropout.Dropout, b *bufs, e *extraBufs) {
+	kind("unfused", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
 		unfusedBiasDropoutAdd(d, b.y, b.x, e.bias, b.dy, b.mask, key(b))
-	}, func(d dropout.Dropout, b *bufs, e *extraBufs) {
+	}, func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
 		unfusedBiasDropoutAddBackward(d, b.dx, e.dbias, b.dy, b.mask)
 	}, "")
-	kind("dropout_add", func(d dropout.Dropout, b *bufs, e *extraBufs) {
+	kind("dropout_add", func(d dropout.Dropout[float32], b *bufs, e *extraBufs) {
 		d.DropoutAdd(b.y, b.x, b.dy, b.mask, key(b))
 	}, nil, "DropoutAdd's gradient is Backward (the classic tables)")
 	if w != nil || pyErr != nil {

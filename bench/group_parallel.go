@@ -40,7 +40,7 @@ func parallelRows(cfg config, _ *pyWorker, _ error) []row {
 		}
 		rows = append(rows, perPath(prefix, ops, releaseShared, func(n int) (*calls, error) {
 			b := sharedBufs(n)
-			d, err := dropout.New(cfg.p, dropout.Inverted)
+			d, err := dropout.New[float32](cfg.p, dropout.Inverted)
 			if err != nil {
 				return nil, err
 			}

@@ -126,7 +126,7 @@ func parseFlags(args []string) (config, error) {
 	if cfg.ops, err = parseOps(*ops); err != nil {
 		return config{}, err
 	}
-	if _, err := dropout.New(cfg.p, dropout.Inverted); err != nil || cfg.p >= 1 {
+	if _, err := dropout.New[float32](cfg.p, dropout.Inverted); err != nil || cfg.p >= 1 {
 		return config{}, fmt.Errorf("-p %v: need a probability in [0, 1)", cfg.p)
 	}
 	switch {

@@ -107,7 +107,7 @@ func TestNumPyReferee(t *testing.T) {
 			off = offsets[r.IntN(len(offsets))]
 		}
 		mode := dropout.Mode(c % 2)
-		d, err := dropout.New(p, mode)
+		d, err := dropout.New[float32](p, mode)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 // added to x's graph (k = 0, 1, ...) draws from the stream of
 // StreamSeed(seed, k), from Offset 0, advancing by x's number of elements on
 // every forward execution; the only (or first) dropout of a graph therefore
-// draws exactly what dropout.NewLayer(p, dropout.Inverted, seed) draws
+// draws exactly what dropout.NewLayer[float32](p, dropout.Inverted, seed) draws
 // (Inverted mode). The same graph built the same way with the same seed gives
 // the same masks; two dropouts of one node give different masks.
 //

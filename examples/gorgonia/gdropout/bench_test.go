@@ -77,7 +77,7 @@ func BenchmarkTrainStep(b *testing.B) {
 }
 
 func benchKernels(b *testing.B, n int) {
-	d, err := dropout.New(0.5, dropout.Inverted)
+	d, err := dropout.New[float32](0.5, dropout.Inverted)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func (op *Op) kernelFor(dt tensor.Dtype) (kernel, error) {
 
 // f32 is the float32 kernel. The operands are contiguous, not views, and
 // have the same number of elements (checked by the op).
-type f32 struct{ d dropout.Dropout }
+type f32 struct{ d dropout.Dropout[float32] }
 
 func (k f32) forward(y, x *tensor.Dense, key dropout.Key) {
 	k.d.Forward(y.Float32s(), x.Float32s(), nil, key)

@@ -30,8 +30,8 @@ import (
 // share its stream.
 type Op struct {
 	p  float64
-	d  dropout.Dropout // float32, Inverted
-	id dropout.Key     // the key of the first run: the op's identity, in its hash
+	d  dropout.Dropout[float32] // float32, Inverted
+	id dropout.Key              // the key of the first run: the op's identity, in its hash
 
 	mu    sync.Mutex
 	train bool
@@ -54,7 +54,7 @@ type execution struct {
 // training, where each replica's key.Offset is its global element index).
 // It returns an error for a NaN p or p outside [0, 1], as dropout.New does.
 func New(p float64, key dropout.Key) (*Op, error) {
-	d, err := dropout.New(p, dropout.Inverted)
+	d, err := dropout.New[float32](p, dropout.Inverted)
 	if err != nil {
 		return nil, fmt.Errorf("gdropout: %w", err)
 	}

@@ -73,7 +73,7 @@ func sameBits(t *testing.T, what string, got, want []float32) {
 
 // TestBitsMatchPackage: every run of a tape machine gives, bit for bit, the
 // output of dropout.Forward and the gradient of dropout.BackwardKey with key
-// {seed, run·n}, and the output of a dropout.Layer with the same seed; each
+// {seed, run·n}, and the output of a dropout.Layer[float32] with the same seed; each
 // run draws a new mask.
 func TestBitsMatchPackage(t *testing.T) {
 	const p, seed = 0.3, 2026
@@ -84,11 +84,11 @@ func TestBitsMatchPackage(t *testing.T) {
 	m := G.NewTapeMachine(nt.g)
 	defer m.Close()
 
-	d, err := dropout.New(p, dropout.Inverted)
+	d, err := dropout.New[float32](p, dropout.Inverted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	layer, err := dropout.NewLayer(p, dropout.Inverted, seed)
+	layer, err := dropout.NewLayer[float32](p, dropout.Inverted, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestBitsMatchPackage(t *testing.T) {
 
 		layerY := make([]float32, n)
 		layer.Forward(layerY, x, true)
-		sameBits(t, "y vs dropout.Layer", y, layerY)
+		sameBits(t, "y vs dropout.Layer[float32]", y, layerY)
 
 		if prev != nil {
 			differ := 0
@@ -265,7 +265,7 @@ func TestLispMachine(t *testing.T) {
 	if !ok {
 		t.Fatal("no forward execution")
 	}
-	d, _ := dropout.New(p, dropout.Inverted)
+	d, _ := dropout.New[float32](p, dropout.Inverted)
 	wantY, wantDx := make([]float32, n), make([]float32, n)
 	d.Forward(wantY, x, nil, key)
 	d.BackwardKey(wantDx, w, key)
@@ -335,7 +335,7 @@ func TestSeekAndViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []float32{1, 4, 7, 10, 2, 5, 8, 11, 3, 6, 9, 12}
-	d, _ := dropout.New(0.5, dropout.Inverted)
+	d, _ := dropout.New[float32](0.5, dropout.Inverted)
 	d.Forward(want, want, nil, dropout.Key{Seed: 11, Offset: 4096})
 	sameBits(t, "y of a transposed view", f32s(yv), want)
 	if k := op.Key(); k.Offset != 4096+12 {

@@ -79,7 +79,7 @@ func TestGorgoniaGradientBesideOurs(t *testing.T) {
 	// gdropout.
 	oy, odx, yNode := runPeer(t, ourDropout, x, dy)
 	key, _ := yNode.Op().(*Op).LastKey()
-	d, _ := dropout.New(peerP, dropout.Inverted)
+	d, _ := dropout.New[float32](peerP, dropout.Inverted)
 	mask := make(dropout.Mask, dropout.MaskLen(n))
 	wantY := make([]float32, n)
 	d.Forward(wantY, x, mask, key)

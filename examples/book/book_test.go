@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dropkernel/dropout"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -127,7 +128,7 @@ func TestRun(t *testing.T) {
 	if err := run([]string{"-epochs", "1", "-test", "500", "-plot", "", "-q"}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"no dropout", "dropout 0.2", "1 epochs = 3 iterations, 1 evaluations", tmpKernel()} {
+	for _, s := range []string{"no dropout", "dropout 0.2", "1 epochs = 3 iterations, 1 evaluations", dropout.Kernel()} {
 		if !strings.Contains(out.String(), s) {
 			t.Errorf("table lacks %q:\n%s", s, out.String())
 		}
@@ -142,22 +143,22 @@ func TestDeterministic(t *testing.T) {
 	cfg.Epochs = 4
 	res := map[[2]uint64]*result{}
 	for _, seed := range []uint64{1, 2} {
-		for _, dropout := range []bool{false, true} {
+		for _, useDropout := range []bool{false, true} {
 			cfg.Seed = seed
-			a, err := train(cfg, train1, test1, dropout)
+			a, err := train(cfg, train1, test1, useDropout)
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := train(cfg, train1, test1, dropout)
+			b, err := train(cfg, train1, test1, useDropout)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(a.TrainAcc, b.TrainAcc) || !slices.Equal(a.TestAcc, b.TestAcc) || a.Loss != b.Loss {
-				t.Errorf("seed %d, dropout %v: two runs differ: %v %v %v / %v %v %v", seed, dropout,
+				t.Errorf("seed %d, dropout %v: two runs differ: %v %v %v / %v %v %v", seed, useDropout,
 					a.TrainAcc, a.TestAcc, a.Loss, b.TrainAcc, b.TestAcc, b.Loss)
 			}
 			d := uint64(0)
-			if dropout {
+			if useDropout {
 				d = 1
 			}
 			res[[2]uint64{seed, d}] = a
@@ -173,7 +174,7 @@ func TestDeterministic(t *testing.T) {
 
 // testNet returns the book's network for the MNIST sets with seed 1, and a
 // batch of the first 100 training images.
-func testNet(t *testing.T, dropout bool) (*net, *trainBufs) {
+func testNet(t *testing.T, useDropout bool) (*net, *trainBufs) {
 	train1, _ := mnistSets(t)
 	cfg := bookConfig()
 	sizes := append(append([]int{784}, cfg.Hidden...), 10)
@@ -181,7 +182,7 @@ func testNet(t *testing.T, dropout bool) (*net, *trainBufs) {
 	for k := range seeds {
 		seeds[k] = dropoutSeed(1, k)
 	}
-	n, err := newNet(sizes, rand.New(rand.NewPCG(1, weightStream)), dropout, cfg.Ratio, seeds)
+	n, err := newNet(sizes, rand.New(rand.NewPCG(1, weightStream)), useDropout, cfg.Ratio, seeds)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,23 +91,23 @@ func dropoutSeed(seed uint64, k int) uint64 {
 // (np.random.choice(train_size, batch_size)); after the update of every
 // iteration i with i % iter_per_epoch == 0, the accuracy on the whole
 // training set and on the whole test set, in inference mode.
-func train(cfg config, trainSet, testSet *set, dropout bool) (*result, error) {
+func train(cfg config, trainSet, testSet *set, useDropout bool) (*result, error) {
 	start := time.Now()
 	sizes := append(append([]int{trainSet.x.RawMatrix().Cols}, cfg.Hidden...), 10)
 	seeds := make([]uint64, len(cfg.Hidden))
 	for k := range seeds {
 		seeds[k] = dropoutSeed(cfg.Seed, k)
 	}
-	n, err := newNet(sizes, rand.New(rand.NewPCG(cfg.Seed, weightStream)), dropout, cfg.Ratio, seeds)
+	n, err := newNet(sizes, rand.New(rand.NewPCG(cfg.Seed, weightStream)), useDropout, cfg.Ratio, seeds)
 	if err != nil {
 		return nil, err
 	}
 	batches := rand.New(rand.NewPCG(cfg.Seed, batchStream))
 	perEpoch, maxIter := schedule(cfg.Epochs, trainSet.len(), cfg.Batch)
 	total := evaluations(cfg.Epochs, trainSet.len(), cfg.Batch)
-	r := &result{Dropout: dropout, Iterations: maxIter}
+	r := &result{Dropout: useDropout, Iterations: maxIter}
 	name := "no dropout"
-	if dropout {
+	if useDropout {
 		name = fmt.Sprintf("dropout %g", cfg.Ratio)
 	}
 

@@ -53,6 +53,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/dropkernel/dropout"
 )
 
 func main() {
@@ -126,8 +128,8 @@ func run(args []string, stdout, stderr io.Writer) error {
 	loaded := time.Since(start)
 
 	var runs []*result
-	for _, dropout := range []bool{false, true} {
-		r, err := train(cfg, trainSet, testSet, dropout)
+	for _, useDropout := range []bool{false, true} {
+		r, err := train(cfg, trainSet, testSet, useDropout)
 		if err != nil {
 			return err
 		}
@@ -160,7 +162,7 @@ func writeTable(w io.Writer, cfg config, nTrain, nTest int, runs []*result, load
 	fmt.Fprintf(w, "MNIST: first %d training images, %d test images; 784-%s-10, ReLU, He init, SGD lr %g, batch %d\n",
 		nTrain, nTest, strings.Join(hidden, "-"), cfg.LR, cfg.Batch)
 	fmt.Fprintf(w, "%d epochs = %d iterations, %d evaluations a run; seed %d; dropout kernel %q; %s %s/%s, GOMAXPROCS %d\n\n",
-		cfg.Epochs, runs[0].Iterations, len(runs[0].TrainAcc), cfg.Seed, tmpKernel(),
+		cfg.Epochs, runs[0].Iterations, len(runs[0].TrainAcc), cfg.Seed, dropout.Kernel(),
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0))
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "run\ttrain acc\ttest acc\tgap\ttest acc after last step\tseconds\tms/epoch\t")

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/dropkernel/dropout"
 	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
@@ -20,7 +21,7 @@ type net struct {
 	b     [][]float64  // b[i] has sizes[i+1] elements
 	dw    []*mat.Dense // the gradients of the last gradient call
 	db    [][]float64
-	drop  []*tmpLayer // one per hidden layer, nil without dropout
+	drop  []*dropout.Layer[float64] // one per hidden layer, nil without dropout
 
 	tb *trainBufs         // the buffers of gradient, for one batch size
 	ib map[int]*inferBufs // the buffers of predict, by number of rows
@@ -31,7 +32,7 @@ type net struct {
 // book's scale * np.random.randn(...)) and zero biases. With dropout, the
 // k-th hidden layer (k = 0, 1, ...) gets a Classic dropout layer of the
 // given ratio seeded with dropSeeds[k].
-func newNet(sizes []int, rng *rand.Rand, dropout bool, ratio float64, dropSeeds []uint64) (*net, error) {
+func newNet(sizes []int, rng *rand.Rand, useDropout bool, ratio float64, dropSeeds []uint64) (*net, error) {
 	if len(sizes) < 2 {
 		return nil, fmt.Errorf("a network needs at least 2 layer sizes, got %v", sizes)
 	}
@@ -49,13 +50,13 @@ func newNet(sizes []int, rng *rand.Rand, dropout bool, ratio float64, dropSeeds 
 		n.dw = append(n.dw, mat.NewDense(in, out, nil))
 		n.db = append(n.db, make([]float64, out))
 	}
-	if dropout {
+	if useDropout {
 		hidden := len(sizes) - 2
 		if len(dropSeeds) != hidden {
 			return nil, fmt.Errorf("%d dropout seeds for %d hidden layers", len(dropSeeds), hidden)
 		}
 		for k := range hidden {
-			l, err := tmpNewLayer(ratio, tmpClassic, dropSeeds[k])
+			l, err := dropout.NewLayer[float64](ratio, dropout.Classic, dropSeeds[k])
 			if err != nil {
 				return nil, err
 			}

@@ -193,8 +193,9 @@ func testNet(t *testing.T, useDropout bool) (*net, *trainBufs) {
 }
 
 // TestDropoutLayersUsed: a training pass of the dropout network zeroes
-// about ratio of the positive ReLU outputs of every hidden layer and keeps
-// the others unchanged (Classic: x·mask), its backward pass zeroes the
+// about ratio of the positive ReLU outputs of every hidden layer, exactly
+// where the layer's Mask says dropped, and keeps the others unchanged
+// (Classic: x·mask), its backward pass zeroes the
 // gradient at the same places, and inference scales by 1-ratio. The
 // network without dropout zeroes none. Both start from the same weights.
 func TestDropoutLayersUsed(t *testing.T) {
@@ -229,6 +230,10 @@ func TestDropoutLayersUsed(t *testing.T) {
 			a, h, dh := raw(c.tb.a[k]), raw(c.tb.h[k]), raw(c.tb.dh[k])
 			positive, dropped := 0, 0
 			for i, v := range a {
+				if c.n == drop && v > 0 && (h[i] != 0) != drop.drop[k].Mask().Kept(i) {
+					t.Fatalf("layer %d, element %d: output %v, but the layer's mask says kept = %v",
+						k+1, i, h[i], drop.drop[k].Mask().Kept(i))
+				}
 				switch {
 				case v <= 0:
 					if h[i] != 0 || dh[i] != 0 {
@@ -260,43 +265,73 @@ func TestDropoutLayersUsed(t *testing.T) {
 }
 
 // TestGradient compares the backward pass with central differences of the
-// loss on a small network (no dropout: its mask changes with every pass).
+// loss on a small network, without dropout and with it: with dropout each
+// loss evaluation is a training pass that Seeks every dropout layer back
+// to the position of the pass under test, so it replays the same masks.
 func TestGradient(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 7))
-	n, err := newNet([]int{6, 5, 4, 10}, rng, false, 0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, b := range n.b {
-		for j := range b {
-			b[j] = rng.NormFloat64() * 0.1
+	for _, useDropout := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(7, 7))
+		n, err := newNet([]int{6, 5, 4, 10}, rng, useDropout, 0.3, []uint64{11, 12})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	tb := n.trainBufs(8)
-	for i := range raw(tb.x) {
-		raw(tb.x)[i] = rng.Float64()
-	}
-	for i := range tb.t {
-		tb.t[i] = rng.IntN(10)
-	}
-	n.gradient(tb)
-	const h = 1e-6
-	check := func(name string, p []float64, g []float64) {
-		for j := range p {
-			old := p[j]
-			p[j] = old + h
-			up := n.loss(tb.x, tb.t)
-			p[j] = old - h
-			down := n.loss(tb.x, tb.t)
-			p[j] = old
-			num := (up - down) / (2 * h)
-			if math.Abs(num-g[j]) > 1e-6+1e-4*math.Abs(num) {
-				t.Errorf("%s[%d]: backward %v, central difference %v", name, j, g[j], num)
+		for _, b := range n.b {
+			for j := range b {
+				b[j] = rng.NormFloat64() * 0.1
 			}
 		}
-	}
-	for i := range n.w {
-		check("W"+string(rune('1'+i)), raw(n.w[i]), raw(n.dw[i]))
-		check("b"+string(rune('1'+i)), n.b[i], n.db[i])
+		tb := n.trainBufs(8)
+		for i := range raw(tb.x) {
+			raw(tb.x)[i] = rng.Float64()
+		}
+		for i := range tb.t {
+			tb.t[i] = rng.IntN(10)
+		}
+		pos := make([]uint64, len(n.drop))
+		for k, l := range n.drop {
+			pos[k] = l.Key().Offset
+		}
+		n.gradient(tb)
+		if useDropout {
+			dropped := 0
+			for k, l := range n.drop {
+				dropped += 8*n.sizes[k+1] - l.Mask().Count(8*n.sizes[k+1])
+			}
+			if dropped == 0 {
+				t.Fatal("no element dropped: the test would not test dropout")
+			}
+		}
+		var dw [][]float64
+		for i := range n.w {
+			dw = append(dw, slices.Clone(raw(n.dw[i])), slices.Clone(n.db[i]))
+		}
+		loss := func() float64 {
+			if !useDropout {
+				return n.loss(tb.x, tb.t)
+			}
+			for k, l := range n.drop {
+				l.Seek(pos[k])
+			}
+			return n.gradient(tb) // the training pass's loss, same masks
+		}
+		const h = 1e-6
+		for i := range n.w {
+			for pi, p := range [][]float64{raw(n.w[i]), n.b[i]} {
+				g := dw[2*i+pi]
+				for j := range p {
+					old := p[j]
+					p[j] = old + h
+					up := loss()
+					p[j] = old - h
+					down := loss()
+					p[j] = old
+					num := (up - down) / (2 * h)
+					if math.Abs(num-g[j]) > 1e-6+1e-4*math.Abs(num) {
+						t.Errorf("dropout %v, %s%d[%d]: backward %v, central difference %v",
+							useDropout, []string{"W", "b"}[pi], i+1, j, g[j], num)
+					}
+				}
+			}
+		}
 	}
 }

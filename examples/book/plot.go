@@ -22,6 +22,8 @@ func plotRuns(file string, cfg config, nTrain, nTest int, runs []*result) error 
 	p.Y.Label.Text = "accuracy"
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Min = 0
+	p.Title.Padding = vg.Points(8)
+	p.Y.Tick.Marker = accuracyTicks{}
 	p.Add(plotter.NewGrid())
 
 	colors := map[bool]color.Color{
@@ -40,10 +42,10 @@ func plotRuns(file string, cfg config, nTrain, nTest int, runs []*result) error 
 			shape  draw.GlyphDrawer
 		}{
 			{fmt.Sprintf("%s, train (%d images)", name, nTrain), r.TrainAcc, nil, draw.CircleGlyph{}},
-			{fmt.Sprintf("%s, test (%d images)", name, nTest), r.TestAcc, []vg.Length{vg.Points(5), vg.Points(3)}, draw.SquareGlyph{}},
+			{fmt.Sprintf("%s, test (%d images)", name, nTest), r.TestAcc, []vg.Length{vg.Points(5), vg.Points(3)}, draw.BoxGlyph{}},
 		}
 		if r.Dropout { // open markers for the dropout run
-			curves[0].shape, curves[1].shape = draw.RingGlyph{}, draw.BoxGlyph{}
+			curves[0].shape, curves[1].shape = draw.RingGlyph{}, draw.SquareGlyph{}
 		}
 		for _, c := range curves {
 			all := make(plotter.XYs, len(c.acc))
@@ -76,4 +78,24 @@ func plotRuns(file string, cfg config, nTrain, nTest int, runs []*result) error 
 	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(6), vg.Points(6)
 	p.Legend.ThumbnailWidth = vg.Points(28)
 	return p.Save(8*vg.Inch, 5*vg.Inch, file)
+}
+
+// accuracyTicks marks every 0.1 from 0 to 1, labelled every 0.2.
+type accuracyTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (accuracyTicks) Ticks(min, max float64) []plot.Tick {
+	var ticks []plot.Tick
+	for i := 0; i <= 10; i++ {
+		v := float64(i) / 10
+		if v < min || v > max {
+			continue
+		}
+		label := ""
+		if i%2 == 0 {
+			label = fmt.Sprintf("%.1f", v)
+		}
+		ticks = append(ticks, plot.Tick{Value: v, Label: label})
+	}
+	return ticks
 }

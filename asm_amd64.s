@@ -70,6 +70,84 @@ DATA seedPick<>+112(SB)/8, $0x0000001b00000019
 DATA seedPick<>+120(SB)/8, $0x0000001f0000001d
 GLOBL seedPick<>(SB), RODATA|NOPTR, $128
 
+DATA signShift<>+0(SB)/8, $0x000000000000003f
+DATA signShift<>+8(SB)/8, $0x000000000000003e
+DATA signShift<>+16(SB)/8, $0x000000000000003d
+DATA signShift<>+24(SB)/8, $0x000000000000003c
+DATA signShift<>+32(SB)/8, $0x000000000000003b
+DATA signShift<>+40(SB)/8, $0x000000000000003a
+DATA signShift<>+48(SB)/8, $0x0000000000000039
+DATA signShift<>+56(SB)/8, $0x0000000000000038
+DATA signShift<>+64(SB)/8, $0x0000000000000037
+DATA signShift<>+72(SB)/8, $0x0000000000000036
+DATA signShift<>+80(SB)/8, $0x0000000000000035
+DATA signShift<>+88(SB)/8, $0x0000000000000034
+DATA signShift<>+96(SB)/8, $0x0000000000000033
+DATA signShift<>+104(SB)/8, $0x0000000000000032
+DATA signShift<>+112(SB)/8, $0x0000000000000031
+DATA signShift<>+120(SB)/8, $0x0000000000000030
+DATA signShift<>+128(SB)/8, $0x000000000000002f
+DATA signShift<>+136(SB)/8, $0x000000000000002e
+DATA signShift<>+144(SB)/8, $0x000000000000002d
+DATA signShift<>+152(SB)/8, $0x000000000000002c
+DATA signShift<>+160(SB)/8, $0x000000000000002b
+DATA signShift<>+168(SB)/8, $0x000000000000002a
+DATA signShift<>+176(SB)/8, $0x0000000000000029
+DATA signShift<>+184(SB)/8, $0x0000000000000028
+DATA signShift<>+192(SB)/8, $0x0000000000000027
+DATA signShift<>+200(SB)/8, $0x0000000000000026
+DATA signShift<>+208(SB)/8, $0x0000000000000025
+DATA signShift<>+216(SB)/8, $0x0000000000000024
+DATA signShift<>+224(SB)/8, $0x0000000000000023
+DATA signShift<>+232(SB)/8, $0x0000000000000022
+DATA signShift<>+240(SB)/8, $0x0000000000000021
+DATA signShift<>+248(SB)/8, $0x0000000000000020
+DATA signShift<>+256(SB)/8, $0x000000000000001f
+DATA signShift<>+264(SB)/8, $0x000000000000001e
+DATA signShift<>+272(SB)/8, $0x000000000000001d
+DATA signShift<>+280(SB)/8, $0x000000000000001c
+DATA signShift<>+288(SB)/8, $0x000000000000001b
+DATA signShift<>+296(SB)/8, $0x000000000000001a
+DATA signShift<>+304(SB)/8, $0x0000000000000019
+DATA signShift<>+312(SB)/8, $0x0000000000000018
+DATA signShift<>+320(SB)/8, $0x0000000000000017
+DATA signShift<>+328(SB)/8, $0x0000000000000016
+DATA signShift<>+336(SB)/8, $0x0000000000000015
+DATA signShift<>+344(SB)/8, $0x0000000000000014
+DATA signShift<>+352(SB)/8, $0x0000000000000013
+DATA signShift<>+360(SB)/8, $0x0000000000000012
+DATA signShift<>+368(SB)/8, $0x0000000000000011
+DATA signShift<>+376(SB)/8, $0x0000000000000010
+DATA signShift<>+384(SB)/8, $0x000000000000000f
+DATA signShift<>+392(SB)/8, $0x000000000000000e
+DATA signShift<>+400(SB)/8, $0x000000000000000d
+DATA signShift<>+408(SB)/8, $0x000000000000000c
+DATA signShift<>+416(SB)/8, $0x000000000000000b
+DATA signShift<>+424(SB)/8, $0x000000000000000a
+DATA signShift<>+432(SB)/8, $0x0000000000000009
+DATA signShift<>+440(SB)/8, $0x0000000000000008
+DATA signShift<>+448(SB)/8, $0x0000000000000007
+DATA signShift<>+456(SB)/8, $0x0000000000000006
+DATA signShift<>+464(SB)/8, $0x0000000000000005
+DATA signShift<>+472(SB)/8, $0x0000000000000004
+DATA signShift<>+480(SB)/8, $0x0000000000000003
+DATA signShift<>+488(SB)/8, $0x0000000000000002
+DATA signShift<>+496(SB)/8, $0x0000000000000001
+DATA signShift<>+504(SB)/8, $0x0000000000000000
+GLOBL signShift<>(SB), RODATA|NOPTR, $512
+
+DATA pairOrder<>+0(SB)/8, $0x0b0a030209080100
+DATA pairOrder<>+8(SB)/8, $0x0f0e07060d0c0504
+DATA pairOrder<>+16(SB)/8, $0x0b0a030209080100
+DATA pairOrder<>+24(SB)/8, $0x0f0e07060d0c0504
+GLOBL pairOrder<>(SB), RODATA|NOPTR, $32
+
+DATA laneOrder<>+0(SB)/8, $0x0000000200000000
+DATA laneOrder<>+8(SB)/8, $0x0000000600000004
+DATA laneOrder<>+16(SB)/8, $0x0000000300000001
+DATA laneOrder<>+24(SB)/8, $0x0000000700000005
+GLOBL laneOrder<>(SB), RODATA|NOPTR, $32
+
 // func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, nt bool)
 // Requires: AVX, AVX512BW, AVX512F, MMX+
 TEXT ·fwd32AVX512(SB), NOSPLIT, $0-89
@@ -3510,4 +3588,3597 @@ TEXT ·seedAVX2(SB), NOSPLIT, $0-16
 // Requires: MMX+
 TEXT ·fenceAMD64(SB), NOSPLIT, $0
 	SFENCE
+	RET
+
+// func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·fwd64AVX512(SB), NOSPLIT, $0-97
+	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
+	MOVQ x_len+40(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ st+0(FP), CX
+	MOVQ y_base+8(FP), DX
+	MOVQ x_base+32(FP), BX
+	MOVQ bits_base+56(FP), SI
+	MOVQ bits_len+64(FP), DI
+
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+80(FP), Z0
+
+	// SB = the keep factor (bits of sb) in every lane.
+	VBROADCASTSD sb+88(FP), Z1
+
+	// Lane state to registers: word k of lanes h*16... at 64k + 64h.
+	VMOVDQU32 (CX), Z2
+	VMOVDQU32 64(CX), Z3
+	VMOVDQU32 128(CX), Z4
+	VMOVDQU32 192(CX), Z5
+
+	// One loop for each case: keep bits or not, non-temporal stores or not.
+	CMPB  nt+96(FP), $0x00
+	JNE   nt
+	TESTQ DI, DI
+	JZ    nobits
+
+	// Keep bits, normal stores.
+bits:
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VMOVUPD    Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VMOVUPD    Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K2
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K2, K3
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     128(BX), Z6, Z6
+	VMOVUPD    Z6, 128(DX)
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     192(BX), Z6, Z6
+	VMOVUPD    Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K3
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K3, K4
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     256(BX), Z6, Z6
+	VMOVUPD    Z6, 256(DX)
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     320(BX), Z6, Z6
+	VMOVUPD    Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K4
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K4, K5
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     384(BX), Z6, Z6
+	VMOVUPD    Z6, 384(DX)
+	VMOVAPD.Z  Z1, K5, Z6
+	VMULPD     448(BX), Z6, Z6
+	VMOVUPD    Z6, 448(DX)
+
+	// The group's mask word.
+	KUNPCKWD K1, K2, K1
+	KUNPCKWD K3, K4, K2
+	KUNPCKDQ K1, K2, K1
+	KMOVQ    K1, (SI)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000200, BX
+	ADDQ     $0x00000200, DX
+	DECQ     AX
+	JNZ      bits
+	JMP      save
+
+	// No keep bits, normal stores.
+nobits:
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VMOVUPD    Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VMOVUPD    Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     128(BX), Z6, Z6
+	VMOVUPD    Z6, 128(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     192(BX), Z6, Z6
+	VMOVUPD    Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     256(BX), Z6, Z6
+	VMOVUPD    Z6, 256(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     320(BX), Z6, Z6
+	VMOVUPD    Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     384(BX), Z6, Z6
+	VMOVUPD    Z6, 384(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     448(BX), Z6, Z6
+	VMOVUPD    Z6, 448(DX)
+	ADDQ       $0x00000200, BX
+	ADDQ       $0x00000200, DX
+	DECQ       AX
+	JNZ        nobits
+	JMP        save
+
+nt:
+	TESTQ DI, DI
+	JZ    ntnobits
+
+	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
+ntbits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VMOVNTPD   Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VMOVNTPD   Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K2
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K2, K3
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     128(BX), Z6, Z6
+	VMOVNTPD   Z6, 128(DX)
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     192(BX), Z6, Z6
+	VMOVNTPD   Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K3
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K3, K4
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     256(BX), Z6, Z6
+	VMOVNTPD   Z6, 256(DX)
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     320(BX), Z6, Z6
+	VMOVNTPD   Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K4
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K4, K5
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     384(BX), Z6, Z6
+	VMOVNTPD   Z6, 384(DX)
+	VMOVAPD.Z  Z1, K5, Z6
+	VMULPD     448(BX), Z6, Z6
+	VMOVNTPD   Z6, 448(DX)
+
+	// The group's mask word.
+	KUNPCKWD K1, K2, K1
+	KUNPCKWD K3, K4, K2
+	KUNPCKDQ K1, K2, K1
+	KMOVQ    K1, (SI)
+	ADDQ     $0x08, SI
+	ADDQ     $0x00000200, BX
+	ADDQ     $0x00000200, DX
+	DECQ     AX
+	JNZ      ntbits
+	JMP      save
+
+	// No keep bits, non-temporal stores (not fenced).
+ntnobits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VMOVNTPD   Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VMOVNTPD   Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     128(BX), Z6, Z6
+	VMOVNTPD   Z6, 128(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     192(BX), Z6, Z6
+	VMOVNTPD   Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     256(BX), Z6, Z6
+	VMOVNTPD   Z6, 256(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     320(BX), Z6, Z6
+	VMOVNTPD   Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     384(BX), Z6, Z6
+	VMOVNTPD   Z6, 384(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     448(BX), Z6, Z6
+	VMOVNTPD   Z6, 448(DX)
+	ADDQ       $0x00000200, BX
+	ADDQ       $0x00000200, DX
+	DECQ       AX
+	JNZ        ntnobits
+
+save:
+	// Lane state back to *st.
+	VMOVDQU32 Z2, (CX)
+	VMOVDQU32 Z3, 64(CX)
+	VMOVDQU32 Z4, 128(CX)
+	VMOVDQU32 Z5, 192(CX)
+	VZEROUPPER
+
+ret:
+	RET
+
+// func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// Requires: AVX, AVX512BW, AVX512F, MMX+
+TEXT ·fwdAdd64AVX512(SB), NOSPLIT, $0-121
+	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
+	MOVQ x_len+40(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ st+0(FP), CX
+	MOVQ y_base+8(FP), DX
+	MOVQ x_base+32(FP), BX
+	MOVQ res_base+56(FP), SI
+	MOVQ bits_base+80(FP), DI
+	MOVQ bits_len+88(FP), R8
+
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+104(FP), Z0
+
+	// SB = the keep factor (bits of sb) in every lane.
+	VBROADCASTSD sb+112(FP), Z1
+
+	// Lane state to registers: word k of lanes h*16... at 64k + 64h.
+	VMOVDQU32 (CX), Z2
+	VMOVDQU32 64(CX), Z3
+	VMOVDQU32 128(CX), Z4
+	VMOVDQU32 192(CX), Z5
+
+	// One loop for each case: keep bits or not, non-temporal stores or not.
+	CMPB  nt+120(FP), $0x00
+	JNE   nt
+	TESTQ R8, R8
+	JZ    nobits
+
+	// Keep bits, normal stores.
+bits:
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VADDPD     (SI), Z6, Z6
+	VMOVUPD    Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VADDPD     64(SI), Z6, Z6
+	VMOVUPD    Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K2
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K2, K3
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     128(BX), Z6, Z6
+	VADDPD     128(SI), Z6, Z6
+	VMOVUPD    Z6, 128(DX)
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     192(BX), Z6, Z6
+	VADDPD     192(SI), Z6, Z6
+	VMOVUPD    Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K3
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K3, K4
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     256(BX), Z6, Z6
+	VADDPD     256(SI), Z6, Z6
+	VMOVUPD    Z6, 256(DX)
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     320(BX), Z6, Z6
+	VADDPD     320(SI), Z6, Z6
+	VMOVUPD    Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K4
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K4, K5
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     384(BX), Z6, Z6
+	VADDPD     384(SI), Z6, Z6
+	VMOVUPD    Z6, 384(DX)
+	VMOVAPD.Z  Z1, K5, Z6
+	VMULPD     448(BX), Z6, Z6
+	VADDPD     448(SI), Z6, Z6
+	VMOVUPD    Z6, 448(DX)
+
+	// The group's mask word.
+	KUNPCKWD K1, K2, K1
+	KUNPCKWD K3, K4, K2
+	KUNPCKDQ K1, K2, K1
+	KMOVQ    K1, (DI)
+	ADDQ     $0x08, DI
+	ADDQ     $0x00000200, BX
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, SI
+	DECQ     AX
+	JNZ      bits
+	JMP      save
+
+	// No keep bits, normal stores.
+nobits:
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VADDPD     (SI), Z6, Z6
+	VMOVUPD    Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VADDPD     64(SI), Z6, Z6
+	VMOVUPD    Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     128(BX), Z6, Z6
+	VADDPD     128(SI), Z6, Z6
+	VMOVUPD    Z6, 128(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     192(BX), Z6, Z6
+	VADDPD     192(SI), Z6, Z6
+	VMOVUPD    Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     256(BX), Z6, Z6
+	VADDPD     256(SI), Z6, Z6
+	VMOVUPD    Z6, 256(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     320(BX), Z6, Z6
+	VADDPD     320(SI), Z6, Z6
+	VMOVUPD    Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     384(BX), Z6, Z6
+	VADDPD     384(SI), Z6, Z6
+	VMOVUPD    Z6, 384(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     448(BX), Z6, Z6
+	VADDPD     448(SI), Z6, Z6
+	VMOVUPD    Z6, 448(DX)
+	ADDQ       $0x00000200, BX
+	ADDQ       $0x00000200, DX
+	ADDQ       $0x00000200, SI
+	DECQ       AX
+	JNZ        nobits
+	JMP        save
+
+nt:
+	TESTQ R8, R8
+	JZ    ntnobits
+
+	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
+ntbits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+	PREFETCHT1 4096(SI)
+	PREFETCHT1 4160(SI)
+	PREFETCHT1 4224(SI)
+	PREFETCHT1 4288(SI)
+	PREFETCHT1 4352(SI)
+	PREFETCHT1 4416(SI)
+	PREFETCHT1 4480(SI)
+	PREFETCHT1 4544(SI)
+
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VADDPD     (SI), Z6, Z6
+	VMOVNTPD   Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VADDPD     64(SI), Z6, Z6
+	VMOVNTPD   Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K2
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K2, K3
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     128(BX), Z6, Z6
+	VADDPD     128(SI), Z6, Z6
+	VMOVNTPD   Z6, 128(DX)
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     192(BX), Z6, Z6
+	VADDPD     192(SI), Z6, Z6
+	VMOVNTPD   Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K3
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K3, K4
+	VMOVAPD.Z  Z1, K3, Z6
+	VMULPD     256(BX), Z6, Z6
+	VADDPD     256(SI), Z6, Z6
+	VMOVNTPD   Z6, 256(DX)
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     320(BX), Z6, Z6
+	VADDPD     320(SI), Z6, Z6
+	VMOVNTPD   Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K4
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K4, K5
+	VMOVAPD.Z  Z1, K4, Z6
+	VMULPD     384(BX), Z6, Z6
+	VADDPD     384(SI), Z6, Z6
+	VMOVNTPD   Z6, 384(DX)
+	VMOVAPD.Z  Z1, K5, Z6
+	VMULPD     448(BX), Z6, Z6
+	VADDPD     448(SI), Z6, Z6
+	VMOVNTPD   Z6, 448(DX)
+
+	// The group's mask word.
+	KUNPCKWD K1, K2, K1
+	KUNPCKWD K3, K4, K2
+	KUNPCKDQ K1, K2, K1
+	KMOVQ    K1, (DI)
+	ADDQ     $0x08, DI
+	ADDQ     $0x00000200, BX
+	ADDQ     $0x00000200, DX
+	ADDQ     $0x00000200, SI
+	DECQ     AX
+	JNZ      ntbits
+	JMP      save
+
+	// No keep bits, non-temporal stores (not fenced).
+ntnobits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+	PREFETCHT1 4096(SI)
+	PREFETCHT1 4160(SI)
+	PREFETCHT1 4224(SI)
+	PREFETCHT1 4288(SI)
+	PREFETCHT1 4352(SI)
+	PREFETCHT1 4416(SI)
+	PREFETCHT1 4480(SI)
+	PREFETCHT1 4544(SI)
+
+	// Elements 0..15.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     (BX), Z6, Z6
+	VADDPD     (SI), Z6, Z6
+	VMOVNTPD   Z6, (DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     64(BX), Z6, Z6
+	VADDPD     64(SI), Z6, Z6
+	VMOVNTPD   Z6, 64(DX)
+
+	// Elements 16..31.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     128(BX), Z6, Z6
+	VADDPD     128(SI), Z6, Z6
+	VMOVNTPD   Z6, 128(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     192(BX), Z6, Z6
+	VADDPD     192(SI), Z6, Z6
+	VMOVNTPD   Z6, 192(DX)
+
+	// Elements 32..47.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     256(BX), Z6, Z6
+	VADDPD     256(SI), Z6, Z6
+	VMOVNTPD   Z6, 256(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     320(BX), Z6, Z6
+	VADDPD     320(SI), Z6, Z6
+	VMOVNTPD   Z6, 320(DX)
+
+	// Elements 48..63.
+	VPADDD     Z5, Z2, Z6
+	VPCMPUD    $0x05, Z0, Z6, K1
+	VPXORD     Z3, Z5, Z5
+	VPSLLD     $0x09, Z3, Z6
+	VPTERNLOGD $0x96, Z2, Z4, Z3
+	VPTERNLOGD $0x96, Z6, Z2, Z4
+	VPXORD     Z5, Z2, Z2
+	VPROLD     $0x0b, Z5, Z5
+	KSHIFTRW   $0x08, K1, K2
+	VMOVAPD.Z  Z1, K1, Z6
+	VMULPD     384(BX), Z6, Z6
+	VADDPD     384(SI), Z6, Z6
+	VMOVNTPD   Z6, 384(DX)
+	VMOVAPD.Z  Z1, K2, Z6
+	VMULPD     448(BX), Z6, Z6
+	VADDPD     448(SI), Z6, Z6
+	VMOVNTPD   Z6, 448(DX)
+	ADDQ       $0x00000200, BX
+	ADDQ       $0x00000200, DX
+	ADDQ       $0x00000200, SI
+	DECQ       AX
+	JNZ        ntnobits
+
+save:
+	// Lane state back to *st.
+	VMOVDQU32 Z2, (CX)
+	VMOVDQU32 Z3, 64(CX)
+	VMOVDQU32 Z4, 128(CX)
+	VMOVDQU32 Z5, 192(CX)
+	VZEROUPPER
+
+ret:
+	RET
+
+// func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·bwd64AVX512(SB), NOSPLIT, $0-81
+	MOVQ         dy_len+32(FP), AX
+	SHRQ         $0x06, AX
+	JZ           ret
+	MOVQ         dx_base+0(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         words_base+48(FP), BX
+	VBROADCASTSD sb+72(FP), Z0
+	CMPB         nt+80(FP), $0x00
+	JNE          nt
+
+	// Normal stores.
+loop:
+	// Elements 0..7.
+	KMOVW     (BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    (DX), Z1, Z1
+	VMOVUPD   Z1, (CX)
+
+	// Elements 8..15.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    64(DX), Z1, Z1
+	VMOVUPD   Z1, 64(CX)
+
+	// Elements 16..23.
+	KMOVW     2(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    128(DX), Z1, Z1
+	VMOVUPD   Z1, 128(CX)
+
+	// Elements 24..31.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    192(DX), Z1, Z1
+	VMOVUPD   Z1, 192(CX)
+
+	// Elements 32..39.
+	KMOVW     4(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    256(DX), Z1, Z1
+	VMOVUPD   Z1, 256(CX)
+
+	// Elements 40..47.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    320(DX), Z1, Z1
+	VMOVUPD   Z1, 320(CX)
+
+	// Elements 48..55.
+	KMOVW     6(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    384(DX), Z1, Z1
+	VMOVUPD   Z1, 384(CX)
+
+	// Elements 56..63.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    448(DX), Z1, Z1
+	VMOVUPD   Z1, 448(CX)
+	ADDQ      $0x08, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       loop
+	JMP       done
+
+	// Non-temporal stores, then SFENCE.
+nt:
+	PREFETCHT1 4096(DX)
+	PREFETCHT1 4160(DX)
+	PREFETCHT1 4224(DX)
+	PREFETCHT1 4288(DX)
+	PREFETCHT1 4352(DX)
+	PREFETCHT1 4416(DX)
+	PREFETCHT1 4480(DX)
+	PREFETCHT1 4544(DX)
+
+	// Elements 0..7.
+	KMOVW     (BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    (DX), Z1, Z1
+	VMOVNTPD  Z1, (CX)
+
+	// Elements 8..15.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    64(DX), Z1, Z1
+	VMOVNTPD  Z1, 64(CX)
+
+	// Elements 16..23.
+	KMOVW     2(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    128(DX), Z1, Z1
+	VMOVNTPD  Z1, 128(CX)
+
+	// Elements 24..31.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    192(DX), Z1, Z1
+	VMOVNTPD  Z1, 192(CX)
+
+	// Elements 32..39.
+	KMOVW     4(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    256(DX), Z1, Z1
+	VMOVNTPD  Z1, 256(CX)
+
+	// Elements 40..47.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    320(DX), Z1, Z1
+	VMOVNTPD  Z1, 320(CX)
+
+	// Elements 48..55.
+	KMOVW     6(BX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    384(DX), Z1, Z1
+	VMOVNTPD  Z1, 384(CX)
+
+	// Elements 56..63.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMULPD    448(DX), Z1, Z1
+	VMOVNTPD  Z1, 448(CX)
+	ADDQ      $0x08, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       nt
+	SFENCE
+
+done:
+	VZEROUPPER
+
+ret:
+	RET
+
+// func scale64AVX512(y []float64, x []float64, a uint64, nt bool)
+// Requires: AVX, AVX512F, MMX+
+TEXT ·scale64AVX512(SB), NOSPLIT, $0-57
+	MOVQ         x_len+32(FP), AX
+	SHRQ         $0x06, AX
+	JZ           ret
+	MOVQ         y_base+0(FP), CX
+	MOVQ         x_base+24(FP), DX
+	VBROADCASTSD a+48(FP), Z0
+	CMPB         nt+56(FP), $0x00
+	JNE          nt
+
+	// Normal stores.
+loop:
+	VMULPD  (DX), Z0, Z1
+	VMOVUPD Z1, (CX)
+	VMULPD  64(DX), Z0, Z1
+	VMOVUPD Z1, 64(CX)
+	VMULPD  128(DX), Z0, Z1
+	VMOVUPD Z1, 128(CX)
+	VMULPD  192(DX), Z0, Z1
+	VMOVUPD Z1, 192(CX)
+	VMULPD  256(DX), Z0, Z1
+	VMOVUPD Z1, 256(CX)
+	VMULPD  320(DX), Z0, Z1
+	VMOVUPD Z1, 320(CX)
+	VMULPD  384(DX), Z0, Z1
+	VMOVUPD Z1, 384(CX)
+	VMULPD  448(DX), Z0, Z1
+	VMOVUPD Z1, 448(CX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, CX
+	DECQ    AX
+	JNZ     loop
+	JMP     done
+
+	// Non-temporal stores, then SFENCE.
+nt:
+	PREFETCHT1 4096(DX)
+	PREFETCHT1 4160(DX)
+	PREFETCHT1 4224(DX)
+	PREFETCHT1 4288(DX)
+	PREFETCHT1 4352(DX)
+	PREFETCHT1 4416(DX)
+	PREFETCHT1 4480(DX)
+	PREFETCHT1 4544(DX)
+	VMULPD     (DX), Z0, Z1
+	VMOVNTPD   Z1, (CX)
+	VMULPD     64(DX), Z0, Z1
+	VMOVNTPD   Z1, 64(CX)
+	VMULPD     128(DX), Z0, Z1
+	VMOVNTPD   Z1, 128(CX)
+	VMULPD     192(DX), Z0, Z1
+	VMOVNTPD   Z1, 192(CX)
+	VMULPD     256(DX), Z0, Z1
+	VMOVNTPD   Z1, 256(CX)
+	VMULPD     320(DX), Z0, Z1
+	VMOVNTPD   Z1, 320(CX)
+	VMULPD     384(DX), Z0, Z1
+	VMOVNTPD   Z1, 384(CX)
+	VMULPD     448(DX), Z0, Z1
+	VMOVNTPD   Z1, 448(CX)
+	ADDQ       $0x00000200, DX
+	ADDQ       $0x00000200, CX
+	DECQ       AX
+	JNZ        nt
+	SFENCE
+
+done:
+	VZEROUPPER
+
+ret:
+	RET
+
+// func add64AVX512(dst []float64, a []float64, b []float64)
+// Requires: AVX, AVX512F
+TEXT ·add64AVX512(SB), NOSPLIT, $0-72
+	MOVQ a_len+32(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ dst_base+0(FP), CX
+	MOVQ a_base+24(FP), DX
+	MOVQ b_base+48(FP), BX
+
+loop:
+	VMOVUPD (DX), Z0
+	VADDPD  (BX), Z0, Z0
+	VMOVUPD Z0, (CX)
+	VMOVUPD 64(DX), Z0
+	VADDPD  64(BX), Z0, Z0
+	VMOVUPD Z0, 64(CX)
+	VMOVUPD 128(DX), Z0
+	VADDPD  128(BX), Z0, Z0
+	VMOVUPD Z0, 128(CX)
+	VMOVUPD 192(DX), Z0
+	VADDPD  192(BX), Z0, Z0
+	VMOVUPD Z0, 192(CX)
+	VMOVUPD 256(DX), Z0
+	VADDPD  256(BX), Z0, Z0
+	VMOVUPD Z0, 256(CX)
+	VMOVUPD 320(DX), Z0
+	VADDPD  320(BX), Z0, Z0
+	VMOVUPD Z0, 320(CX)
+	VMOVUPD 384(DX), Z0
+	VADDPD  384(BX), Z0, Z0
+	VMOVUPD Z0, 384(CX)
+	VMOVUPD 448(DX), Z0
+	VADDPD  448(BX), Z0, Z0
+	VMOVUPD Z0, 448(CX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, BX
+	ADDQ    $0x00000200, CX
+	DECQ    AX
+	JNZ     loop
+	VZEROUPPER
+
+ret:
+	RET
+
+// func unpack64AVX512(dst []float64, words []uint64)
+// Requires: AVX, AVX512F
+TEXT ·unpack64AVX512(SB), NOSPLIT, $0-48
+	MOVQ         words_len+32(FP), AX
+	TESTQ        AX, AX
+	JZ           ret
+	MOVQ         dst_base+0(FP), CX
+	MOVQ         words_base+24(FP), DX
+	MOVQ         $0x3ff0000000000000, BX
+	VPBROADCASTQ BX, Z0
+
+loop:
+	// Elements 0..7.
+	KMOVW     (DX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, (CX)
+
+	// Elements 8..15.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 64(CX)
+
+	// Elements 16..23.
+	KMOVW     2(DX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 128(CX)
+
+	// Elements 24..31.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 192(CX)
+
+	// Elements 32..39.
+	KMOVW     4(DX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 256(CX)
+
+	// Elements 40..47.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 320(CX)
+
+	// Elements 48..55.
+	KMOVW     6(DX), K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 384(CX)
+
+	// Elements 56..63.
+	KSHIFTRW  $0x08, K1, K1
+	VMOVAPD.Z Z0, K1, Z1
+	VMOVUPD   Z1, 448(CX)
+	ADDQ      $0x08, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       loop
+	VZEROUPPER
+
+ret:
+	RET
+
+// func pack64AVX512(words []uint64, src []float64)
+// Requires: AVX, AVX512F
+TEXT ·pack64AVX512(SB), NOSPLIT, $0-48
+	MOVQ         words_len+8(FP), AX
+	TESTQ        AX, AX
+	JZ           ret
+	MOVQ         words_base+0(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         $0x7fffffffffffffff, BX
+	VPBROADCASTQ BX, Z0
+
+loop:
+	// Elements 0..15.
+	VPTESTMQ (DX), Z0, K1
+	VPTESTMQ 64(DX), Z0, K2
+	KUNPCKBW K1, K2, K1
+	KMOVW    K1, (CX)
+
+	// Elements 16..31.
+	VPTESTMQ 128(DX), Z0, K1
+	VPTESTMQ 192(DX), Z0, K2
+	KUNPCKBW K1, K2, K1
+	KMOVW    K1, 2(CX)
+
+	// Elements 32..47.
+	VPTESTMQ 256(DX), Z0, K1
+	VPTESTMQ 320(DX), Z0, K2
+	KUNPCKBW K1, K2, K1
+	KMOVW    K1, 4(CX)
+
+	// Elements 48..63.
+	VPTESTMQ 384(DX), Z0, K1
+	VPTESTMQ 448(DX), Z0, K2
+	KUNPCKBW K1, K2, K1
+	KMOVW    K1, 6(CX)
+	ADDQ     $0x08, CX
+	ADDQ     $0x00000200, DX
+	DECQ     AX
+	JNZ      loop
+	VZEROUPPER
+
+ret:
+	RET
+
+// func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// Requires: AVX, AVX2, MMX+
+TEXT ·fwd64AVX2(SB), NOSPLIT, $0-97
+	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
+	MOVQ x_len+40(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ st+0(FP), CX
+	MOVQ y_base+8(FP), DX
+	MOVQ x_base+32(FP), BX
+	MOVQ bits_base+56(FP), SI
+	MOVQ bits_len+64(FP), DI
+
+	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
+	MOVL         lim+80(FP), R8
+	SHRL         $0x08, R8
+	DECL         R8
+	VMOVD        R8, X0
+	VPBROADCASTD X0, Y0
+
+	// SB = the keep factor (bits of sb) in every lane.
+	VBROADCASTSD sb+88(FP), Y1
+	VPXOR        Y2, Y2, Y2
+
+	// Masks of the keep bits' unshuffle (interleaved lanes).
+	MOVQ $0x2222222222222222, R8
+	MOVQ $0x0c0c0c0c0c0c0c0c, R9
+
+	// Lane state to registers: word k of lanes h*8... at 64k + 32h.
+	// Interleaved: lanes 0 4 1 5 2 6 3 7 of each half.
+	VMOVDQU packOrder<>+0(SB), Y3
+	VPERMD  (CX), Y3, Y4
+	VPERMD  32(CX), Y3, Y5
+	VPERMD  64(CX), Y3, Y6
+	VPERMD  96(CX), Y3, Y7
+	VPERMD  128(CX), Y3, Y8
+	VPERMD  160(CX), Y3, Y9
+	VPERMD  192(CX), Y3, Y10
+	VPERMD  224(CX), Y3, Y3
+
+	// One loop for each case: keep bits or not, non-temporal stores or not.
+	CMPB  nt+96(FP), $0x00
+	JNE   nt
+	TESTQ DI, DI
+	JZ    nobits
+
+	// Keep bits, normal stores.
+bits:
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VMOVUPD   Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VMOVUPD   Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x08, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VMOVUPD   Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VMOVUPD   Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x10, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VMOVUPD   Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VMOVUPD   Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x18, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VMOVUPD   Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VMOVUPD   Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x20, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VMOVUPD   Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VMOVUPD   Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x28, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VMOVUPD   Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VMOVUPD   Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x30, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VMOVUPD   Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VMOVUPD   Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x38, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VMOVUPD   Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VMOVUPD   Y11, 480(DX)
+
+	// The group's mask word.
+	MOVQ DI, R10
+	SHRQ $0x01, R10
+	XORQ DI, R10
+	ANDQ R8, R10
+	XORQ R10, DI
+	SHLQ $0x01, R10
+	XORQ R10, DI
+	MOVQ DI, R10
+	SHRQ $0x02, R10
+	XORQ DI, R10
+	ANDQ R9, R10
+	XORQ R10, DI
+	SHLQ $0x02, R10
+	XORQ R10, DI
+	MOVQ DI, (SI)
+	ADDQ $0x08, SI
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	DECQ AX
+	JNZ  bits
+	JMP  save
+
+	// No keep bits, normal stores.
+nobits:
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VMOVUPD   Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VMOVUPD   Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VMOVUPD   Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VMOVUPD   Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VMOVUPD   Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VMOVUPD   Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VMOVUPD   Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VMOVUPD   Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VMOVUPD   Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VMOVUPD   Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VMOVUPD   Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VMOVUPD   Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VMOVUPD   Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VMOVUPD   Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VMOVUPD   Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VMOVUPD   Y11, 480(DX)
+	ADDQ      $0x00000200, BX
+	ADDQ      $0x00000200, DX
+	DECQ      AX
+	JNZ       nobits
+	JMP       save
+
+nt:
+	TESTQ DI, DI
+	JZ    ntnobits
+
+	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
+ntbits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VMOVNTPD  Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VMOVNTPD  Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x08, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VMOVNTPD  Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VMOVNTPD  Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x10, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VMOVNTPD  Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VMOVNTPD  Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x18, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VMOVNTPD  Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VMOVNTPD  Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x20, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VMOVNTPD  Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VMOVNTPD  Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x28, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VMOVNTPD  Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VMOVNTPD  Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x30, R10
+	ORQ       R10, DI
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VMOVNTPD  Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VMOVNTPD  Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R10
+	SHLQ      $0x38, R10
+	ORQ       R10, DI
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VMOVNTPD  Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VMOVNTPD  Y11, 480(DX)
+
+	// The group's mask word.
+	MOVQ DI, R10
+	SHRQ $0x01, R10
+	XORQ DI, R10
+	ANDQ R8, R10
+	XORQ R10, DI
+	SHLQ $0x01, R10
+	XORQ R10, DI
+	MOVQ DI, R10
+	SHRQ $0x02, R10
+	XORQ DI, R10
+	ANDQ R9, R10
+	XORQ R10, DI
+	SHLQ $0x02, R10
+	XORQ R10, DI
+	MOVQ DI, (SI)
+	ADDQ $0x08, SI
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	DECQ AX
+	JNZ  ntbits
+	JMP  save
+
+	// No keep bits, non-temporal stores (not fenced).
+ntnobits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VMOVNTPD  Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VMOVNTPD  Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VMOVNTPD  Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VMOVNTPD  Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VMOVNTPD  Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VMOVNTPD  Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VMOVNTPD  Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VMOVNTPD  Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VMOVNTPD  Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VMOVNTPD  Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VMOVNTPD  Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VMOVNTPD  Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VMOVNTPD  Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VMOVNTPD  Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VMOVNTPD  Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VMOVNTPD  Y11, 480(DX)
+	ADDQ      $0x00000200, BX
+	ADDQ      $0x00000200, DX
+	DECQ      AX
+	JNZ       ntnobits
+
+save:
+	// Lane state back to *st.
+	VMOVDQU laneOrder<>+0(SB), Y0
+	VPERMD  Y4, Y0, Y1
+	VMOVDQU Y1, (CX)
+	VPERMD  Y5, Y0, Y1
+	VMOVDQU Y1, 32(CX)
+	VPERMD  Y6, Y0, Y1
+	VMOVDQU Y1, 64(CX)
+	VPERMD  Y7, Y0, Y1
+	VMOVDQU Y1, 96(CX)
+	VPERMD  Y8, Y0, Y1
+	VMOVDQU Y1, 128(CX)
+	VPERMD  Y9, Y0, Y1
+	VMOVDQU Y1, 160(CX)
+	VPERMD  Y10, Y0, Y1
+	VMOVDQU Y1, 192(CX)
+	VPERMD  Y3, Y0, Y0
+	VMOVDQU Y0, 224(CX)
+	VZEROUPPER
+
+ret:
+	RET
+
+// func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// Requires: AVX, AVX2, MMX+
+TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-121
+	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
+	MOVQ x_len+40(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ st+0(FP), CX
+	MOVQ y_base+8(FP), DX
+	MOVQ x_base+32(FP), BX
+	MOVQ res_base+56(FP), SI
+	MOVQ bits_base+80(FP), DI
+	MOVQ bits_len+88(FP), R8
+
+	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
+	MOVL         lim+104(FP), R9
+	SHRL         $0x08, R9
+	DECL         R9
+	VMOVD        R9, X0
+	VPBROADCASTD X0, Y0
+
+	// SB = the keep factor (bits of sb) in every lane.
+	VBROADCASTSD sb+112(FP), Y1
+	VPXOR        Y2, Y2, Y2
+
+	// Masks of the keep bits' unshuffle (interleaved lanes).
+	MOVQ $0x2222222222222222, R9
+	MOVQ $0x0c0c0c0c0c0c0c0c, R10
+
+	// Lane state to registers: word k of lanes h*8... at 64k + 32h.
+	// Interleaved: lanes 0 4 1 5 2 6 3 7 of each half.
+	VMOVDQU packOrder<>+0(SB), Y3
+	VPERMD  (CX), Y3, Y4
+	VPERMD  32(CX), Y3, Y5
+	VPERMD  64(CX), Y3, Y6
+	VPERMD  96(CX), Y3, Y7
+	VPERMD  128(CX), Y3, Y8
+	VPERMD  160(CX), Y3, Y9
+	VPERMD  192(CX), Y3, Y10
+	VPERMD  224(CX), Y3, Y3
+
+	// One loop for each case: keep bits or not, non-temporal stores or not.
+	CMPB  nt+120(FP), $0x00
+	JNE   nt
+	TESTQ R8, R8
+	JZ    nobits
+
+	// Keep bits, normal stores.
+bits:
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VADDPD    (SI), Y12, Y12
+	VMOVUPD   Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VADDPD    32(SI), Y11, Y11
+	VMOVUPD   Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x08, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VADDPD    64(SI), Y12, Y12
+	VMOVUPD   Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VADDPD    96(SI), Y11, Y11
+	VMOVUPD   Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x10, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VADDPD    128(SI), Y12, Y12
+	VMOVUPD   Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VADDPD    160(SI), Y11, Y11
+	VMOVUPD   Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x18, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VADDPD    192(SI), Y12, Y12
+	VMOVUPD   Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VADDPD    224(SI), Y11, Y11
+	VMOVUPD   Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x20, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VADDPD    256(SI), Y12, Y12
+	VMOVUPD   Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VADDPD    288(SI), Y11, Y11
+	VMOVUPD   Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x28, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VADDPD    320(SI), Y12, Y12
+	VMOVUPD   Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VADDPD    352(SI), Y11, Y11
+	VMOVUPD   Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x30, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VADDPD    384(SI), Y12, Y12
+	VMOVUPD   Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VADDPD    416(SI), Y11, Y11
+	VMOVUPD   Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x38, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VADDPD    448(SI), Y12, Y12
+	VMOVUPD   Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VADDPD    480(SI), Y11, Y11
+	VMOVUPD   Y11, 480(DX)
+
+	// The group's mask word.
+	MOVQ R8, R11
+	SHRQ $0x01, R11
+	XORQ R8, R11
+	ANDQ R9, R11
+	XORQ R11, R8
+	SHLQ $0x01, R11
+	XORQ R11, R8
+	MOVQ R8, R11
+	SHRQ $0x02, R11
+	XORQ R8, R11
+	ANDQ R10, R11
+	XORQ R11, R8
+	SHLQ $0x02, R11
+	XORQ R11, R8
+	MOVQ R8, (DI)
+	ADDQ $0x08, DI
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, SI
+	DECQ AX
+	JNZ  bits
+	JMP  save
+
+	// No keep bits, normal stores.
+nobits:
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VADDPD    (SI), Y12, Y12
+	VMOVUPD   Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VADDPD    32(SI), Y11, Y11
+	VMOVUPD   Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VADDPD    64(SI), Y12, Y12
+	VMOVUPD   Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VADDPD    96(SI), Y11, Y11
+	VMOVUPD   Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VADDPD    128(SI), Y12, Y12
+	VMOVUPD   Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VADDPD    160(SI), Y11, Y11
+	VMOVUPD   Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VADDPD    192(SI), Y12, Y12
+	VMOVUPD   Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VADDPD    224(SI), Y11, Y11
+	VMOVUPD   Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VADDPD    256(SI), Y12, Y12
+	VMOVUPD   Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VADDPD    288(SI), Y11, Y11
+	VMOVUPD   Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VADDPD    320(SI), Y12, Y12
+	VMOVUPD   Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VADDPD    352(SI), Y11, Y11
+	VMOVUPD   Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VADDPD    384(SI), Y12, Y12
+	VMOVUPD   Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VADDPD    416(SI), Y11, Y11
+	VMOVUPD   Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VADDPD    448(SI), Y12, Y12
+	VMOVUPD   Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VADDPD    480(SI), Y11, Y11
+	VMOVUPD   Y11, 480(DX)
+	ADDQ      $0x00000200, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, SI
+	DECQ      AX
+	JNZ       nobits
+	JMP       save
+
+nt:
+	TESTQ R8, R8
+	JZ    ntnobits
+
+	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
+ntbits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+	PREFETCHT1 4096(SI)
+	PREFETCHT1 4160(SI)
+	PREFETCHT1 4224(SI)
+	PREFETCHT1 4288(SI)
+	PREFETCHT1 4352(SI)
+	PREFETCHT1 4416(SI)
+	PREFETCHT1 4480(SI)
+	PREFETCHT1 4544(SI)
+
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VADDPD    (SI), Y12, Y12
+	VMOVNTPD  Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VADDPD    32(SI), Y11, Y11
+	VMOVNTPD  Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x08, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VADDPD    64(SI), Y12, Y12
+	VMOVNTPD  Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VADDPD    96(SI), Y11, Y11
+	VMOVNTPD  Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x10, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VADDPD    128(SI), Y12, Y12
+	VMOVNTPD  Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VADDPD    160(SI), Y11, Y11
+	VMOVNTPD  Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x18, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VADDPD    192(SI), Y12, Y12
+	VMOVNTPD  Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VADDPD    224(SI), Y11, Y11
+	VMOVNTPD  Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x20, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VADDPD    256(SI), Y12, Y12
+	VMOVNTPD  Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VADDPD    288(SI), Y11, Y11
+	VMOVNTPD  Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x28, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VADDPD    320(SI), Y12, Y12
+	VMOVNTPD  Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VADDPD    352(SI), Y11, Y11
+	VMOVNTPD  Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x30, R11
+	ORQ       R11, R8
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VADDPD    384(SI), Y12, Y12
+	VMOVNTPD  Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VADDPD    416(SI), Y11, Y11
+	VMOVNTPD  Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x38, R11
+	ORQ       R11, R8
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VADDPD    448(SI), Y12, Y12
+	VMOVNTPD  Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VADDPD    480(SI), Y11, Y11
+	VMOVNTPD  Y11, 480(DX)
+
+	// The group's mask word.
+	MOVQ R8, R11
+	SHRQ $0x01, R11
+	XORQ R8, R11
+	ANDQ R9, R11
+	XORQ R11, R8
+	SHLQ $0x01, R11
+	XORQ R11, R8
+	MOVQ R8, R11
+	SHRQ $0x02, R11
+	XORQ R8, R11
+	ANDQ R10, R11
+	XORQ R11, R8
+	SHLQ $0x02, R11
+	XORQ R11, R8
+	MOVQ R8, (DI)
+	ADDQ $0x08, DI
+	ADDQ $0x00000200, BX
+	ADDQ $0x00000200, DX
+	ADDQ $0x00000200, SI
+	DECQ AX
+	JNZ  ntbits
+	JMP  save
+
+	// No keep bits, non-temporal stores (not fenced).
+ntnobits:
+	// x (and res) ahead, into L2.
+	PREFETCHT1 4096(BX)
+	PREFETCHT1 4160(BX)
+	PREFETCHT1 4224(BX)
+	PREFETCHT1 4288(BX)
+	PREFETCHT1 4352(BX)
+	PREFETCHT1 4416(BX)
+	PREFETCHT1 4480(BX)
+	PREFETCHT1 4544(BX)
+	PREFETCHT1 4096(SI)
+	PREFETCHT1 4160(SI)
+	PREFETCHT1 4224(SI)
+	PREFETCHT1 4288(SI)
+	PREFETCHT1 4352(SI)
+	PREFETCHT1 4416(SI)
+	PREFETCHT1 4480(SI)
+	PREFETCHT1 4544(SI)
+
+	// Elements 0..7.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    (BX), Y12, Y12
+	VADDPD    (SI), Y12, Y12
+	VMOVNTPD  Y12, (DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    32(BX), Y11, Y11
+	VADDPD    32(SI), Y11, Y11
+	VMOVNTPD  Y11, 32(DX)
+
+	// Elements 8..15.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    64(BX), Y12, Y12
+	VADDPD    64(SI), Y12, Y12
+	VMOVNTPD  Y12, 64(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    96(BX), Y11, Y11
+	VADDPD    96(SI), Y11, Y11
+	VMOVNTPD  Y11, 96(DX)
+
+	// Elements 16..23.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    128(BX), Y12, Y12
+	VADDPD    128(SI), Y12, Y12
+	VMOVNTPD  Y12, 128(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    160(BX), Y11, Y11
+	VADDPD    160(SI), Y11, Y11
+	VMOVNTPD  Y11, 160(DX)
+
+	// Elements 24..31.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    192(BX), Y12, Y12
+	VADDPD    192(SI), Y12, Y12
+	VMOVNTPD  Y12, 192(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    224(BX), Y11, Y11
+	VADDPD    224(SI), Y11, Y11
+	VMOVNTPD  Y11, 224(DX)
+
+	// Elements 32..39.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    256(BX), Y12, Y12
+	VADDPD    256(SI), Y12, Y12
+	VMOVNTPD  Y12, 256(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    288(BX), Y11, Y11
+	VADDPD    288(SI), Y11, Y11
+	VMOVNTPD  Y11, 288(DX)
+
+	// Elements 40..47.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    320(BX), Y12, Y12
+	VADDPD    320(SI), Y12, Y12
+	VMOVNTPD  Y12, 320(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    352(BX), Y11, Y11
+	VADDPD    352(SI), Y11, Y11
+	VMOVNTPD  Y11, 352(DX)
+
+	// Elements 48..55.
+	VPADDD    Y10, Y4, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y4, Y8, Y13
+	VPSLLD    $0x09, Y6, Y8
+	VPXOR     Y6, Y10, Y12
+	VPXOR     Y13, Y6, Y6
+	VPXOR     Y8, Y13, Y8
+	VPXOR     Y12, Y4, Y4
+	VPSLLD    $0x0b, Y12, Y10
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y10, Y10
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    384(BX), Y12, Y12
+	VADDPD    384(SI), Y12, Y12
+	VMOVNTPD  Y12, 384(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    416(BX), Y11, Y11
+	VADDPD    416(SI), Y11, Y11
+	VMOVNTPD  Y11, 416(DX)
+
+	// Elements 56..63.
+	VPADDD    Y3, Y5, Y11
+	VPSRLD    $0x08, Y11, Y11
+	VPCMPGTD  Y0, Y11, Y11
+	VPXOR     Y5, Y9, Y13
+	VPSLLD    $0x09, Y7, Y9
+	VPXOR     Y7, Y3, Y12
+	VPXOR     Y13, Y7, Y7
+	VPXOR     Y9, Y13, Y9
+	VPXOR     Y12, Y5, Y5
+	VPSLLD    $0x0b, Y12, Y3
+	VPSRLD    $0x15, Y12, Y12
+	VPOR      Y12, Y3, Y3
+	VPSLLQ    $0x20, Y11, Y12
+	VBLENDVPD Y12, Y1, Y2, Y12
+	VMULPD    448(BX), Y12, Y12
+	VADDPD    448(SI), Y12, Y12
+	VMOVNTPD  Y12, 448(DX)
+	VBLENDVPD Y11, Y1, Y2, Y11
+	VMULPD    480(BX), Y11, Y11
+	VADDPD    480(SI), Y11, Y11
+	VMOVNTPD  Y11, 480(DX)
+	ADDQ      $0x00000200, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, SI
+	DECQ      AX
+	JNZ       ntnobits
+
+save:
+	// Lane state back to *st.
+	VMOVDQU laneOrder<>+0(SB), Y0
+	VPERMD  Y4, Y0, Y1
+	VMOVDQU Y1, (CX)
+	VPERMD  Y5, Y0, Y1
+	VMOVDQU Y1, 32(CX)
+	VPERMD  Y6, Y0, Y1
+	VMOVDQU Y1, 64(CX)
+	VPERMD  Y7, Y0, Y1
+	VMOVDQU Y1, 96(CX)
+	VPERMD  Y8, Y0, Y1
+	VMOVDQU Y1, 128(CX)
+	VPERMD  Y9, Y0, Y1
+	VMOVDQU Y1, 160(CX)
+	VPERMD  Y10, Y0, Y1
+	VMOVDQU Y1, 192(CX)
+	VPERMD  Y3, Y0, Y0
+	VMOVDQU Y0, 224(CX)
+	VZEROUPPER
+
+ret:
+	RET
+
+// func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+// Requires: AVX, AVX2, MMX+
+TEXT ·bwd64AVX2(SB), NOSPLIT, $0-81
+	MOVQ         dy_len+32(FP), AX
+	SHRQ         $0x06, AX
+	JZ           ret
+	MOVQ         dx_base+0(FP), CX
+	MOVQ         dy_base+24(FP), DX
+	MOVQ         words_base+48(FP), BX
+	VBROADCASTSD sb+72(FP), Y0
+	VPXOR        Y1, Y1, Y1
+	CMPB         nt+80(FP), $0x00
+	JNE          nt
+
+	// Normal stores.
+loop:
+	// Elements 0..3.
+	VPBROADCASTQ (BX), Y2
+	VPSLLVQ      signShift<>+0(SB), Y2, Y3
+	VBLENDVPD    Y3, Y0, Y1, Y3
+	VMULPD       (DX), Y3, Y3
+	VMOVUPD      Y3, (CX)
+
+	// Elements 4..7.
+	VPSLLVQ   signShift<>+32(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    32(DX), Y3, Y3
+	VMOVUPD   Y3, 32(CX)
+
+	// Elements 8..11.
+	VPSLLVQ   signShift<>+64(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    64(DX), Y3, Y3
+	VMOVUPD   Y3, 64(CX)
+
+	// Elements 12..15.
+	VPSLLVQ   signShift<>+96(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    96(DX), Y3, Y3
+	VMOVUPD   Y3, 96(CX)
+
+	// Elements 16..19.
+	VPSLLVQ   signShift<>+128(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    128(DX), Y3, Y3
+	VMOVUPD   Y3, 128(CX)
+
+	// Elements 20..23.
+	VPSLLVQ   signShift<>+160(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    160(DX), Y3, Y3
+	VMOVUPD   Y3, 160(CX)
+
+	// Elements 24..27.
+	VPSLLVQ   signShift<>+192(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    192(DX), Y3, Y3
+	VMOVUPD   Y3, 192(CX)
+
+	// Elements 28..31.
+	VPSLLVQ   signShift<>+224(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    224(DX), Y3, Y3
+	VMOVUPD   Y3, 224(CX)
+
+	// Elements 32..35.
+	VPSLLVQ   signShift<>+256(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    256(DX), Y3, Y3
+	VMOVUPD   Y3, 256(CX)
+
+	// Elements 36..39.
+	VPSLLVQ   signShift<>+288(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    288(DX), Y3, Y3
+	VMOVUPD   Y3, 288(CX)
+
+	// Elements 40..43.
+	VPSLLVQ   signShift<>+320(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    320(DX), Y3, Y3
+	VMOVUPD   Y3, 320(CX)
+
+	// Elements 44..47.
+	VPSLLVQ   signShift<>+352(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    352(DX), Y3, Y3
+	VMOVUPD   Y3, 352(CX)
+
+	// Elements 48..51.
+	VPSLLVQ   signShift<>+384(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    384(DX), Y3, Y3
+	VMOVUPD   Y3, 384(CX)
+
+	// Elements 52..55.
+	VPSLLVQ   signShift<>+416(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    416(DX), Y3, Y3
+	VMOVUPD   Y3, 416(CX)
+
+	// Elements 56..59.
+	VPSLLVQ   signShift<>+448(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    448(DX), Y3, Y3
+	VMOVUPD   Y3, 448(CX)
+
+	// Elements 60..63.
+	VPSLLVQ   signShift<>+480(SB), Y2, Y2
+	VBLENDVPD Y2, Y0, Y1, Y2
+	VMULPD    480(DX), Y2, Y2
+	VMOVUPD   Y2, 480(CX)
+	ADDQ      $0x08, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       loop
+	JMP       done
+
+	// Non-temporal stores, then SFENCE.
+nt:
+	PREFETCHT1 4096(DX)
+	PREFETCHT1 4160(DX)
+	PREFETCHT1 4224(DX)
+	PREFETCHT1 4288(DX)
+	PREFETCHT1 4352(DX)
+	PREFETCHT1 4416(DX)
+	PREFETCHT1 4480(DX)
+	PREFETCHT1 4544(DX)
+
+	// Elements 0..3.
+	VPBROADCASTQ (BX), Y2
+	VPSLLVQ      signShift<>+0(SB), Y2, Y3
+	VBLENDVPD    Y3, Y0, Y1, Y3
+	VMULPD       (DX), Y3, Y3
+	VMOVNTPD     Y3, (CX)
+
+	// Elements 4..7.
+	VPSLLVQ   signShift<>+32(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    32(DX), Y3, Y3
+	VMOVNTPD  Y3, 32(CX)
+
+	// Elements 8..11.
+	VPSLLVQ   signShift<>+64(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    64(DX), Y3, Y3
+	VMOVNTPD  Y3, 64(CX)
+
+	// Elements 12..15.
+	VPSLLVQ   signShift<>+96(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    96(DX), Y3, Y3
+	VMOVNTPD  Y3, 96(CX)
+
+	// Elements 16..19.
+	VPSLLVQ   signShift<>+128(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    128(DX), Y3, Y3
+	VMOVNTPD  Y3, 128(CX)
+
+	// Elements 20..23.
+	VPSLLVQ   signShift<>+160(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    160(DX), Y3, Y3
+	VMOVNTPD  Y3, 160(CX)
+
+	// Elements 24..27.
+	VPSLLVQ   signShift<>+192(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    192(DX), Y3, Y3
+	VMOVNTPD  Y3, 192(CX)
+
+	// Elements 28..31.
+	VPSLLVQ   signShift<>+224(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    224(DX), Y3, Y3
+	VMOVNTPD  Y3, 224(CX)
+
+	// Elements 32..35.
+	VPSLLVQ   signShift<>+256(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    256(DX), Y3, Y3
+	VMOVNTPD  Y3, 256(CX)
+
+	// Elements 36..39.
+	VPSLLVQ   signShift<>+288(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    288(DX), Y3, Y3
+	VMOVNTPD  Y3, 288(CX)
+
+	// Elements 40..43.
+	VPSLLVQ   signShift<>+320(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    320(DX), Y3, Y3
+	VMOVNTPD  Y3, 320(CX)
+
+	// Elements 44..47.
+	VPSLLVQ   signShift<>+352(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    352(DX), Y3, Y3
+	VMOVNTPD  Y3, 352(CX)
+
+	// Elements 48..51.
+	VPSLLVQ   signShift<>+384(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    384(DX), Y3, Y3
+	VMOVNTPD  Y3, 384(CX)
+
+	// Elements 52..55.
+	VPSLLVQ   signShift<>+416(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    416(DX), Y3, Y3
+	VMOVNTPD  Y3, 416(CX)
+
+	// Elements 56..59.
+	VPSLLVQ   signShift<>+448(SB), Y2, Y3
+	VBLENDVPD Y3, Y0, Y1, Y3
+	VMULPD    448(DX), Y3, Y3
+	VMOVNTPD  Y3, 448(CX)
+
+	// Elements 60..63.
+	VPSLLVQ   signShift<>+480(SB), Y2, Y2
+	VBLENDVPD Y2, Y0, Y1, Y2
+	VMULPD    480(DX), Y2, Y2
+	VMOVNTPD  Y2, 480(CX)
+	ADDQ      $0x08, BX
+	ADDQ      $0x00000200, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       nt
+	SFENCE
+
+done:
+	VZEROUPPER
+
+ret:
+	RET
+
+// func scale64AVX2(y []float64, x []float64, a uint64, nt bool)
+// Requires: AVX, MMX+
+TEXT ·scale64AVX2(SB), NOSPLIT, $0-57
+	MOVQ         x_len+32(FP), AX
+	SHRQ         $0x06, AX
+	JZ           ret
+	MOVQ         y_base+0(FP), CX
+	MOVQ         x_base+24(FP), DX
+	VBROADCASTSD a+48(FP), Y0
+	CMPB         nt+56(FP), $0x00
+	JNE          nt
+
+	// Normal stores.
+loop:
+	VMULPD  (DX), Y0, Y1
+	VMOVUPD Y1, (CX)
+	VMULPD  32(DX), Y0, Y1
+	VMOVUPD Y1, 32(CX)
+	VMULPD  64(DX), Y0, Y1
+	VMOVUPD Y1, 64(CX)
+	VMULPD  96(DX), Y0, Y1
+	VMOVUPD Y1, 96(CX)
+	VMULPD  128(DX), Y0, Y1
+	VMOVUPD Y1, 128(CX)
+	VMULPD  160(DX), Y0, Y1
+	VMOVUPD Y1, 160(CX)
+	VMULPD  192(DX), Y0, Y1
+	VMOVUPD Y1, 192(CX)
+	VMULPD  224(DX), Y0, Y1
+	VMOVUPD Y1, 224(CX)
+	VMULPD  256(DX), Y0, Y1
+	VMOVUPD Y1, 256(CX)
+	VMULPD  288(DX), Y0, Y1
+	VMOVUPD Y1, 288(CX)
+	VMULPD  320(DX), Y0, Y1
+	VMOVUPD Y1, 320(CX)
+	VMULPD  352(DX), Y0, Y1
+	VMOVUPD Y1, 352(CX)
+	VMULPD  384(DX), Y0, Y1
+	VMOVUPD Y1, 384(CX)
+	VMULPD  416(DX), Y0, Y1
+	VMOVUPD Y1, 416(CX)
+	VMULPD  448(DX), Y0, Y1
+	VMOVUPD Y1, 448(CX)
+	VMULPD  480(DX), Y0, Y1
+	VMOVUPD Y1, 480(CX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, CX
+	DECQ    AX
+	JNZ     loop
+	JMP     done
+
+	// Non-temporal stores, then SFENCE.
+nt:
+	PREFETCHT1 4096(DX)
+	PREFETCHT1 4160(DX)
+	PREFETCHT1 4224(DX)
+	PREFETCHT1 4288(DX)
+	PREFETCHT1 4352(DX)
+	PREFETCHT1 4416(DX)
+	PREFETCHT1 4480(DX)
+	PREFETCHT1 4544(DX)
+	VMULPD     (DX), Y0, Y1
+	VMOVNTPD   Y1, (CX)
+	VMULPD     32(DX), Y0, Y1
+	VMOVNTPD   Y1, 32(CX)
+	VMULPD     64(DX), Y0, Y1
+	VMOVNTPD   Y1, 64(CX)
+	VMULPD     96(DX), Y0, Y1
+	VMOVNTPD   Y1, 96(CX)
+	VMULPD     128(DX), Y0, Y1
+	VMOVNTPD   Y1, 128(CX)
+	VMULPD     160(DX), Y0, Y1
+	VMOVNTPD   Y1, 160(CX)
+	VMULPD     192(DX), Y0, Y1
+	VMOVNTPD   Y1, 192(CX)
+	VMULPD     224(DX), Y0, Y1
+	VMOVNTPD   Y1, 224(CX)
+	VMULPD     256(DX), Y0, Y1
+	VMOVNTPD   Y1, 256(CX)
+	VMULPD     288(DX), Y0, Y1
+	VMOVNTPD   Y1, 288(CX)
+	VMULPD     320(DX), Y0, Y1
+	VMOVNTPD   Y1, 320(CX)
+	VMULPD     352(DX), Y0, Y1
+	VMOVNTPD   Y1, 352(CX)
+	VMULPD     384(DX), Y0, Y1
+	VMOVNTPD   Y1, 384(CX)
+	VMULPD     416(DX), Y0, Y1
+	VMOVNTPD   Y1, 416(CX)
+	VMULPD     448(DX), Y0, Y1
+	VMOVNTPD   Y1, 448(CX)
+	VMULPD     480(DX), Y0, Y1
+	VMOVNTPD   Y1, 480(CX)
+	ADDQ       $0x00000200, DX
+	ADDQ       $0x00000200, CX
+	DECQ       AX
+	JNZ        nt
+	SFENCE
+
+done:
+	VZEROUPPER
+
+ret:
+	RET
+
+// func add64AVX2(dst []float64, a []float64, b []float64)
+// Requires: AVX
+TEXT ·add64AVX2(SB), NOSPLIT, $0-72
+	MOVQ a_len+32(FP), AX
+	SHRQ $0x06, AX
+	JZ   ret
+	MOVQ dst_base+0(FP), CX
+	MOVQ a_base+24(FP), DX
+	MOVQ b_base+48(FP), BX
+
+loop:
+	VMOVUPD (DX), Y0
+	VADDPD  (BX), Y0, Y0
+	VMOVUPD Y0, (CX)
+	VMOVUPD 32(DX), Y0
+	VADDPD  32(BX), Y0, Y0
+	VMOVUPD Y0, 32(CX)
+	VMOVUPD 64(DX), Y0
+	VADDPD  64(BX), Y0, Y0
+	VMOVUPD Y0, 64(CX)
+	VMOVUPD 96(DX), Y0
+	VADDPD  96(BX), Y0, Y0
+	VMOVUPD Y0, 96(CX)
+	VMOVUPD 128(DX), Y0
+	VADDPD  128(BX), Y0, Y0
+	VMOVUPD Y0, 128(CX)
+	VMOVUPD 160(DX), Y0
+	VADDPD  160(BX), Y0, Y0
+	VMOVUPD Y0, 160(CX)
+	VMOVUPD 192(DX), Y0
+	VADDPD  192(BX), Y0, Y0
+	VMOVUPD Y0, 192(CX)
+	VMOVUPD 224(DX), Y0
+	VADDPD  224(BX), Y0, Y0
+	VMOVUPD Y0, 224(CX)
+	VMOVUPD 256(DX), Y0
+	VADDPD  256(BX), Y0, Y0
+	VMOVUPD Y0, 256(CX)
+	VMOVUPD 288(DX), Y0
+	VADDPD  288(BX), Y0, Y0
+	VMOVUPD Y0, 288(CX)
+	VMOVUPD 320(DX), Y0
+	VADDPD  320(BX), Y0, Y0
+	VMOVUPD Y0, 320(CX)
+	VMOVUPD 352(DX), Y0
+	VADDPD  352(BX), Y0, Y0
+	VMOVUPD Y0, 352(CX)
+	VMOVUPD 384(DX), Y0
+	VADDPD  384(BX), Y0, Y0
+	VMOVUPD Y0, 384(CX)
+	VMOVUPD 416(DX), Y0
+	VADDPD  416(BX), Y0, Y0
+	VMOVUPD Y0, 416(CX)
+	VMOVUPD 448(DX), Y0
+	VADDPD  448(BX), Y0, Y0
+	VMOVUPD Y0, 448(CX)
+	VMOVUPD 480(DX), Y0
+	VADDPD  480(BX), Y0, Y0
+	VMOVUPD Y0, 480(CX)
+	ADDQ    $0x00000200, DX
+	ADDQ    $0x00000200, BX
+	ADDQ    $0x00000200, CX
+	DECQ    AX
+	JNZ     loop
+	VZEROUPPER
+
+ret:
+	RET
+
+// func unpack64AVX2(dst []float64, words []uint64)
+// Requires: AVX, AVX2
+TEXT ·unpack64AVX2(SB), NOSPLIT, $0-48
+	MOVQ         words_len+32(FP), AX
+	TESTQ        AX, AX
+	JZ           ret
+	MOVQ         dst_base+0(FP), CX
+	MOVQ         words_base+24(FP), DX
+	VPXOR        Y0, Y0, Y0
+	MOVQ         $0x3ff0000000000000, BX
+	VMOVQ        BX, X1
+	VPBROADCASTQ X1, Y1
+
+loop:
+	// Elements 0..3.
+	VPBROADCASTQ (DX), Y2
+	VPSLLVQ      signShift<>+0(SB), Y2, Y3
+	VBLENDVPD    Y3, Y1, Y0, Y3
+	VMOVUPD      Y3, (CX)
+
+	// Elements 4..7.
+	VPSLLVQ   signShift<>+32(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 32(CX)
+
+	// Elements 8..11.
+	VPSLLVQ   signShift<>+64(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 64(CX)
+
+	// Elements 12..15.
+	VPSLLVQ   signShift<>+96(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 96(CX)
+
+	// Elements 16..19.
+	VPSLLVQ   signShift<>+128(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 128(CX)
+
+	// Elements 20..23.
+	VPSLLVQ   signShift<>+160(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 160(CX)
+
+	// Elements 24..27.
+	VPSLLVQ   signShift<>+192(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 192(CX)
+
+	// Elements 28..31.
+	VPSLLVQ   signShift<>+224(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 224(CX)
+
+	// Elements 32..35.
+	VPSLLVQ   signShift<>+256(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 256(CX)
+
+	// Elements 36..39.
+	VPSLLVQ   signShift<>+288(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 288(CX)
+
+	// Elements 40..43.
+	VPSLLVQ   signShift<>+320(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 320(CX)
+
+	// Elements 44..47.
+	VPSLLVQ   signShift<>+352(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 352(CX)
+
+	// Elements 48..51.
+	VPSLLVQ   signShift<>+384(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 384(CX)
+
+	// Elements 52..55.
+	VPSLLVQ   signShift<>+416(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 416(CX)
+
+	// Elements 56..59.
+	VPSLLVQ   signShift<>+448(SB), Y2, Y3
+	VBLENDVPD Y3, Y1, Y0, Y3
+	VMOVUPD   Y3, 448(CX)
+
+	// Elements 60..63.
+	VPSLLVQ   signShift<>+480(SB), Y2, Y2
+	VBLENDVPD Y2, Y1, Y0, Y2
+	VMOVUPD   Y2, 480(CX)
+	ADDQ      $0x08, DX
+	ADDQ      $0x00000200, CX
+	DECQ      AX
+	JNZ       loop
+	VZEROUPPER
+
+ret:
+	RET
+
+// func pack64AVX2(words []uint64, src []float64)
+// Requires: AVX, AVX2
+TEXT ·pack64AVX2(SB), NOSPLIT, $0-48
+	MOVQ         words_len+8(FP), AX
+	TESTQ        AX, AX
+	JZ           ret
+	MOVQ         words_base+0(FP), CX
+	MOVQ         src_base+24(FP), DX
+	MOVQ         $0x7fffffffffffffff, BX
+	VMOVQ        BX, X0
+	VPBROADCASTQ X0, Y0
+	MOVL         $0x00000000, BX
+	VMOVD        BX, X1
+	VPBROADCASTD X1, Y1
+	VMOVDQU      pairOrder<>+0(SB), Y2
+
+loop:
+	// Elements 0..31: bit j = element j is ±0.
+	VPAND     (DX), Y0, Y3
+	VPAND     32(DX), Y0, Y4
+	VPAND     64(DX), Y0, Y5
+	VPAND     96(DX), Y0, Y6
+	VPAND     128(DX), Y0, Y7
+	VPAND     160(DX), Y0, Y8
+	VPAND     192(DX), Y0, Y9
+	VPAND     224(DX), Y0, Y10
+	VPACKSSDW Y4, Y3, Y3
+	VPACKSSDW Y6, Y5, Y5
+	VPACKSSDW Y8, Y7, Y7
+	VPACKSSDW Y10, Y9, Y9
+	VPACKSSDW Y5, Y3, Y3
+	VPACKSSDW Y9, Y7, Y7
+	VPACKSSWB Y7, Y3, Y3
+	VPERMQ    $0xd8, Y3, Y3
+	VPSHUFB   Y2, Y3, Y3
+	VPCMPEQB  Y1, Y3, Y3
+	VPMOVMSKB Y3, BX
+
+	// Elements 32..63: bit j = element j is ±0.
+	VPAND     256(DX), Y0, Y3
+	VPAND     288(DX), Y0, Y4
+	VPAND     320(DX), Y0, Y5
+	VPAND     352(DX), Y0, Y6
+	VPAND     384(DX), Y0, Y7
+	VPAND     416(DX), Y0, Y8
+	VPAND     448(DX), Y0, Y9
+	VPAND     480(DX), Y0, Y10
+	VPACKSSDW Y4, Y3, Y3
+	VPACKSSDW Y6, Y5, Y5
+	VPACKSSDW Y8, Y7, Y7
+	VPACKSSDW Y10, Y9, Y9
+	VPACKSSDW Y5, Y3, Y3
+	VPACKSSDW Y9, Y7, Y7
+	VPACKSSWB Y7, Y3, Y3
+	VPERMQ    $0xd8, Y3, Y3
+	VPSHUFB   Y2, Y3, Y3
+	VPCMPEQB  Y1, Y3, Y3
+	VPMOVMSKB Y3, SI
+	SHLQ      $0x20, SI
+	ORQ       SI, BX
+	NOTQ      BX
+	MOVQ      BX, (CX)
+	ADDQ      $0x08, CX
+	ADDQ      $0x00000200, DX
+	DECQ      AX
+	JNZ       loop
+	VZEROUPPER
+
+ret:
 	RET

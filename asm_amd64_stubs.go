@@ -149,7 +149,7 @@ func unpack8AVX512(dst []uint8, words []uint64)
 //go:noescape
 func pack8AVX512(words []uint64, src []uint8)
 
-// unpack32AVX512 is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+// unpack32AVX512 is unpackFGeneric over len(words) words; len(dst) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
 //
 //	for i := range dst {
@@ -159,7 +159,7 @@ func pack8AVX512(words []uint64, src []uint8)
 //go:noescape
 func unpack32AVX512(dst []float32, words []uint64)
 
-// pack32AVX512 is pack32Generic over len(words) words, testing bits rather than
+// pack32AVX512 is packFGeneric over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX512F, AVX512BW and AVX512VL.
@@ -336,7 +336,7 @@ func unpack8AVX2(dst []uint8, words []uint64)
 //go:noescape
 func pack8AVX2(words []uint64, src []uint8)
 
-// unpack32AVX2 is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+// unpack32AVX2 is unpackFGeneric over len(words) words; len(dst) == 64*len(words).
 // It needs AVX2.
 //
 //	for i := range dst {
@@ -346,7 +346,7 @@ func pack8AVX2(words []uint64, src []uint8)
 //go:noescape
 func unpack32AVX2(dst []float32, words []uint64)
 
-// pack32AVX2 is pack32Generic over len(words) words, testing bits rather than
+// pack32AVX2 is packFGeneric over len(words) words, testing bits rather than
 // comparing floats (so MXCSR's denormals-are-zero cannot matter);
 // len(src) == 64*len(words).
 // It needs AVX2.
@@ -382,3 +382,255 @@ func seedAVX2(st *[4][16]uint32, c uint64)
 // (by the fwd and fwdAdd kernels with nt, which do not fence) before every
 // later store.
 func fenceAMD64()
+
+// fwd64AVX512 is fwdGeneric for float64 over len(x) elements, a multiple of 64 (0 returns at
+// once), with lim = thr<<8 (thr < 1<<24), sb the keep factor's bits, and
+// len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range x {
+//		l := i % 16
+//		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+//		f := float64(0)
+//		if keep {
+//			f = math.Float64frombits(sb)
+//		}
+//		y[i] = x[i] * f // a real multiply: NaN*0 = NaN, -x*0 = -0
+//		if len(bits) > 0 && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
+//		}
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with non-temporal stores and
+// not fenced: the caller runs fenceAMD64 after its last kernel call.
+//
+//go:noescape
+func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+
+// fwdAdd64AVX512 is fwdAddGeneric for float64: the fwd kernel of the same ISA with the residual
+// added, each product rounded before the add (never a fused multiply-add);
+// len(res) == len(x), and y may be x or res.
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range x {
+//		l := i % 16
+//		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+//		f := float64(0)
+//		if keep {
+//			f = math.Float64frombits(sb)
+//		}
+//		p := x[i] * f // rounded to float64
+//		y[i] = res[i] + p
+//		if len(bits) > 0 && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
+//		}
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with non-temporal stores and
+// not fenced: the caller runs fenceAMD64 after its last kernel call.
+//
+//go:noescape
+func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+
+// bwd64AVX512 is bwdGeneric for float64 over len(dy) elements, a multiple of 64;
+// len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range dy {
+//		f := float64(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = math.Float64frombits(sb)
+//		}
+//		dx[i] = dy[i] * f
+//	}
+//
+// With nt (dx 64-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE).
+//
+//go:noescape
+func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+
+// scale64AVX512 is scaleGeneric for float64 over len(x) elements, a multiple of 64;
+// len(y) == len(x), y may be x.
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range x {
+//		y[i] = x[i] * math.Float64frombits(a)
+//	}
+//
+// With nt (y 64-byte aligned), y is stored with non-temporal stores, then
+// fenced (SFENCE).
+//
+//go:noescape
+func scale64AVX512(y []float64, x []float64, a uint64, nt bool)
+
+// add64AVX512 is addGeneric for float64 over len(a) elements, a multiple of 64;
+// len(dst) == len(b) == len(a), dst may be a or b.
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range a {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func add64AVX512(dst []float64, a []float64, b []float64)
+
+// unpack64AVX512 is unpackFGeneric for float64 over len(words) words; len(dst) == 64*len(words).
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range dst {
+//		dst[i] = math.Float64frombits(-uint64(words[i/64]>>(i%64)&1) & 0x3ff0000000000000) // 1 or +0
+//	}
+//
+//go:noescape
+func unpack64AVX512(dst []float64, words []uint64)
+
+// pack64AVX512 is packFGeneric for float64 over len(words) words, testing bits rather than
+// comparing floats (so MXCSR's denormals-are-zero cannot matter);
+// len(src) == 64*len(words).
+// It needs AVX512F, AVX512BW and AVX512VL.
+//
+//	for i := range words {
+//		var w uint64
+//		for j := 0; j < 64; j++ {
+//			if math.Float64bits(src[64*i+j])&0x7fffffffffffffff != 0 { // src[64*i+j] != 0
+//				w |= 1 << j
+//			}
+//		}
+//		words[i] = w
+//	}
+//
+//go:noescape
+func pack64AVX512(words []uint64, src []float64)
+
+// fwd64AVX2 is fwdGeneric for float64 over len(x) elements, a multiple of 64 (0 returns at
+// once), with lim = thr<<8 (thr < 1<<24), sb the keep factor's bits, and
+// len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
+// It needs AVX2.
+//
+//	for i := range x {
+//		l := i % 16
+//		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+//		f := float64(0)
+//		if keep {
+//			f = math.Float64frombits(sb)
+//		}
+//		y[i] = x[i] * f // a real multiply: NaN*0 = NaN, -x*0 = -0
+//		if len(bits) > 0 && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
+//		}
+//	}
+//
+// With nt (y 32-byte aligned), y is stored with non-temporal stores and
+// not fenced: the caller runs fenceAMD64 after its last kernel call.
+//
+//go:noescape
+func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+
+// fwdAdd64AVX2 is fwdAddGeneric for float64: the fwd kernel of the same ISA with the residual
+// added, each product rounded before the add (never a fused multiply-add);
+// len(res) == len(x), and y may be x or res.
+// It needs AVX2.
+//
+//	for i := range x {
+//		l := i % 16
+//		keep := st[0][l]+st[3][l] >= lim // (s0+s3)>>8 >= thr, unsigned
+//		f := float64(0)
+//		if keep {
+//			f = math.Float64frombits(sb)
+//		}
+//		p := x[i] * f // rounded to float64
+//		y[i] = res[i] + p
+//		if len(bits) > 0 && keep {
+//			bits[i/64] |= 1 << (i % 64) // each word is stored whole
+//		}
+//		if l == 15 {
+//			skip(st, 1) // the next xoshiro128+ step of the 16 lanes
+//		}
+//	}
+//
+// With nt (y 32-byte aligned), y is stored with non-temporal stores and
+// not fenced: the caller runs fenceAMD64 after its last kernel call.
+//
+//go:noescape
+func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+
+// bwd64AVX2 is bwdGeneric for float64 over len(dy) elements, a multiple of 64;
+// len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
+// It needs AVX2.
+//
+//	for i := range dy {
+//		f := float64(0)
+//		if words[i/64]>>(i%64)&1 != 0 {
+//			f = math.Float64frombits(sb)
+//		}
+//		dx[i] = dy[i] * f
+//	}
+//
+// With nt (dx 32-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE).
+//
+//go:noescape
+func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+
+// scale64AVX2 is scaleGeneric for float64 over len(x) elements, a multiple of 64;
+// len(y) == len(x), y may be x.
+// It needs AVX2.
+//
+//	for i := range x {
+//		y[i] = x[i] * math.Float64frombits(a)
+//	}
+//
+// With nt (y 32-byte aligned), y is stored with non-temporal stores, then
+// fenced (SFENCE).
+//
+//go:noescape
+func scale64AVX2(y []float64, x []float64, a uint64, nt bool)
+
+// add64AVX2 is addGeneric for float64 over len(a) elements, a multiple of 64;
+// len(dst) == len(b) == len(a), dst may be a or b.
+// It needs AVX2.
+//
+//	for i := range a {
+//		dst[i] = a[i] + b[i]
+//	}
+//
+//go:noescape
+func add64AVX2(dst []float64, a []float64, b []float64)
+
+// unpack64AVX2 is unpackFGeneric for float64 over len(words) words; len(dst) == 64*len(words).
+// It needs AVX2.
+//
+//	for i := range dst {
+//		dst[i] = math.Float64frombits(-uint64(words[i/64]>>(i%64)&1) & 0x3ff0000000000000) // 1 or +0
+//	}
+//
+//go:noescape
+func unpack64AVX2(dst []float64, words []uint64)
+
+// pack64AVX2 is packFGeneric for float64 over len(words) words, testing bits rather than
+// comparing floats (so MXCSR's denormals-are-zero cannot matter);
+// len(src) == 64*len(words).
+// It needs AVX2.
+//
+//	for i := range words {
+//		var w uint64
+//		for j := 0; j < 64; j++ {
+//			if math.Float64bits(src[64*i+j])&0x7fffffffffffffff != 0 { // src[64*i+j] != 0
+//				w |= 1 << j
+//			}
+//		}
+//		words[i] = w
+//	}
+//
+//go:noescape
+func pack64AVX2(words []uint64, src []float64)

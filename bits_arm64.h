@@ -62,3 +62,30 @@
 	VSHL    $20, m0.S4, m5.S4                           /* m5 = m0 << 20 */ \
 	VSHL    $24, m0.S4, m6.S4                           /* m6 = m0 << 24 */ \
 	VSHL    $28, m0.S4, m7.S4                           /* m7 = m0 << 28 */
+
+// Per-lane bit vectors of BIT_PAIRS (bwd64NEON and unpack64NEON): 64-bit
+// lane j of MDk holds 1 << (2k+j). Same registers as M0-M7, never live at
+// once with them.
+#define MD0 V16 // 1 << j
+#define MD1 V17 // 1 << (2+j)
+#define MD2 V18 // 1 << (4+j)
+#define MD3 V19 // 1 << (6+j)
+#define MD4 V20 // 1 << (8+j)
+#define MD5 V21 // 1 << (10+j)
+#define MD6 V22 // 1 << (12+j)
+#define MD7 V23 // 1 << (14+j)
+
+// BIT_PAIRS sets md0-md7 to the per-lane bit of a 16-bit piece of a mask
+// word, for the float64 kernels (two elements per vector): 64-bit lane j of
+// mdk holds 1 << (2k+j), so CMTST (.D2) of the piece broadcast to every
+// 16-bit lane against mdk tests bits 2k and 2k+1 of the piece. 8
+// instructions.
+#define BIT_PAIRS(md0, md1, md2, md3, md4, md5, md6, md7) \
+	VMOVQ   $0x0000000000000001, $0x0000000000000002, md0 /* md0 = 1, 2 */ \
+	VSHL    $2, md0.D2, md1.D2                          /* md1 = md0 << 2 */ \
+	VSHL    $4, md0.D2, md2.D2                          /* md2 = md0 << 4 */ \
+	VSHL    $6, md0.D2, md3.D2                          /* md3 = md0 << 6 */ \
+	VSHL    $8, md0.D2, md4.D2                          /* md4 = md0 << 8 */ \
+	VSHL    $10, md0.D2, md5.D2                         /* md5 = md0 << 10 */ \
+	VSHL    $12, md0.D2, md6.D2                         /* md6 = md0 << 12 */ \
+	VSHL    $14, md0.D2, md7.D2                         /* md7 = md0 << 14 */

@@ -164,7 +164,7 @@ func fwd[T Float](p *path, st *lanes, y, x, res []T, bits []uint64, thr uint32, 
 	nt = nt && isAligned(p, y)
 	if res == nil {
 		hook(kname[T]("fwd32", "fwd64"), n)
-		if p.id == 0 || wide[T]() {
+		if p.id == 0 {
 			fwdGeneric(st, y, x, out, lim, sb)
 		} else {
 			archFwd(p.id, &st.s, y, x, out, lim, sb, nt)
@@ -173,7 +173,7 @@ func fwd[T Float](p *path, st *lanes, y, x, res []T, bits []uint64, thr uint32, 
 		res = res[:n]
 		raceRead(res)
 		hook(kname[T]("fwdAdd32", "fwdAdd64"), n)
-		if p.id == 0 || wide[T]() {
+		if p.id == 0 {
 			fwdAddGeneric(st, y, x, res, out, lim, sb)
 		} else {
 			archFwdAdd(p.id, &st.s, y, x, res, out, lim, sb, nt)
@@ -228,7 +228,7 @@ func bwd[T Float](p *path, dx, dy []T, words []uint64, sb uint64, nt bool) {
 
 func kbwd[T Float](p *path, dx, dy []T, words []uint64, sb uint64, nt bool) {
 	hook(kname[T]("bwd32", "bwd64"), len(dy))
-	if p.id == 0 || wide[T]() {
+	if p.id == 0 {
 		bwdGeneric(dx, dy, words, sb)
 		return
 	}
@@ -267,7 +267,7 @@ func scaleBuf[T Float](p *path, y, x []T, a uint64) {
 
 func kscale[T Float](p *path, y, x []T, a uint64, nt bool) {
 	hook(kname[T]("scale32", "scale64"), len(x))
-	if p.id == 0 || wide[T]() {
+	if p.id == 0 {
 		scaleGeneric(y, x, a)
 		return
 	}
@@ -293,7 +293,7 @@ func add[T Float](p *path, dst, a, b []T) {
 
 func kadd[T Float](p *path, dst, a, b []T) {
 	hook(kname[T]("add32", "add64"), len(a))
-	if p.id == 0 || wide[T]() {
+	if p.id == 0 {
 		addGeneric(dst, a, b)
 		return
 	}
@@ -353,7 +353,7 @@ func kunpack[T maskElem](p *path, dst []T, words []uint64) {
 
 func kunpackF[T Float](p *path, dst []T, words []uint64) {
 	hook(kname[T]("unpack32", "unpack64"), len(dst))
-	if p.id == 0 || wide[T]() {
+	if p.id == 0 {
 		unpackFGeneric(dst, words)
 	} else {
 		archUnpackF(p.id, dst, words)
@@ -393,7 +393,7 @@ func kpack[T maskElem](p *path, words []uint64, src []T) {
 
 func kpackF[T Float](p *path, words []uint64, src []T) {
 	hook(kname[T]("pack32", "pack64"), len(src))
-	if p.id == 0 || wide[T]() {
+	if p.id == 0 {
 		packFGeneric(words, src)
 	} else {
 		archPackF(p.id, words, src)

@@ -1,5 +1,6 @@
-// Package dropout provides fused dropout kernels for contiguous []float32:
-// mask generation, the multiply and the packed keep bits in one pass, with
+// Package dropout provides fused dropout kernels for contiguous []float32
+// and []float64: mask generation, the multiply and the packed keep bits in
+// one pass, with
 // AVX-512, AVX2 and NEON assembly chosen at run time and a pure-Go path that
 // gives the same bits everywhere.
 //
@@ -11,9 +12,10 @@
 //	Classic    x * mask              x * (1 - p)       dy * mask
 //	Inverted   x * mask / (1 - p)    x                 dy * mask / (1 - p)
 //
-// Layer wraps a Dropout with a seed, a stream position and a mask buffer, as
-// the book's class does. Dropout's methods are the kernels themselves, for
-// frameworks that keep their own state.
+// Layer[T] wraps a Dropout[T] with a seed, a stream position and a mask
+// buffer, as the book's class does. Dropout's methods are the kernels
+// themselves, for frameworks that keep their own state. T is float32 or
+// float64 (Float); the keep bits never depend on T.
 //
 // # Semantics
 //
@@ -48,15 +50,20 @@
 // uniform variate U_i = (u_i+1)/2^24 in (0, 1]: p = 0 keeps everything and
 // p = 1 drops everything, exactly.
 //
-// Factors. A kept element has factor 1 (Classic) or s = float32(1/(1-p))
-// (Inverted; the division in float64, one rounding); a dropped one has
-// factor 0. The output is a real float32 multiply y_i = x_i * factor_i, as
-// NumPy's x * mask and PyTorch's CPU kernel compute it: a dropped NaN or ±Inf
-// gives NaN, a dropped negative number gives -0. Never a select.
+// Factors. A kept element has factor 1 (Classic) or s = T(1/(1-p))
+// (Inverted; the division in float64, then one rounding to T, none for
+// float64); a dropped one has factor 0. The output is a real multiply in T,
+// y_i = x_i * factor_i, as NumPy's x * mask and PyTorch's CPU kernel compute
+// it: a dropped NaN or ±Inf gives NaN, a dropped negative number gives -0.
+// Never a select. The fused ops round every operation to T, as the unfused
+// sequence does: never a fused multiply-add.
 //
-// Inference. Classic: y_i = x_i * float32(1-p) (the subtraction in float64,
-// one rounding: NumPy's x * (1.0 - ratio)). Inverted: y = x (a copy, or
+// Inference. Classic: y_i = x_i * T(1-p) (the subtraction in float64: for
+// float64, NumPy's x * (1.0 - ratio) exactly). Inverted: y = x (a copy, or
 // nothing when y is x).
+//
+// Element types. The keep bits depend only on the key and p: Dropout[float32]
+// and Dropout[float64] write the same Mask for the same key.
 //
 // Gradient. Backward computes dx_i = dy_i * factor_i with the keep bits of a
 // Mask; BackwardKey regenerates them from the key of the Forward call and

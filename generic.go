@@ -69,25 +69,26 @@ func fwdLane[T Float](st *lanes, l int, y, x []T, w *[chunkSteps / 4]uint64, thr
 	px, py := unsafe.Pointer(&x[l]), unsafe.Pointer(&y[l])
 	pw := unsafe.Pointer(&w[0])
 	shift := uint(l)
-	es := unsafe.Sizeof(x[0]) // a step is 16 elements: 16*es bytes
+	es := unsafe.Sizeof(x[0])     // a step is 16 elements: 16*es bytes
+	f := [2]T{0, fromBits[T](sb)} // the factors of a dropped and a kept element
 	for g := groups; ; {
 		// k is 1 if kept (s0+s3 > thr8-1, wrapping to keep all when
-		// thr8 = 0), 0 if dropped; -k is the all-ones factor mask.
+		// thr8 = 0), 0 if dropped: the index of the factor.
 		k := (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(py) = *(*T)(px) * fromBits[T](-k&sb)
+		*(*T)(py) = *(*T)(px) * f[k]
 		kept := k
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(px, 16*es)) * fromBits[T](-k&sb)
+		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(px, 16*es)) * f[k]
 		kept |= k << 16
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(px, 32*es)) * fromBits[T](-k&sb)
+		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(px, 32*es)) * f[k]
 		kept |= k << 32
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(px, 48*es)) * fromBits[T](-k&sb)
+		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(px, 48*es)) * f[k]
 		kept |= k << 48
 		*(*uint64)(pw) |= kept << shift
 		if g--; g == 0 { // never form a pointer past the slices
@@ -144,22 +145,23 @@ func fwdAddLane[T Float](st *lanes, l int, y, x, res []T, w *[chunkSteps / 4]uin
 	pw := unsafe.Pointer(&w[0])
 	shift := uint(l)
 	es := unsafe.Sizeof(x[0])
+	f := [2]T{0, fromBits[T](sb)}
 	for g := groups; ; {
 		k := (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(py) = *(*T)(pr) + T(*(*T)(px)*fromBits[T](-k&sb))
+		*(*T)(py) = *(*T)(pr) + T(*(*T)(px)*f[k])
 		kept := k
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(pr, 16*es)) + T(*(*T)(unsafe.Add(px, 16*es))*fromBits[T](-k&sb))
+		*(*T)(unsafe.Add(py, 16*es)) = *(*T)(unsafe.Add(pr, 16*es)) + T(*(*T)(unsafe.Add(px, 16*es))*f[k])
 		kept |= k << 16
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(pr, 32*es)) + T(*(*T)(unsafe.Add(px, 32*es))*fromBits[T](-k&sb))
+		*(*T)(unsafe.Add(py, 32*es)) = *(*T)(unsafe.Add(pr, 32*es)) + T(*(*T)(unsafe.Add(px, 32*es))*f[k])
 		kept |= k << 32
 		k = (thr8m1 - uint64(s0+s3)) >> 63
 		s0, s1, s2, s3 = xoshiroNext(s0, s1, s2, s3)
-		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(pr, 48*es)) + T(*(*T)(unsafe.Add(px, 48*es))*fromBits[T](-k&sb))
+		*(*T)(unsafe.Add(py, 48*es)) = *(*T)(unsafe.Add(pr, 48*es)) + T(*(*T)(unsafe.Add(px, 48*es))*f[k])
 		kept |= k << 48
 		*(*uint64)(pw) |= kept << shift
 		if g--; g == 0 { // never form a pointer past the slices
@@ -215,14 +217,15 @@ func drawsGeneric(st *lanes, u []uint32) {
 //
 //go:noinline
 func bwdGeneric[T Float](dx, dy []T, words []uint64, sb uint64) {
+	f := [2]T{0, fromBits[T](sb)} // the factors of a dropped and a kept element
 	for k, w := range words {
 		cx, cy := dx[k*64:k*64+64], dy[k*64:k*64+64]
 		for j := 0; j < 64; j += 4 { // four at a time, the bits shifted out
 			d, s := cx[j:j+4:j+4], cy[j:j+4:j+4]
-			d[0] = s[0] * fromBits[T](-(w&1)&sb) // all ones iff kept
-			d[1] = s[1] * fromBits[T](-(w>>1&1)&sb)
-			d[2] = s[2] * fromBits[T](-(w>>2&1)&sb)
-			d[3] = s[3] * fromBits[T](-(w>>3&1)&sb)
+			d[0] = s[0] * f[w&1]
+			d[1] = s[1] * f[w>>1&1]
+			d[2] = s[2] * f[w>>2&1]
+			d[3] = s[3] * f[w>>3&1]
 			w >>= 4
 		}
 	}
@@ -294,13 +297,13 @@ func pack8Generic(words []uint64, src []uint8) {
 }
 
 // unpackFGeneric: dst[i] = 1 if bit i of words is set, +0 otherwise, with
-// no branch and no conversion.
+// no branch.
 func unpackFGeneric[T Float](dst []T, words []uint64) {
-	one := toBits(T(1))
+	f := [2]T{0, 1}
 	for q, w := range words {
 		d := dst[64*q : 64*q+64]
 		for i := range d {
-			d[i] = fromBits[T](-(w & 1) & one)
+			d[i] = f[w&1]
 			w >>= 1
 		}
 	}

@@ -504,3 +504,420 @@ add_loop:
 
 add_done:
 	RET
+
+// The float64 kernels: each is its float32 sibling with 8-byte elements,
+// two per vector (.D2), so the 16 elements of a step take eight vectors. The
+// stream kernels compute the 32-bit keep masks as the float32 ones do (one
+// CMHS per 4 lanes on the sums; so the keep bits are fwd32NEON's for the
+// same st and lim) and widen each lane's mask to its element's 64 bits with
+// ZIP1/ZIP2 of the mask with itself: the 32-bit lanes k, k of a 64-bit lane
+// are both all ones or both zero. stubs_arm64.go gives each one's Go
+// equivalent.
+
+// Registers of fwd64NEON and fwdAdd64NEON besides the state (S00-S33,
+// V0-V15), LIM, WT and B0-B3. A step is done in two halves of 8 elements,
+// lanes 0-7 then lanes 8-15, each using all of V16-V23; XOSHIRO uses them
+// once both halves are done. As above, names of one register are never
+// live at once: XD, then PD, then YD; SUMD, then KD, then WD, then FD, then
+// RD.
+#define XD0 V16 // KEEP64: 8 elements of x, elements 0-1 of the half
+#define XD1 V17 // elements 2-3
+#define XD2 V18 // elements 4-5
+#define XD3 V19 // elements 6-7
+#define PD0 V16 // FACTOR_MUL64: the products x * f, in place of XD
+#define PD1 V17
+#define PD2 V18
+#define PD3 V19
+#define YD0 V16 // APPLY_ADD64: y = res + p, in place of PD
+#define YD1 V17
+#define YD2 V18
+#define YD3 V19
+#define SUMD0 V20 // KEEP64: the sums s0 + s3 of the half's lanes 0-3
+#define SUMD1 V21 // lanes 4-7
+#define KD0 V20 // KEEP64: the 32-bit keep masks of lanes 0-3 of the half, in place of SUMD
+#define KD1 V21 // lanes 4-7
+#define WD0 V22 // FACTOR_MUL64: the keep masks widened to 64 bits, elements 0-1 (ZIP1 of KD0)
+#define WD1 V20 // elements 2-3 (ZIP2 of KD0, in place)
+#define WD2 V23 // elements 4-5 (ZIP1 of KD1)
+#define WD3 V21 // elements 6-7 (ZIP2 of KD1, in place)
+#define FD0 V22 // FACTOR_MUL64: the factors w & sb (sb or +0), in place of WD
+#define FD1 V20
+#define FD2 V23
+#define FD3 V21
+#define RD0 V20 // APPLY_ADD64: 8 elements of res, once the factors are dead
+#define RD1 V21
+#define RD2 V22
+#define RD3 V23
+#define FSBD V29 // bits of the keep factor (float64) in both 64-bit lanes
+#define HIDX V30 // TBL indices 32, 36, ..., 60, then 0, 4, ..., 28 (see STEP64_MASK)
+
+// HALF_IDX sets v to the TBL indices 32, 36, ..., 60, 0, 4, ..., 28: the
+// indices of LANE_BYTE0 with their halves swapped. 1 instruction (a literal
+// load).
+#define HALF_IDX(v) \
+	VMOVQ   $0x3c3834302c282420, $0x1c1814100c080400, v /* v = 32, 36, ..., 60, 0, 4, ..., 28 */
+
+// KEEP64 loads 8 elements of x from R2 into XD0-XD3 and sets KD0-KD1 to the
+// 32-bit keep masks of their lanes, all ones where s0+s3 >= lim: s0a, s3a
+// are the state words of the half's lanes 0-3, s0b, s3b of lanes 4-7. 5
+// instructions.
+#define KEEP64(s0a, s3a, s0b, s3b) \
+	VLD1.P  64(R2), [XD0.D2, XD1.D2, XD2.D2, XD3.D2]    /* x[8 elements] */ \
+	VADD    s0a.S4, s3a.S4, SUMD0.S4                    /* sum = s0 + s3, lanes 0-3 of the half */ \
+	VADD    s0b.S4, s3b.S4, SUMD1.S4                    /* lanes 4-7 */ \
+	WORD    $0x6ebc3e94                                 /* CMHS KD0.4S, SUMD0.4S, LIM.4S: k = sum >= lim (unsigned) ? ^0 : 0 */ \
+	WORD    $0x6ebc3eb5                                 /* CMHS KD1.4S, SUMD1.4S, LIM.4S: lanes 4-7 */
+
+// FACTOR_MUL64 widens the keep masks KD0-KD1 to one 64-bit mask per
+// element (WD0-WD3), turns them into the factors FD0-FD3 = w & sb and sets
+// PD0-PD3 to the products x * f. 12 instructions.
+#define FACTOR_MUL64 \
+	VZIP1   KD0.S4, KD0.S4, WD0.S4                      /* w = k0, k0, k1, k1: the masks of elements 0-1 */ \
+	VZIP2   KD0.S4, KD0.S4, WD1.S4                      /* k2, k2, k3, k3: elements 2-3 */ \
+	VZIP1   KD1.S4, KD1.S4, WD2.S4                      /* k4, k4, k5, k5: elements 4-5 */ \
+	VZIP2   KD1.S4, KD1.S4, WD3.S4                      /* k6, k6, k7, k7: elements 6-7 */ \
+	VAND    FSBD.B16, WD0.B16, FD0.B16                  /* f = w & sb: scale or +0 */ \
+	VAND    FSBD.B16, WD1.B16, FD1.B16                  /* elements 2-3 */ \
+	VAND    FSBD.B16, WD2.B16, FD2.B16                  /* elements 4-5 */ \
+	VAND    FSBD.B16, WD3.B16, FD3.B16                  /* elements 6-7 */ \
+	WORD    $0x6e76de10                                 /* FMUL PD0.2D, XD0.2D, FD0.2D: p = x * f, a real multiply */ \
+	WORD    $0x6e74de31                                 /* FMUL PD1.2D, XD1.2D, FD1.2D: elements 2-3 */ \
+	WORD    $0x6e77de52                                 /* FMUL PD2.2D, XD2.2D, FD2.2D: elements 4-5 */ \
+	WORD    $0x6e75de73                                 /* FMUL PD3.2D, XD3.2D, FD3.2D: elements 6-7 */
+
+// APPLY64 makes y = x * f (FACTOR_MUL64) and stores the 8 elements of y to
+// R1. 13 instructions.
+#define APPLY64 \
+	FACTOR_MUL64                                        /* p = x * f */ \
+	VST1.P  [PD0.D2, PD1.D2, PD2.D2, PD3.D2], 64(R1)    /* y[8 elements] = p */
+
+// APPLY_ADD64 is APPLY64 with the residual, as APPLY_ADD: the products are
+// rounded to float64 by FMUL, then added to res by a separate FADD (never a
+// fused multiply-add). x and res are loaded before y is stored, so y may be
+// x or res. 18 instructions.
+#define APPLY_ADD64 \
+	FACTOR_MUL64                                        /* p = x * f, rounded to float64 */ \
+	VLD1.P  64(R8), [RD0.D2, RD1.D2, RD2.D2, RD3.D2]    /* res[8 elements] */ \
+	WORD    $0x4e70d690                                 /* FADD YD0.2D, RD0.2D, PD0.2D: y = res + p */ \
+	WORD    $0x4e71d6b1                                 /* FADD YD1.2D, RD1.2D, PD1.2D: elements 2-3 */ \
+	WORD    $0x4e72d6d2                                 /* FADD YD2.2D, RD2.2D, PD2.2D: elements 4-5 */ \
+	WORD    $0x4e73d6f3                                 /* FADD YD3.2D, RD3.2D, PD3.2D: elements 6-7 */ \
+	VST1.P  [YD0.D2, YD1.D2, YD2.D2, YD3.D2], 64(R1)    /* y[8 elements] */
+
+// STEP64 is one step of 16 elements without keep bits: MAKE_Y (APPLY64 or
+// APPLY_ADD64) makes and stores y of each half. 68 instructions with
+// APPLY64: 32 xoshiro, 4 VADD + 4 CMHS, 8 ZIP + 8 VAND + 8 FMUL, 2 loads,
+// 2 stores.
+#define STEP64(MAKE_Y) \
+	KEEP64(S00, S30, S01, S31)                          /* elements 0-7: x and masks of lanes 0-7 */ \
+	MAKE_Y                                              /* y */ \
+	KEEP64(S02, S32, S03, S33)                          /* elements 8-15: lanes 8-15 */ \
+	MAKE_Y                                              /* y */ \
+	XOSHIRO                                             /* next step */
+
+// STEP64_MASK is STEP64 with the 16 keep bytes to b. The two halves' masks
+// are in the same two registers KD0-KD1 (V20-V21), so the bytes are
+// gathered in two table lookups with one index vector, HIDX = 32, 36, ...,
+// 60, 0, 4, ..., 28: TBL with the four-register table XD2, XD3, KD0, KD1
+// (V18-V21) puts byte 0 of lanes 0-7 (table bytes 32-63) into bytes 0-7 of
+// b and filler from x into bytes 8-15; TBX with the two-register table KD0,
+// KD1 leaves bytes 0-7 (indices 32-60, out of range) alone and puts byte 0
+// of lanes 8-15 into bytes 8-15. 70 instructions with APPLY64.
+#define STEP64_MASK(MAKE_Y, b) \
+	KEEP64(S00, S30, S01, S31)                          /* elements 0-7: x and masks of lanes 0-7 */ \
+	VTBL    HIDX.B16, [XD2.B16, XD3.B16, KD0.B16, KD1.B16], b.B16 /* b[0:8] = byte 0 of lane j's mask, b[8:16] filler */ \
+	MAKE_Y                                              /* y */ \
+	KEEP64(S02, S32, S03, S33)                          /* elements 8-15: lanes 8-15 */ \
+	VTBX    HIDX.B16, [KD0.B16, KD1.B16], b.B16         /* b[8:16] = byte 0 of lane 8+j's mask, b[0:8] kept */ \
+	MAKE_Y                                              /* y */ \
+	XOSHIRO                                             /* next step */
+
+// FWD64_MASK_BODY is FWD_MASK_BODY for float64 (the same registers, R6 = sb
+// as float64 bits): four STEP64_MASK, then WORD_BITS. fwd64mask_done is the
+// kernel's CBZ target for no elements.
+#define FWD64_MASK_BODY(MAKE_Y) \
+	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
+	VDUP    R6, FSBD.D2                                 /* FSBD = sb in both 64-bit lanes */ \
+	HALF_IDX(HIDX)                                      /* HIDX = 32, 36, ..., 60, 0, 4, ..., 28 */ \
+	BYTE_WEIGHTS(WT)                                    /* WT = 1, 2, 4, ..., 128 twice */ \
+	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
+fwd64mask_loop:                                     /* one mask word per iteration */ \
+	STEP64_MASK(MAKE_Y, B0)                             /* elements 0-15 of the word, bytes to B0 */ \
+	STEP64_MASK(MAKE_Y, B1)                             /* elements 16-31 */ \
+	STEP64_MASK(MAKE_Y, B2)                             /* elements 32-47 */ \
+	STEP64_MASK(MAKE_Y, B3)                             /* elements 48-63 */ \
+	WORD_BITS(B0, B1, B2, B3, WT, R4)                   /* bits[w] = the 64 keep bits */ \
+	SUBS    $64, R3, R3                                 /* 64 elements done */ \
+	BNE     fwd64mask_loop                              /* more to do */ \
+	STORE_STATE(R7)                                     /* *st = V0-V15 */ \
+fwd64mask_done:                                     /* also the CBZ target for no elements */ \
+	RET                                                 /* done */
+
+// FWD64_BODY is FWD_BODY for float64: four STEP64 per 64 elements.
+#define FWD64_BODY(MAKE_Y) \
+	VDUP    R5, LIM.S4                                  /* LIM = lim in every lane */ \
+	VDUP    R6, FSBD.D2                                 /* FSBD = sb in both 64-bit lanes */ \
+	LOAD_STATE(R7)                                      /* V0-V15 = *st */ \
+fwd64_loop:                                         /* 64 elements per iteration */ \
+	STEP64(MAKE_Y)                                      /* elements 0-15 */ \
+	STEP64(MAKE_Y)                                      /* elements 16-31 */ \
+	STEP64(MAKE_Y)                                      /* elements 32-47 */ \
+	STEP64(MAKE_Y)                                      /* elements 48-63 */ \
+	SUBS    $64, R3, R3                                 /* 64 elements done */ \
+	BNE     fwd64_loop                                  /* more to do */ \
+	STORE_STATE(R7)                                     /* *st = V0-V15 */ \
+	RET                                                 /* done */
+
+// func fwd64NEON(st *[4][16]uint32, y, x []float64, bits []uint64, lim uint32, sb uint64)
+//
+// With keep bits, FWD64_MASK_BODY with APPLY64: 291 instructions per
+// iteration of 64 elements (fwd32NEON: 215), 72.75 per 16: 32 xoshiro, 4
+// VADD + 4 CMHS keep test, 8 ZIP widening, 8 VAND + 8 FMUL, 2 loads, 2
+// stores, 1 TBL + 1 TBX, and 2.75 for the word and the loop. Without,
+// FWD64_BODY with APPLY64: 274 (fwd32NEON: 202), 68.5 per 16.
+TEXT ·fwd64NEON(SB), NOSPLIT, $0-96
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
+	MOVD    bits_base+56(FP), R4                        // R4 = &bits[0]
+	MOVD    bits_len+64(FP), R9                         // R9 = mask words, 0 for no mask
+	MOVWU   lim+80(FP), R5                              // R5 = lim
+	MOVD    sb+88(FP), R6                               // R6 = sb (float64 bits)
+	CBZ     R3, fwd64mask_done                          // nothing to do
+	CBZ     R9, fwd64_nomask                            // no keep bits wanted
+	FWD64_MASK_BODY(APPLY64)                            // y = x * f and the mask words
+
+fwd64_nomask:
+	FWD64_BODY(APPLY64)                                 // y = x * f
+
+// func fwdAdd64NEON(st *[4][16]uint32, y, x, res []float64, bits []uint64, lim uint32, sb uint64)
+//
+// fwd64NEON with y = res + x * f (APPLY_ADD64): 64 elements per iteration,
+// 331 instructions (82.75 per 16: those of fwd64NEON plus 2 loads of res
+// and 8 FADD) with keep bits, 314 (78.5) without.
+TEXT ·fwdAdd64NEON(SB), NOSPLIT, $0-120
+	MOVD    st+0(FP), R0                                // R0 = st
+	MOVD    y_base+8(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+32(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+40(FP), R3                            // R3 = elements left, a multiple of 64
+	MOVD    res_base+56(FP), R8                         // R8 = &res[0]
+	MOVD    bits_base+80(FP), R4                        // R4 = &bits[0]
+	MOVD    bits_len+88(FP), R9                         // R9 = mask words, 0 for no mask
+	MOVWU   lim+104(FP), R5                             // R5 = lim
+	MOVD    sb+112(FP), R6                              // R6 = sb (float64 bits)
+	CBZ     R3, fwd64mask_done                          // nothing to do
+	CBZ     R9, fwdadd64_nomask                         // no keep bits wanted
+	FWD64_MASK_BODY(APPLY_ADD64)                        // y = res + x * f and the mask words
+
+fwdadd64_nomask:
+	FWD64_BODY(APPLY_ADD64)                             // y = res + x * f
+
+// bwd64NEON registers: 16 elements of dy and of dx (computed in place),
+// their keep masks and factors (in place), 16 bits of the mask word and sb;
+// the bits each 64-bit lane tests are in MD0-MD7 (V16-V23, bits_arm64.h).
+#define DYD0 V0  // dy, elements 0-1 of the 16
+#define DYD1 V1  // elements 2-3
+#define DYD2 V2  // elements 4-5
+#define DYD3 V3  // elements 6-7
+#define DYD4 V4  // elements 8-9
+#define DYD5 V5  // elements 10-11
+#define DYD6 V6  // elements 12-13
+#define DYD7 V7  // elements 14-15
+#define DXD0 V0  // dx = dy * f, in place of DYD0-DYD7
+#define DXD1 V1
+#define DXD2 V2
+#define DXD3 V3
+#define DXD4 V4
+#define DXD5 V5
+#define DXD6 V6
+#define DXD7 V7
+#define BKD0 V8  // keep masks (64-bit): all ones where the element's bit is set
+#define BKD1 V9
+#define BKD2 V10
+#define BKD3 V11
+#define BKD4 V12
+#define BKD5 V13
+#define BKD6 V14
+#define BKD7 V15
+#define BFD0 V8  // factors k & sb (sb or +0), in place of BKD0-BKD7
+#define BFD1 V9
+#define BFD2 V10
+#define BFD3 V11
+#define BFD4 V12
+#define BFD5 V13
+#define BFD6 V14
+#define BFD7 V15
+#define BH V24   // the next 16 bits of the mask word in every 16-bit lane
+#define BSBD V25 // sb in both 64-bit lanes
+
+// BWD64_16 does the 16 elements of the next 16 bits of the mask word (R4):
+// 64-bit lane j of vector k tests bit 2k+j of them against MDk. 29
+// instructions.
+#define BWD64_16 \
+	VLD1R.P 2(R4), [BH.H8]                              /* BH = the 16 bits in every 16-bit lane (little endian) */ \
+	VLD1.P  64(R2), [DYD0.D2, DYD1.D2, DYD2.D2, DYD3.D2] /* dy, elements 0-7 */ \
+	VLD1.P  64(R2), [DYD4.D2, DYD5.D2, DYD6.D2, DYD7.D2] /* elements 8-15 */ \
+	VCMTST  MD0.D2, BH.D2, BKD0.D2                      /* k = bits & m != 0 ? ^0 : 0 */ \
+	VCMTST  MD1.D2, BH.D2, BKD1.D2                      /* elements 2-3 */ \
+	VCMTST  MD2.D2, BH.D2, BKD2.D2                      /* elements 4-5 */ \
+	VCMTST  MD3.D2, BH.D2, BKD3.D2                      /* elements 6-7 */ \
+	VCMTST  MD4.D2, BH.D2, BKD4.D2                      /* elements 8-9 */ \
+	VCMTST  MD5.D2, BH.D2, BKD5.D2                      /* elements 10-11 */ \
+	VCMTST  MD6.D2, BH.D2, BKD6.D2                      /* elements 12-13 */ \
+	VCMTST  MD7.D2, BH.D2, BKD7.D2                      /* elements 14-15 */ \
+	VAND    BSBD.B16, BKD0.B16, BFD0.B16                /* f = k & sb */ \
+	VAND    BSBD.B16, BKD1.B16, BFD1.B16                /* elements 2-3 */ \
+	VAND    BSBD.B16, BKD2.B16, BFD2.B16                /* elements 4-5 */ \
+	VAND    BSBD.B16, BKD3.B16, BFD3.B16                /* elements 6-7 */ \
+	VAND    BSBD.B16, BKD4.B16, BFD4.B16                /* elements 8-9 */ \
+	VAND    BSBD.B16, BKD5.B16, BFD5.B16                /* elements 10-11 */ \
+	VAND    BSBD.B16, BKD6.B16, BFD6.B16                /* elements 12-13 */ \
+	VAND    BSBD.B16, BKD7.B16, BFD7.B16                /* elements 14-15 */ \
+	WORD    $0x6e68dc00                                 /* FMUL DXD0.2D, DYD0.2D, BFD0.2D: dx = dy * f */ \
+	WORD    $0x6e69dc21                                 /* FMUL DXD1.2D, DYD1.2D, BFD1.2D: elements 2-3 */ \
+	WORD    $0x6e6adc42                                 /* FMUL DXD2.2D, DYD2.2D, BFD2.2D: elements 4-5 */ \
+	WORD    $0x6e6bdc63                                 /* FMUL DXD3.2D, DYD3.2D, BFD3.2D: elements 6-7 */ \
+	WORD    $0x6e6cdc84                                 /* FMUL DXD4.2D, DYD4.2D, BFD4.2D: elements 8-9 */ \
+	WORD    $0x6e6ddca5                                 /* FMUL DXD5.2D, DYD5.2D, BFD5.2D: elements 10-11 */ \
+	WORD    $0x6e6edcc6                                 /* FMUL DXD6.2D, DYD6.2D, BFD6.2D: elements 12-13 */ \
+	WORD    $0x6e6fdce7                                 /* FMUL DXD7.2D, DYD7.2D, BFD7.2D: elements 14-15 */ \
+	VST1.P  [DXD0.D2, DXD1.D2, DXD2.D2, DXD3.D2], 64(R1) /* dx, elements 0-7 */ \
+	VST1.P  [DXD4.D2, DXD5.D2, DXD6.D2, DXD7.D2], 64(R1) /* elements 8-15 */
+
+// func bwd64NEON(dx, dy []float64, words []uint64, sb uint64)
+//
+// 64 elements (one mask word, read 16 bits at a time) per iteration: 118
+// instructions (bwd32NEON: 60), 29.5 per 16.
+TEXT ·bwd64NEON(SB), NOSPLIT, $0-80
+	MOVD    dx_base+0(FP), R1                           // R1 = &dx[0]
+	MOVD    dy_base+24(FP), R2                          // R2 = &dy[0]
+	MOVD    dy_len+32(FP), R3                           // R3 = elements left, a multiple of 64
+	MOVD    words_base+48(FP), R4                       // R4 = &words[0]
+	CBZ     R3, bwd64_done                              // nothing to do
+	MOVD    sb+72(FP), R6                               // R6 = sb (float64 bits)
+	VDUP    R6, BSBD.D2                                 // BSBD = sb in both 64-bit lanes
+	BIT_PAIRS(MD0, MD1, MD2, MD3, MD4, MD5, MD6, MD7)   // lane j of MDk = 1 << (2k+j)
+
+bwd64_loop:
+	BWD64_16                                            // elements 0-15: bits 0-15 of the word
+	BWD64_16                                            // elements 16-31
+	BWD64_16                                            // elements 32-47
+	BWD64_16                                            // elements 48-63
+	SUBS    $64, R3, R3                                 // 64 elements done
+	BNE     bwd64_loop                                  // more to do
+
+bwd64_done:
+	RET
+
+// scale64NEON registers: 16 elements of x, their products y (computed in
+// place), and a.
+#define SXD0 V0  // x, elements 0-1 of the 16
+#define SXD1 V1  // elements 2-3
+#define SXD2 V2  // elements 4-5
+#define SXD3 V3  // elements 6-7
+#define SXD4 V4  // elements 8-9
+#define SXD5 V5  // elements 10-11
+#define SXD6 V6  // elements 12-13
+#define SXD7 V7  // elements 14-15
+#define SYD0 V0  // y = x * a, in place of SXD0-SXD7
+#define SYD1 V1
+#define SYD2 V2
+#define SYD3 V3
+#define SYD4 V4
+#define SYD5 V5
+#define SYD6 V6
+#define SYD7 V7
+#define SAD V8   // a in both 64-bit lanes
+
+// func scale64NEON(y, x []float64, a uint64)
+//
+// y = x * a with a the bits of a float64: 16 elements per iteration, 14
+// instructions (2 loads, 8 FMUL, 2 stores and the loop). x is loaded before
+// y is stored, so y may be x.
+TEXT ·scale64NEON(SB), NOSPLIT, $0-56
+	MOVD    y_base+0(FP), R1                            // R1 = &y[0]
+	MOVD    x_base+24(FP), R2                           // R2 = &x[0]
+	MOVD    x_len+32(FP), R3                            // R3 = elements left, a multiple of 64
+	CBZ     R3, scale64_done                            // nothing to do
+	MOVD    a+48(FP), R4                                // R4 = a (float64 bits)
+	VDUP    R4, SAD.D2                                  // SAD = a in both 64-bit lanes
+
+scale64_loop:
+	VLD1.P  64(R2), [SXD0.D2, SXD1.D2, SXD2.D2, SXD3.D2] // x, elements 0-7
+	VLD1.P  64(R2), [SXD4.D2, SXD5.D2, SXD6.D2, SXD7.D2] // elements 8-15
+	WORD    $0x6e68dc00                                 // FMUL SYD0.2D, SXD0.2D, SAD.2D: y = x * a
+	WORD    $0x6e68dc21                                 // FMUL SYD1.2D, SXD1.2D, SAD.2D: elements 2-3
+	WORD    $0x6e68dc42                                 // FMUL SYD2.2D, SXD2.2D, SAD.2D: elements 4-5
+	WORD    $0x6e68dc63                                 // FMUL SYD3.2D, SXD3.2D, SAD.2D: elements 6-7
+	WORD    $0x6e68dc84                                 // FMUL SYD4.2D, SXD4.2D, SAD.2D: elements 8-9
+	WORD    $0x6e68dca5                                 // FMUL SYD5.2D, SXD5.2D, SAD.2D: elements 10-11
+	WORD    $0x6e68dcc6                                 // FMUL SYD6.2D, SXD6.2D, SAD.2D: elements 12-13
+	WORD    $0x6e68dce7                                 // FMUL SYD7.2D, SXD7.2D, SAD.2D: elements 14-15
+	VST1.P  [SYD0.D2, SYD1.D2, SYD2.D2, SYD3.D2], 64(R1) // y, elements 0-7
+	VST1.P  [SYD4.D2, SYD5.D2, SYD6.D2, SYD7.D2], 64(R1) // elements 8-15
+	SUBS    $16, R3, R3                                 // 16 done
+	BNE     scale64_loop                                // more to do
+
+scale64_done:
+	RET
+
+// add64NEON registers: 16 elements of a and of b, and their sums dst
+// (computed in place of a).
+#define AVD0 V0  // a, elements 0-1 of the 16
+#define AVD1 V1  // elements 2-3
+#define AVD2 V2  // elements 4-5
+#define AVD3 V3  // elements 6-7
+#define AVD4 V4  // elements 8-9
+#define AVD5 V5  // elements 10-11
+#define AVD6 V6  // elements 12-13
+#define AVD7 V7  // elements 14-15
+#define BVD0 V8  // b, elements 0-1
+#define BVD1 V9
+#define BVD2 V10
+#define BVD3 V11
+#define BVD4 V12
+#define BVD5 V13
+#define BVD6 V14
+#define BVD7 V15
+#define DVD0 V0  // dst = a + b, in place of AVD0-AVD7
+#define DVD1 V1
+#define DVD2 V2
+#define DVD3 V3
+#define DVD4 V4
+#define DVD5 V5
+#define DVD6 V6
+#define DVD7 V7
+
+// func add64NEON(dst, a, b []float64)
+//
+// dst = a + b: 16 elements per iteration, 16 instructions (4 loads, 8 FADD,
+// 2 stores and the loop). The 16 elements of a and b are loaded before
+// their dst is stored, so dst may be a or b.
+TEXT ·add64NEON(SB), NOSPLIT, $0-72
+	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
+	MOVD    a_base+24(FP), R2                           // R2 = &a[0]
+	MOVD    a_len+32(FP), R4                            // R4 = elements left, a multiple of 64
+	MOVD    b_base+48(FP), R3                           // R3 = &b[0]
+	CBZ     R4, add64_done                              // nothing to do
+
+add64_loop:
+	VLD1.P  64(R2), [AVD0.D2, AVD1.D2, AVD2.D2, AVD3.D2] // a, elements 0-7
+	VLD1.P  64(R2), [AVD4.D2, AVD5.D2, AVD6.D2, AVD7.D2] // elements 8-15
+	VLD1.P  64(R3), [BVD0.D2, BVD1.D2, BVD2.D2, BVD3.D2] // b, elements 0-7
+	VLD1.P  64(R3), [BVD4.D2, BVD5.D2, BVD6.D2, BVD7.D2] // elements 8-15
+	WORD    $0x4e68d400                                 // FADD DVD0.2D, AVD0.2D, BVD0.2D: dst = a + b
+	WORD    $0x4e69d421                                 // FADD DVD1.2D, AVD1.2D, BVD1.2D: elements 2-3
+	WORD    $0x4e6ad442                                 // FADD DVD2.2D, AVD2.2D, BVD2.2D: elements 4-5
+	WORD    $0x4e6bd463                                 // FADD DVD3.2D, AVD3.2D, BVD3.2D: elements 6-7
+	WORD    $0x4e6cd484                                 // FADD DVD4.2D, AVD4.2D, BVD4.2D: elements 8-9
+	WORD    $0x4e6dd4a5                                 // FADD DVD5.2D, AVD5.2D, BVD5.2D: elements 10-11
+	WORD    $0x4e6ed4c6                                 // FADD DVD6.2D, AVD6.2D, BVD6.2D: elements 12-13
+	WORD    $0x4e6fd4e7                                 // FADD DVD7.2D, AVD7.2D, BVD7.2D: elements 14-15
+	VST1.P  [DVD0.D2, DVD1.D2, DVD2.D2, DVD3.D2], 64(R1) // dst, elements 0-7
+	VST1.P  [DVD4.D2, DVD5.D2, DVD6.D2, DVD7.D2], 64(R1) // elements 8-15
+	SUBS    $16, R4, R4                                 // 16 done
+	BNE     add64_loop                                  // more to do
+
+add64_done:
+	RET

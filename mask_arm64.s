@@ -190,3 +190,131 @@ pack32_loop:
 
 pack32_done:
 	RET
+
+// Registers of the float64 conversions (two elements per vector, .D2): 16
+// elements in V0-V7 under one name per stage, as above (KMD -> DFD, SFD ->
+// KMD). MD0-MD7 (unpack64NEON's per-lane bits, V16-V23) are named in
+// bits_arm64.h; pack64NEON's keep bytes are B0-B3 and its weights WT.
+#define KMD0 V0 // keep masks, 64-bit ^0 or 0: unpack64NEON's bit test, pack64NEON's x != 0; elements 0-1
+#define KMD1 V1 // elements 2-3
+#define KMD2 V2 // elements 4-5
+#define KMD3 V3 // elements 6-7
+#define KMD4 V4 // elements 8-9
+#define KMD5 V5 // elements 10-11
+#define KMD6 V6 // elements 12-13
+#define KMD7 V7 // elements 14-15
+#define DFD0 V0 // unpack64NEON: 16 floats of dst, 1.0 or +0, in place of KMD0-KMD7
+#define DFD1 V1
+#define DFD2 V2
+#define DFD3 V3
+#define DFD4 V4
+#define DFD5 V5
+#define DFD6 V6
+#define DFD7 V7
+#define SFD0 V0 // pack64NEON: 16 floats of src
+#define SFD1 V1
+#define SFD2 V2
+#define SFD3 V3
+#define SFD4 V4
+#define SFD5 V5
+#define SFD6 V6
+#define SFD7 V7
+#define HW V8   // unpack64NEON: the next 16 bits of the mask word in every 16-bit lane
+#define ONED V9 // unpack64NEON: 0x3ff0000000000000 (1.0) in both 64-bit lanes
+#define ABSD V9 // pack64NEON: 0x7fffffffffffffff in both 64-bit lanes
+#define IDXD0 V30 // pack64NEON TBL indices 0, 8, ..., 56 (byte 0 of each 64-bit lane), then 8 out of range
+#define IDXD1 V31 // 8 out of range, then 0, 8, ..., 56
+
+// UNPACK64_16 does the 16 elements of the next 16 bits of the mask word
+// (R2): 64-bit lane j of vector k tests bit 2k+j of them against MDk and
+// keeps 1.0 or +0. 19 instructions.
+#define UNPACK64_16 \
+	VLD1R.P 2(R2), [HW.H8]                              /* HW = the 16 bits in every 16-bit lane (little endian) */ \
+	VCMTST  MD0.D2, HW.D2, KMD0.D2                      /* k = bits & m != 0 ? ^0 : 0 */ \
+	VCMTST  MD1.D2, HW.D2, KMD1.D2                      /* elements 2-3 */ \
+	VCMTST  MD2.D2, HW.D2, KMD2.D2                      /* elements 4-5 */ \
+	VCMTST  MD3.D2, HW.D2, KMD3.D2                      /* elements 6-7 */ \
+	VCMTST  MD4.D2, HW.D2, KMD4.D2                      /* elements 8-9 */ \
+	VCMTST  MD5.D2, HW.D2, KMD5.D2                      /* elements 10-11 */ \
+	VCMTST  MD6.D2, HW.D2, KMD6.D2                      /* elements 12-13 */ \
+	VCMTST  MD7.D2, HW.D2, KMD7.D2                      /* elements 14-15 */ \
+	VAND    ONED.B16, KMD0.B16, DFD0.B16                /* k & 0x3ff0000000000000: 1.0 or +0 */ \
+	VAND    ONED.B16, KMD1.B16, DFD1.B16                /* elements 2-3 */ \
+	VAND    ONED.B16, KMD2.B16, DFD2.B16                /* elements 4-5 */ \
+	VAND    ONED.B16, KMD3.B16, DFD3.B16                /* elements 6-7 */ \
+	VAND    ONED.B16, KMD4.B16, DFD4.B16                /* elements 8-9 */ \
+	VAND    ONED.B16, KMD5.B16, DFD5.B16                /* elements 10-11 */ \
+	VAND    ONED.B16, KMD6.B16, DFD6.B16                /* elements 12-13 */ \
+	VAND    ONED.B16, KMD7.B16, DFD7.B16                /* elements 14-15 */ \
+	VST1.P  [DFD0.D2, DFD1.D2, DFD2.D2, DFD3.D2], 64(R1) /* dst, elements 0-7 */ \
+	VST1.P  [DFD4.D2, DFD5.D2, DFD6.D2, DFD7.D2], 64(R1) /* elements 8-15 */
+
+// func unpack64NEON(dst []float64, words []uint64)
+//
+// bwd64NEON's bit test with 1.0 for the factor and no multiply: 78
+// instructions per word (unpack32NEON: 40).
+TEXT ·unpack64NEON(SB), NOSPLIT, $0-48
+	MOVD    dst_base+0(FP), R1                          // R1 = &dst[0]
+	MOVD    words_base+24(FP), R2                       // R2 = &words[0]
+	MOVD    words_len+32(FP), R3                        // R3 = words left
+	CBZ     R3, unpack64_done                           // nothing to do
+	MOVD    $0x3ff0000000000000, R4                     // R4 = bits of 1.0
+	VDUP    R4, ONED.D2                                 // ONED = 1.0 in both 64-bit lanes
+	BIT_PAIRS(MD0, MD1, MD2, MD3, MD4, MD5, MD6, MD7)   // lane j of MDk = 1 << (2k+j)
+
+unpack64_loop:
+	UNPACK64_16                                         // elements 0-15: bits 0-15 of words[q]
+	UNPACK64_16                                         // elements 16-31
+	UNPACK64_16                                         // elements 32-47
+	UNPACK64_16                                         // elements 48-63
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     unpack64_loop                               // more to do
+
+unpack64_done:
+	RET
+
+// PACK64_16 loads 16 floats and sets the 16 bytes of b to their keep bytes:
+// x & 0x7fffffffffffffff != 0 on the bits, as PACK32_16. TBL gathers byte 0
+// of the masks of elements 0-7 into bytes 0-7 (IDXD0; bytes 8-15 zero), TBX
+// those of elements 8-15 into bytes 8-15 (IDXD1; bytes 0-7 left alone). 12
+// instructions.
+#define PACK64_16(b) \
+	VLD1.P  64(R2), [SFD0.D2, SFD1.D2, SFD2.D2, SFD3.D2] /* src, elements 0-7 */ \
+	VLD1.P  64(R2), [SFD4.D2, SFD5.D2, SFD6.D2, SFD7.D2] /* elements 8-15 */ \
+	VCMTST  ABSD.D2, SFD0.D2, KMD0.D2                   /* k = x & 0x7fffffffffffffff != 0 ? ^0 : 0 */ \
+	VCMTST  ABSD.D2, SFD1.D2, KMD1.D2                   /* elements 2-3 */ \
+	VCMTST  ABSD.D2, SFD2.D2, KMD2.D2                   /* elements 4-5 */ \
+	VCMTST  ABSD.D2, SFD3.D2, KMD3.D2                   /* elements 6-7 */ \
+	VCMTST  ABSD.D2, SFD4.D2, KMD4.D2                   /* elements 8-9 */ \
+	VCMTST  ABSD.D2, SFD5.D2, KMD5.D2                   /* elements 10-11 */ \
+	VCMTST  ABSD.D2, SFD6.D2, KMD6.D2                   /* elements 12-13 */ \
+	VCMTST  ABSD.D2, SFD7.D2, KMD7.D2                   /* elements 14-15 */ \
+	VTBL    IDXD0.B16, [KMD0.B16, KMD1.B16, KMD2.B16, KMD3.B16], b.B16 /* b[j] = byte 0 of element j's k, j < 8; b[8:16] = 0 */ \
+	VTBX    IDXD1.B16, [KMD4.B16, KMD5.B16, KMD6.B16, KMD7.B16], b.B16 /* b[8+j] = byte 0 of element 8+j's k */
+
+// func pack64NEON(words []uint64, src []float64)
+//
+// Four PACK64_16, then WORD_BITS: 59 instructions per word (pack32NEON:
+// 35).
+TEXT ·pack64NEON(SB), NOSPLIT, $0-48
+	MOVD    words_base+0(FP), R1                        // R1 = &words[0]
+	MOVD    words_len+8(FP), R3                         // R3 = words left
+	MOVD    src_base+24(FP), R2                         // R2 = &src[0]
+	CBZ     R3, pack64_done                             // nothing to do
+	MOVD    $0x7fffffffffffffff, R4                     // R4 = all but the sign bit
+	VDUP    R4, ABSD.D2                                 // ABSD = 0x7fffffffffffffff in both 64-bit lanes
+	VMOVQ   $0x3830282018100800, $0xffffffffffffffff, IDXD0 // IDXD0 = 0, 8, ..., 56, then 8 x 255
+	VMOVQ   $0xffffffffffffffff, $0x3830282018100800, IDXD1 // IDXD1 = 8 x 255, then 0, 8, ..., 56
+	BYTE_WEIGHTS(WT)                                    // WT = 1, 2, 4, ..., 128 twice
+
+pack64_loop:
+	PACK64_16(B0)                                       // keep bytes of elements 0-15
+	PACK64_16(B1)                                       // elements 16-31
+	PACK64_16(B2)                                       // elements 32-47
+	PACK64_16(B3)                                       // elements 48-63
+	WORD_BITS(B0, B1, B2, B3, WT, R1)                   // words[q] = the 64 keep bits
+	SUBS    $1, R3, R3                                  // a word done
+	BNE     pack64_loop                                 // more to do
+
+pack64_done:
+	RET

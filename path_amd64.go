@@ -67,18 +67,31 @@ func archSkip(id int, st *[4][16]uint32, n int) {
 	}
 }
 
+// The float kernels: one for each ISA and element type. wide[T] and the
+// path id pick one; the slices are viewed as their own type (as).
+
 func archFwd[T Float](id int, st *[4][16]uint32, y, x []T, bits []uint64, lim uint32, sb uint64, nt bool) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		fwd64AVX512(st, as[float64](y), as[float64](x), bits, lim, sb, nt)
+	case wide[T]():
+		fwd64AVX2(st, as[float64](y), as[float64](x), bits, lim, sb, nt)
+	case id == idAVX512:
 		fwd32AVX512(st, as[float32](y), as[float32](x), bits, lim, uint32(sb), nt)
-	} else {
+	default:
 		fwd32AVX2(st, as[float32](y), as[float32](x), bits, lim, uint32(sb), nt)
 	}
 }
 
 func archFwdAdd[T Float](id int, st *[4][16]uint32, y, x, res []T, bits []uint64, lim uint32, sb uint64, nt bool) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		fwdAdd64AVX512(st, as[float64](y), as[float64](x), as[float64](res), bits, lim, sb, nt)
+	case wide[T]():
+		fwdAdd64AVX2(st, as[float64](y), as[float64](x), as[float64](res), bits, lim, sb, nt)
+	case id == idAVX512:
 		fwdAdd32AVX512(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb), nt)
-	} else {
+	default:
 		fwdAdd32AVX2(st, as[float32](y), as[float32](x), as[float32](res), bits, lim, uint32(sb), nt)
 	}
 }
@@ -97,25 +110,40 @@ func archDraws(id int, st *[4][16]uint32, u []uint32) {
 func archFence(int) { fenceAMD64() }
 
 func archBwd[T Float](id int, dx, dy []T, words []uint64, sb uint64, nt bool) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		bwd64AVX512(as[float64](dx), as[float64](dy), words, sb, nt)
+	case wide[T]():
+		bwd64AVX2(as[float64](dx), as[float64](dy), words, sb, nt)
+	case id == idAVX512:
 		bwd32AVX512(as[float32](dx), as[float32](dy), words, uint32(sb), nt)
-	} else {
+	default:
 		bwd32AVX2(as[float32](dx), as[float32](dy), words, uint32(sb), nt)
 	}
 }
 
 func archScale[T Float](id int, y, x []T, a uint64, nt bool) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		scale64AVX512(as[float64](y), as[float64](x), a, nt)
+	case wide[T]():
+		scale64AVX2(as[float64](y), as[float64](x), a, nt)
+	case id == idAVX512:
 		scale32AVX512(as[float32](y), as[float32](x), uint32(a), nt)
-	} else {
+	default:
 		scale32AVX2(as[float32](y), as[float32](x), uint32(a), nt)
 	}
 }
 
 func archAdd[T Float](id int, dst, a, b []T) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		add64AVX512(as[float64](dst), as[float64](a), as[float64](b))
+	case wide[T]():
+		add64AVX2(as[float64](dst), as[float64](a), as[float64](b))
+	case id == idAVX512:
 		add32AVX512(as[float32](dst), as[float32](a), as[float32](b))
-	} else {
+	default:
 		add32AVX2(as[float32](dst), as[float32](a), as[float32](b))
 	}
 }
@@ -137,17 +165,27 @@ func archPack8(id int, words []uint64, src []uint8) {
 }
 
 func archUnpackF[T Float](id int, dst []T, words []uint64) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		unpack64AVX512(as[float64](dst), words)
+	case wide[T]():
+		unpack64AVX2(as[float64](dst), words)
+	case id == idAVX512:
 		unpack32AVX512(as[float32](dst), words)
-	} else {
+	default:
 		unpack32AVX2(as[float32](dst), words)
 	}
 }
 
 func archPackF[T Float](id int, words []uint64, src []T) {
-	if id == idAVX512 {
+	switch {
+	case wide[T]() && id == idAVX512:
+		pack64AVX512(words, as[float64](src))
+	case wide[T]():
+		pack64AVX2(words, as[float64](src))
+	case id == idAVX512:
 		pack32AVX512(words, as[float32](src))
-	} else {
+	default:
 		pack32AVX2(words, as[float32](src))
 	}
 }

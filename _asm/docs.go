@@ -8,7 +8,10 @@ import (
 // The doc comments of the stubs: each gives the kernel's equivalent Go loop.
 // In the templates (and in the stubs' signatures), @NAME@ is the stub's
 // name, @T@ the element type, @B@ the factor's bits type, @FROMBITS@ the
-// conversion of @B@ to @T@, @ALIGN@ the vector size in bytes, @ISA@ a
+// conversion of @B@ to @T@ and @TOBITS@ back, @E@ the element size in bits
+// (32 or 64), @FOR@ nothing for float32 and " for float64" after the name
+// of a generic kernel written for float32, @ONE@ and @ABS@ the bits of 1.0
+// and of every bit but the sign, @ALIGN@ the vector size in bytes, @ISA@ a
 // sentence on the ISA's requirements and @SEEDNOTE@ one on the seed's
 // multiplies.
 
@@ -21,10 +24,20 @@ func (s isa) templates(name string, e elem) *strings.Replacer {
 		isaNote = "It needs AVX512F, AVX512BW and AVX512VL."
 		seedNote = "It needs AVX512DQ too (VPMULLQ)."
 	}
+	bitsName := strings.TrimPrefix(e.goType, "float") // 32 or 64
+	forType := ""
+	if e.name != f32.name {
+		forType = " for " + e.goType
+	}
 	return strings.NewReplacer(
 		"@NAME@", name,
 		"@SEEDNOTE@", seedNote,
-		"@FROMBITS@", "math.Float"+strings.TrimPrefix(e.goType, "float")+"frombits",
+		"@FROMBITS@", "math.Float"+bitsName+"frombits",
+		"@TOBITS@", "math.Float"+bitsName+"bits",
+		"@E@", bitsName,
+		"@FOR@", forType,
+		"@ONE@", fmt.Sprintf("%#x", e.one),
+		"@ABS@", fmt.Sprintf("%#x", e.abs),
 		"@ALIGN@", fmt.Sprint(s.vbytes),
 		"@ISA@", isaNote,
 		"@T@", e.goType,
@@ -43,14 +56,14 @@ func fwdDoc(add bool) string {
 }
 
 const fwdHead = `
-@NAME@ is fwdGeneric over len(x) elements, a multiple of 64 (0 returns at
+@NAME@ is fwdGeneric@FOR@ over len(x) elements, a multiple of 64 (0 returns at
 once), with lim = thr<<8 (thr < 1<<24), sb the keep factor's bits, and
 len(bits) == 0 (no mask) or len(x)/64; len(y) == len(x), y may be x.
 @ISA@
 `
 
 const fwdAddHead = `
-@NAME@ is fwdAddGeneric: the fwd kernel of the same ISA with the residual
+@NAME@ is fwdAddGeneric@FOR@: the fwd kernel of the same ISA with the residual
 added, each product rounded before the add (never a fused multiply-add);
 len(res) == len(x), and y may be x or res.
 @ISA@
@@ -102,7 +115,7 @@ lanes, each lane's step being xoshiroNext in stream.go.
 `
 
 const bwdDoc = `
-@NAME@ is bwdGeneric over len(dy) elements, a multiple of 64;
+@NAME@ is bwdGeneric@FOR@ over len(dy) elements, a multiple of 64;
 len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
 @ISA@
 
@@ -119,7 +132,7 @@ then fenced (SFENCE).
 `
 
 const scaleDoc = `
-@NAME@ is scaleGeneric over len(x) elements, a multiple of 64;
+@NAME@ is scaleGeneric@FOR@ over len(x) elements, a multiple of 64;
 len(y) == len(x), y may be x.
 @ISA@
 
@@ -132,7 +145,7 @@ fenced (SFENCE).
 `
 
 const addDoc = `
-@NAME@ is addGeneric over len(a) elements, a multiple of 64;
+@NAME@ is addGeneric@FOR@ over len(a) elements, a multiple of 64;
 len(dst) == len(b) == len(a), dst may be a or b.
 @ISA@
 
@@ -165,17 +178,17 @@ const pack8Doc = `
 	}
 `
 
-const unpack32Doc = `
-@NAME@ is unpack32Generic over len(words) words; len(dst) == 64*len(words).
+const unpackDoc = `
+@NAME@ is unpackFGeneric@FOR@ over len(words) words; len(dst) == 64*len(words).
 @ISA@
 
 	for i := range dst {
-		dst[i] = @FROMBITS@(-@B@(words[i/64]>>(i%64)&1) & 0x3f800000) // 1 or +0
+		dst[i] = @FROMBITS@(-@B@(words[i/64]>>(i%64)&1) & @ONE@) // 1 or +0
 	}
 `
 
-const pack32Doc = `
-@NAME@ is pack32Generic over len(words) words, testing bits rather than
+const packDoc = `
+@NAME@ is packFGeneric@FOR@ over len(words) words, testing bits rather than
 comparing floats (so MXCSR's denormals-are-zero cannot matter);
 len(src) == 64*len(words).
 @ISA@
@@ -183,7 +196,7 @@ len(src) == 64*len(words).
 	for i := range words {
 		var w uint64
 		for j := 0; j < 64; j++ {
-			if math.Float32bits(src[64*i+j])&0x7fffffff != 0 { // src[64*i+j] != 0
+			if @TOBITS@(src[64*i+j])&@ABS@ != 0 { // src[64*i+j] != 0
 				w |= 1 << j
 			}
 		}

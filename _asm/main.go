@@ -8,10 +8,10 @@
 //
 // Every kernel family is ONE Go function here, called once per ISA (isa:
 // AVX-512 with K registers, AVX2 with ymm vectors and movemask) and, for the
-// float kernels, per element type (elem: float32 now; float64 is the next
-// issue). /work/CONTRACT.md (the session's kernel contract) fixes the stub
-// signatures; kernel_generic.go and mask.go hold the Go reference every kernel
-// reproduces bit for bit.
+// float kernels, per element type (elem: float32 and float64).
+// The kernel contract is in dispatch.go (what every path's kernels take)
+// and in the stub docs (docs.go: each stub's Go loop); generic.go holds the
+// Go references every kernel reproduces bit for bit.
 //
 // The 16 xoshiro128+ lanes live in registers for a whole call: one zmm per
 // state word on AVX-512, two ymm per state word on AVX2 (lanes 0-7, then
@@ -54,7 +54,12 @@ func main() {
 	packOrder()
 	seedConst()
 	seedPick()
+	signShift()
+	pairOrder()
+	laneOrder()
 
+	// The float64 kernels after all the float32 ones, so that the float32
+	// part of asm_amd64.s reads as it did before float64.
 	for _, s := range isas {
 		fwd(s, f32, false)
 		fwd(s, f32, true)
@@ -70,6 +75,15 @@ func main() {
 		seed(s)
 	}
 	fence()
+	for _, s := range isas {
+		fwd(s, f64, false)
+		fwd(s, f64, true)
+		bwd(s, f64)
+		scale(s, f64)
+		add(s, f64)
+		unpack(s, f64)
+		pack(s, f64)
+	}
 
 	Generate()
 }
@@ -110,25 +124,31 @@ func (s isa) halves() int { return 16 / s.lanes32() }
 // vectors one generator step of 16 lanes feeds (perStep), and the
 // instructions of the float operations.
 type elem struct {
-	name   string // stub suffix: 32 (64 for float64)
+	name   string // stub suffix: 32 or 64
 	size   int    // bytes per element
-	goType string // float32
-	bitsGo string // the factor's bits type: uint32
+	goType string // float32 or float64
+	bitsGo string // the factor's bits type: uint32 or uint64
 	one    uint64 // the bits of 1.0 (unpack)
 	abs    uint64 // every bit but the sign (pack: x&abs != 0 is x != 0)
 	// Instructions, all VEX/EVEX.
-	bcast func(ops ...Op)     // broadcast an element from memory: VBROADCASTSS
-	mul   func(ops ...Op)     // VMULPS
-	addf  func(ops ...Op)     // VADDPS
-	movu  func(ops ...Op)     // unaligned load or store: VMOVUPS
-	movnt func(xyz, m Op)     // non-temporal store: VMOVNTPS
-	movz  func(mxyz, k, d Op) // zero-masked move (AVX-512): VMOVAPS.Z
+	bcast func(ops ...Op)     // broadcast an element from memory: VBROADCASTSS, VBROADCASTSD
+	mul   func(ops ...Op)     // VMULPS, VMULPD
+	addf  func(ops ...Op)     // VADDPS, VADDPD
+	movu  func(ops ...Op)     // unaligned load or store: VMOVUPS, VMOVUPD
+	movnt func(xyz, m Op)     // non-temporal store: VMOVNTPS, VMOVNTPD
+	movz  func(mxyz, k, d Op) // zero-masked move (AVX-512): VMOVAPS.Z, VMOVAPD.Z
 }
 
-var f32 = elem{
-	name: "32", size: 4, goType: "float32", bitsGo: "uint32", one: 0x3f800000, abs: 0x7fffffff,
-	bcast: VBROADCASTSS, mul: VMULPS, addf: VADDPS, movu: VMOVUPS, movnt: VMOVNTPS, movz: VMOVAPS_Z,
-}
+var (
+	f32 = elem{
+		name: "32", size: 4, goType: "float32", bitsGo: "uint32", one: 0x3f800000, abs: 0x7fffffff,
+		bcast: VBROADCASTSS, mul: VMULPS, addf: VADDPS, movu: VMOVUPS, movnt: VMOVNTPS, movz: VMOVAPS_Z,
+	}
+	f64 = elem{
+		name: "64", size: 8, goType: "float64", bitsGo: "uint64", one: 0x3ff0000000000000, abs: 0x7fffffffffffffff,
+		bcast: VBROADCASTSD, mul: VMULPD, addf: VADDPD, movu: VMOVUPD, movnt: VMOVNTPD, movz: VMOVAPD_Z,
+	}
+)
 
 // store writes the vector v to m: a non-temporal store with nt, else an
 // unaligned one.
@@ -144,8 +164,8 @@ func (e elem) store(v, m Op, nt bool) {
 func (e elem) perVec(s isa) int { return s.vbytes / e.size }
 
 // perStep is the number of element vectors one generator vector (lanes32
-// lanes) feeds: 1 for float32. float64 will have 2 (each lane's keep mask
-// split between them: KSHIFTRW on AVX-512, VPMOVSXDQ of the halves on AVX2).
+// lanes) feeds: 1 for float32, 2 for float64 (the generator vector's keep
+// mask split between them: see splitKeep).
 func (e elem) perStep() int { return e.size / 4 }
 
 // ---------------------------------------------------------------------------
@@ -210,12 +230,23 @@ func (s isa) broadcast32(c uint32) reg.VecVirtual {
 }
 
 // broadcastElem puts the element-sized constant c in every element of a
-// new vector (VEX/EVEX only, as broadcast32).
+// new vector (VEX/EVEX only, as broadcast32; for 8-byte elements MOVQ,
+// then VPBROADCASTQ, from the general register on AVX-512, through VMOVQ
+// on AVX2).
 func (s isa) broadcastElem(e elem, c uint64) reg.VecVirtual {
-	if e.size != 4 {
-		panic("broadcastElem: MOVQ and VPBROADCASTQ for 8-byte elements not written yet")
+	if e.size == 4 {
+		return s.broadcast32(uint32(c))
 	}
-	return s.broadcast32(uint32(c))
+	g := GP64()
+	MOVQ(U64(c), g)
+	v := s.vec()
+	if s.kmask {
+		VPBROADCASTQ(g, v)
+	} else {
+		VMOVQ(g, v.AsX())
+		VPBROADCASTQ(v.AsX(), v)
+	}
+	return v
 }
 
 // done ends a kernel: VZEROUPPER, then the label that the zero-length check

@@ -8,13 +8,14 @@ import (
 
 // The mask conversions: packed keep bits to 0/1 bytes or 0/1.0 floats and
 // back, one 64-bit mask word (64 elements) per loop iteration. AVX-512
-// moves a word through K registers (VMOVDQU8.Z and VMOVAPS.Z expand it,
-// VPTESTMB and VPTESTMD gather it); AVX2 broadcasts a 32-bit half and lets
-// each lane pick its bit, and VPMOVMSKB gathers the bits back.
+// moves a word through K registers (VMOVDQU8.Z, VMOVAPS.Z and VMOVAPD.Z
+// expand it, VPTESTMB, VPTESTMD and VPTESTMQ gather it); AVX2 broadcasts
+// the word or a 32-bit half and lets each lane pick its bit, and VPMOVMSKB
+// gathers the bits back.
 //
-// pack32 tests the bits, x & 0x7fffffff != 0, never a float compare: the
-// result is that of x != 0 (±0 zero; NaN, Inf, subnormals nonzero) whatever
-// MXCSR's denormals-are-zero bit says.
+// pack32 and pack64 test the bits, x & abs != 0 (abs: every bit but the
+// sign), never a float compare: the result is that of x != 0 (±0 zero; NaN,
+// Inf, subnormals nonzero) whatever MXCSR's denormals-are-zero bit says.
 
 // unpack8 emits unpack8<ISA>: byte i = bit i of the words.
 func unpack8(s isa) {
@@ -81,7 +82,7 @@ func pack8(s isa) {
 // unpack emits unpack<e><ISA>: element i = bit i of the words ? 1.0 : +0,
 // with the keep masks of bwd (wordMasks) selecting the constant 1.0.
 func unpack(s isa, e elem) {
-	kernel("unpack"+e.name, s, e, "(dst []@T@, words []uint64)", unpack32Doc)
+	kernel("unpack"+e.name, s, e, "(dst []@T@, words []uint64)", unpackDoc)
 	n := count("words", 0, "ret")
 	pd, pw := ptr("dst"), ptr("words")
 	wm := s.wordMasks(e)
@@ -99,46 +100,72 @@ func unpack(s isa, e elem) {
 
 // pack emits pack<e><ISA>: bit i of the words = element i is not ±0.
 func pack(s isa, e elem) {
-	kernel("pack"+e.name, s, e, "(words []uint64, src []@T@)", pack32Doc)
+	kernel("pack"+e.name, s, e, "(words []uint64, src []@T@)", packDoc)
 	n := count("words", 0, "ret")
 	pw, ps := ptr("words"), ptr("src")
-	if e.size != 4 {
-		panic("pack: VPTESTMQ (AVX-512) and a qword pack (AVX2) for float64 not written yet")
-	}
 	abs := s.broadcastElem(e, e.abs) // every bit but the sign
 	if s.kmask {
 		Label("loop")
-		for v := 0; v < 4; v++ {
-			Commentf("Elements %d..%d.", 16*v, 16*v+15)
+		for q := 0; q < 4; q++ {
+			Commentf("Elements %d..%d.", 16*q, 16*q+15)
 			k := K()
-			VPTESTMD(at(ps, 64*v), abs, k) // bit j of k = element j is not ±0
+			if e.size == 4 {
+				VPTESTMD(at(ps, 64*q), abs, k) // bit j of k = element j is not ±0
+			} else {
+				lo, hi := K(), K()
+				VPTESTMQ(at(ps, 128*q), abs, lo)    // bit j of lo = element j is not ±0, j < 8
+				VPTESTMQ(at(ps, 128*q+64), abs, hi) // elements 8..15
+				KUNPCKBW(lo, hi, k)                 // k = hi<<8 | lo
+			}
 			// Four 16-bit stores measured faster than joining the K
 			// registers with KUNPCK, which competes with VPTESTMD for
 			// port 5.
-			KMOVW(k, at(pw, 2*v))
+			KMOVW(k, at(pw, 2*q))
 		}
 	} else {
 		zero := s.broadcast32(0)
-		perm := YMM()
-		VMOVDQU(packOrder(), perm) // dword order 0 4 1 5 2 6 3 7
+		// Signed saturation keeps zero and nonzero apart, so the elements
+		// x & abs are packed to bytes before the compare; the packs
+		// interleave the 128-bit lanes, and a permutation puts the
+		// elements back in order.
+		order := YMM()
+		if e.size == 4 {
+			VMOVDQU(packOrder(), order) // dword order 0 4 1 5 2 6 3 7
+		} else {
+			VMOVDQU(pairOrder(), order) // pair order 0 2 4 6 1 3 5 7 in each half
+		}
 		Label("loop")
-		// Signed saturation keeps zero and nonzero apart, so the dwords
-		// x & 0x7fffffff are packed to bytes before the compare; the packs
-		// interleave the 128-bit lanes, and VPERMD puts the groups of four
-		// back in order.
 		var halves [2]reg.GPVirtual
 		for h := 0; h < 2; h++ {
 			Commentf("Elements %d..%d: bit j = element j is ±0.", 32*h, 32*h+31)
-			var t [4]reg.VecVirtual
+			t := make([]reg.VecVirtual, e.size) // 32 elements, 32 bytes a vector
 			for c := range t {
 				t[c] = YMM()
-				VPAND(at(ps, 128*h+32*c), abs, t[c]) // drop the sign bits
+				VPAND(at(ps, 32*e.size*h+32*c), abs, t[c]) // drop the sign bits
 			}
-			VPACKSSDW(t[1], t[0], t[0]) // words: 0-3 8-11 | 4-7 12-15
+			if e.size == 8 {
+				// One pack level more: each qword's two dwords saturated
+				// to words make a dword that is zero iff the element is
+				// ±0. Vector c then holds the elements 8c + (0 1 4 5 | 2 3
+				// 6 7), and the three packs below, which see these dwords
+				// as float32 elements, leave in their bytes the elements
+				// 0 1 4 5 8 9 ... 28 29 | 2 3 6 7 ... 30 31: pairs
+				// 0 2 4 ... 14 | 1 3 5 ... 15 (pair p: elements 2p, 2p+1).
+				for c := 0; c < 4; c++ {
+					VPACKSSDW(t[2*c+1], t[2*c], t[2*c])
+					t[c] = t[2*c]
+				}
+			}
+			VPACKSSDW(t[1], t[0], t[0]) // words (float32): 0-3 8-11 | 4-7 12-15
 			VPACKSSDW(t[3], t[2], t[2]) // words: 16-19 24-27 | 20-23 28-31
 			VPACKSSWB(t[2], t[0], t[0]) // bytes: 0-3 8-11 16-19 24-27 | 4-7 12-15 20-23 28-31
-			VPERMD(t[0], perm, t[0])    // bytes 0..31 in order
-			VPCMPEQB(zero, t[0], t[0])  // 0xff iff ±0
+			if e.size == 4 {
+				VPERMD(t[0], order, t[0]) // bytes 0..31 in order
+			} else {
+				VPERMQ(U8(0xd8), t[0], t[0]) // pairs 0 2 4 6 1 3 5 7 | 8 10 12 14 9 11 13 15
+				VPSHUFB(order, t[0], t[0])   // bytes 0..31 in order
+			}
+			VPCMPEQB(zero, t[0], t[0]) // 0xff iff ±0
 			halves[h] = GP64()
 			VPMOVMSKB(t[0], halves[h].As32())
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 )
 
@@ -10,34 +11,47 @@ import (
 // gives them multiples of 64, and the Go side does any tail.
 
 // wordMasks turns the bits of mask words into keep masks for vectors of
-// elements: on AVX-512 a K register loaded straight from the word (KMOVW of
-// 16 bits: a load, no ALU uop); on AVX2 each 32-bit half of the word is
-// broadcast to every lane once, and each lane picks its own bit with the
-// bitWeights (VPAND, then VPCMPEQD with the weight: all ones iff set).
+// elements.
+//
+// AVX-512: a K register loaded straight from the word (KMOVW of 16 bits: a
+// load, no ALU uop). With float64 (8 elements a zmm) the K register of
+// elements 16c..16c+15 serves two zmm: a qword-masked move reads bits 0..7,
+// and KSHIFTRW brings bits 8..15 down for the second. (KMOVB would load 8
+// bits, but it is AVX512DQ, which the avx512 path does not require; a KMOVW
+// at an odd byte would read past the last word.)
+//
+// AVX2, float32: each 32-bit half of the word is broadcast to every lane
+// once, and each lane picks its own bit with the bitWeights (VPAND, then
+// VPCMPEQD with the weight: all ones iff set).
+//
+// AVX2, float64: the word is broadcast to every qword once, and VPSLLVQ by
+// the signShift counts moves bit 4c+j of qword j to its sign bit, which
+// VBLENDVPD selects with: two instructions for four elements (weights and
+// VPAND, VPCMPEQQ, VPAND would be three).
 type wordMasks struct {
 	s       isa
 	el      elem
-	weights []reg.VecVirtual // AVX2: 1<<(8c+j) in lane j, c = 0..3
-	half    reg.VecVirtual   // AVX2: the current half word in every lane
+	weights []reg.VecVirtual // AVX2 float32: 1<<(8c+j) in lane j, c = 0..3
+	half    reg.VecVirtual   // AVX2: the current half word (float32) or word (float64) in every lane
+	zero    reg.VecVirtual   // AVX2 float64: +0, VBLENDVPD's other choice
+	k16     reg.Register     // AVX-512 float64: the bits of the current 16 elements
 }
 
 func (s isa) wordMasks(e elem) *wordMasks {
 	m := &wordMasks{s: s, el: e}
-	if s.kmask {
-		if e.perVec(s) != 16 {
-			panic("wordMasks: KMOVB for 8 elements a vector (float64) not written yet")
+	switch {
+	case s.kmask:
+	case e.size == 8:
+		m.zero = YMM()
+		VPXOR(m.zero, m.zero, m.zero) // +0 in every element
+	default:
+		Comment("W0..W3: lane j holds the weight 1<<(8c+j) of bit 8c+j of a half word, c = 0..3.")
+		bw := bitWeights()
+		for c := 0; c < 4; c++ {
+			w := YMM()
+			VMOVDQU(bw.Offset(32*c), w)
+			m.weights = append(m.weights, w)
 		}
-		return m
-	}
-	if e.perVec(s) != 8 {
-		panic("wordMasks: qword weights for 4 elements a vector (float64) not written yet")
-	}
-	Comment("W0..W3: lane j holds the weight 1<<(8c+j) of bit 8c+j of a half word, c = 0..3.")
-	bw := bitWeights()
-	for c := 0; c < 4; c++ {
-		w := YMM()
-		VMOVDQU(bw.Offset(32*c), w)
-		m.weights = append(m.weights, w)
 	}
 	return m
 }
@@ -45,10 +59,24 @@ func (s isa) wordMasks(e elem) *wordMasks {
 // at returns the keep mask of the vector of elements first.. of the mask
 // word at p (first a multiple of the elements per vector, below 64).
 func (m *wordMasks) at(p reg.Register, first int) keep {
-	if m.s.kmask {
+	switch {
+	case m.s.kmask && m.el.perVec(m.s) == 8 && first%16 == 8:
+		k := K()
+		KSHIFTRW(U8(8), m.k16, k) // k = bits first..first+7 of the word
+		return keep{k: k}
+	case m.s.kmask:
 		k := K()
 		KMOVW(at(p, first/8), k) // k = bits first..first+15 of the word
+		m.k16 = k
 		return keep{k: k}
+	case m.el.size == 8:
+		if first == 0 {
+			m.half = YMM()
+			VPBROADCASTQ(at(p, 0), m.half) // the word in every qword
+		}
+		v := YMM()
+		VPSLLVQ(signShift().Offset(8*first), m.half, v) // qword j: bit first+j at the sign
+		return keep{v: v, zero: m.zero}
 	}
 	if first%32 == 0 {
 		m.half = YMM()

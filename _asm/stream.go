@@ -13,20 +13,45 @@ import (
 // registers.
 
 // state is the lane state in registers: w[k][h] holds word sk of lanes
-// h*lanes32 .. (h+1)*lanes32-1.
+// h*lanes32 .. (h+1)*lanes32-1, in their order or, interleaved, in the
+// order 0 4 1 5 2 6 3 7 (see interleaved).
 type state struct {
-	s isa
-	w [4][]reg.VecVirtual
+	s     isa
+	w     [4][]reg.VecVirtual
+	inter bool
 }
 
-// loadState loads *st (st *[4][16]uint32, address in p) into new registers.
-func (s isa) loadState(p reg.Register) *state {
+// interleaved reports whether the fwd kernels on elements e keep the
+// lanes of each ymm interleaved, lane j and lane 4+j in dwords 2j and 2j+1
+// (AVX2 float64): then a lane's keep mask reaches the sign bit of a qword
+// in place (lanes 4..7, the high dwords) or with one VPSLLQ (lanes 0..3),
+// in element order, and VBLENDVPD selects the factor by it; widening the
+// dword masks of lanes in their order takes three shuffles (VPMOVSXDQ,
+// VEXTRACTI128, VPMOVSXDQ), which compete with the generator's shifts for
+// the same two ports on Zen 3. The cost: VPERMD at the load and the save of
+// the state, and the keep bits, which VMOVMSKPS gathers in the register
+// order, put back in order once per word (wordBits.store).
+func (s isa) interleaved(e elem) bool { return !s.kmask && e.perStep() == 2 }
+
+// loadState loads *st (st *[4][16]uint32, address in p) into new
+// registers, interleaved or not.
+func (s isa) loadState(p reg.Register, inter bool) *state {
 	Comment("Lane state to registers: word k of lanes h*" + fmt.Sprint(s.lanes32()) + "... at 64k + " + fmt.Sprint(s.vbytes) + "h.")
-	st := &state{s: s}
+	st := &state{s: s, inter: inter}
+	var idx reg.VecVirtual
+	if inter {
+		Comment("Interleaved: lanes 0 4 1 5 2 6 3 7 of each half.")
+		idx = YMM()
+		VMOVDQU(packOrder(), idx)
+	}
 	for k := range st.w {
 		for h := 0; h < s.halves(); h++ {
 			v := s.vec()
-			s.movdqu(at(p, 64*k+s.vbytes*h), v)
+			if inter {
+				VPERMD(at(p, 64*k+s.vbytes*h), idx, v)
+			} else {
+				s.movdqu(at(p, 64*k+s.vbytes*h), v)
+			}
 			st.w[k] = append(st.w[k], v)
 		}
 	}
@@ -36,8 +61,18 @@ func (s isa) loadState(p reg.Register) *state {
 // save stores the lane state back to *st.
 func (st *state) save(p reg.Register) {
 	Comment("Lane state back to *st.")
+	var idx reg.VecVirtual
+	if st.inter {
+		idx = YMM()
+		VMOVDQU(laneOrder(), idx)
+	}
 	for k := range st.w {
 		for h, v := range st.w[k] {
+			if st.inter {
+				t := YMM()
+				VPERMD(v, idx, t) // lanes 0..7 in order
+				v = t
+			}
 			st.s.movdqu(v, at(p, 64*k+st.s.vbytes*h))
 		}
 	}
@@ -89,6 +124,10 @@ func (st *state) next(h int) {
 type keep struct {
 	k reg.Register
 	v reg.VecVirtual
+	// zero, if not nil (AVX2 float64 mask words), is a vector of +0 and only
+	// the sign bit of each qword of v is the mask: it selects with
+	// VBLENDVPD.
+	zero reg.VecVirtual
 }
 
 // limit holds the keep threshold in every lane, in the form the ISA
@@ -127,16 +166,41 @@ func (st *state) keepOf(h int, lim reg.VecVirtual) (keep, reg.VecVirtual) {
 	return keep{v: u}, nil // u is the mask itself
 }
 
+// splitKeep splits the keep mask of one generator vector (lanes32 lanes,
+// as many elements) into the keep masks of the perStep element vectors
+// those elements fill: itself for float32. For float64, on AVX-512 the low
+// 8 bits of the 16-bit K register serve the first zmm (a qword-masked move
+// reads bits 0..7 only) and KSHIFTRW brings bits 8..15 down for the
+// second; on AVX2, with the lanes interleaved, VPSLLQ moves the masks of
+// lanes 0..3 to the qwords' sign bits, and the mask itself has those of
+// lanes 4..7 there: sign-bit masks against zero, a vector of +0.
+func (s isa) splitKeep(e elem, kp keep, zero reg.VecVirtual) []keep {
+	if e.perStep() == 1 {
+		return []keep{kp}
+	}
+	if s.kmask {
+		hi := K()
+		KSHIFTRW(U8(8), kp.k, hi) // hi = keep bits 8..15, at 0..7
+		return []keep{kp, {k: hi}}
+	}
+	lo := YMM()
+	VPSLLQ(U8(32), kp.v, lo) // lo: the mask of lane j (dword 2j) at qword j's sign
+	return []keep{{v: lo, zero: zero}, {v: kp.v, zero: zero}}
+}
+
 // selectConst returns keep ? c : +0 in every lane of elements e, in dst if not nil (a
-// scratch register) or a new register: one zero-masked move (AVX-512) or
-// one AND (AVX2).
+// scratch register) or a new register: one zero-masked move (AVX-512), one
+// AND (AVX2) or one VBLENDVPD (AVX2, a sign-bit mask).
 func (s isa) selectConst(e elem, kp keep, c, dst reg.VecVirtual) reg.VecVirtual {
 	if dst == nil {
 		dst = s.vec()
 	}
-	if s.kmask {
-		e.movz(c, kp.k, dst) // dst = keep ? c : +0 (VMOVAPS.Z)
-	} else {
+	switch {
+	case s.kmask:
+		e.movz(c, kp.k, dst) // dst = keep ? c : +0 (VMOVAPS.Z, VMOVAPD.Z)
+	case kp.zero != nil:
+		VBLENDVPD(kp.v, c, kp.zero, dst) // dst = sign of keep ? c : +0
+	default:
 		VPAND(c, kp.v, dst) // dst = keep & c
 	}
 	return dst
@@ -145,11 +209,22 @@ func (s isa) selectConst(e elem, kp keep, c, dst reg.VecVirtual) reg.VecVirtual 
 // wordBits gathers the keep bits of one group (4 steps, 64 elements) into a
 // mask word: on AVX-512 the four 16-bit K registers are joined with
 // KUNPCKWD/KUNPCKDQ, on AVX2 each 8-lane mask goes through VMOVMSKPS into a
-// general register.
+// general register. With interleaved lanes, unshuffle holds the two masks
+// that put each byte's bits back in order.
 type wordBits struct {
-	s    isa
-	ks   []reg.Register
-	word reg.GPVirtual
+	s         isa
+	ks        []reg.Register
+	word      reg.GPVirtual
+	unshuffle *[2]reg.GPVirtual
+}
+
+// unshuffleMasks loads the masks of wordBits.store's bit unshuffle.
+func unshuffleMasks() *[2]reg.GPVirtual {
+	Comment("Masks of the keep bits' unshuffle (interleaved lanes).")
+	m := &[2]reg.GPVirtual{GP64(), GP64()}
+	MOVQ(U64(0x2222222222222222), m[0])
+	MOVQ(U64(0x0c0c0c0c0c0c0c0c), m[1])
+	return m
 }
 
 // add records the keep mask of the lanes starting at bit pos of the word.
@@ -173,6 +248,22 @@ func (b *wordBits) add(kp keep, pos int) {
 // loops: an 8-byte MOVNTI measured twice as slow, the partial
 // write-combining lines being flushed early).
 func (b *wordBits) store(m Mem) {
+	if b.unshuffle != nil {
+		// Byte bits 0..7 hold elements 0 4 1 5 2 6 3 7: two delta swaps,
+		// t = (w>>s ^ w) & mask; w ^= t ^ t<<s, exchange bits 1 and 2 of
+		// each nibble (0 1 4 5 2 3 6 7), then bits 2-3 and 4-5 of each
+		// byte.
+		for i, sh := range []uint8{1, 2} {
+			t := GP64()
+			MOVQ(b.word, t)
+			SHRQ(U8(sh), t)
+			XORQ(b.word, t)
+			ANDQ(b.unshuffle[i], t)
+			XORQ(t, b.word)
+			SHLQ(U8(sh), t)
+			XORQ(t, b.word)
+		}
+	}
 	if !b.s.kmask {
 		MOVQ(b.word, m) // bits[g] = word
 		return
@@ -213,25 +304,42 @@ const pfDist = 4096
 //	                overhead (MOVQ for the word).
 //	AVX2 fwdAdd:    2 x 16 per 16.
 //
+// float64, two element vectors per generator vector (splitKeep):
+//
+//	AVX-512 fwd:    KSHIFTRW, then VMOVAPD.Z, VMULPD, store twice: 15 per
+//	                16; fwdAdd 17.
+//	AVX2 fwd:       per 8 elements VPADDD, VPSRLD, VPCMPGTD, 9 xoshiro,
+//	                VPSLLQ, then VBLENDVPD, VMULPD, store twice: 19, plus
+//	                the mask's VMOVMSKPS, SHLQ, ORQ and, per 64, its
+//	                unshuffle (2 x 7 scalar instructions); fwdAdd 21 per 8.
+//
 // Counted in the test binary (GNU objdump -d: go tool objdump does not
-// decode EVEX) at 898b0b8, loop instructions per 64 elements, identical to
-// the hand-written kernel_amd64.s of 5b75539 instruction for instruction
-// (same mnemonics, same counts):
+// decode EVEX), loop instructions per 64 elements; the float32 rows at
+// 898b0b8, identical to the hand-written kernel_amd64.s of 5b75539
+// instruction for instruction (same mnemonics, same counts):
 //
 //	                 mask   no mask   NT mask   NT no mask
 //	fwd32AVX512        53        48        57           52   (13.25 per 16 with mask, 12 without)
 //	fwdAdd32AVX512     58        53        66           61
 //	fwd32AVX2         148       124       152          128   (37 per 16 with mask, 31 without)
 //	fwdAdd32AVX2      157       133       165          141
+//	fwd64AVX512        69        64        77           72   (17.25 per 16 with mask, 16 without)
+//	fwdAdd64AVX512     78        73        94           89
+//	fwd64AVX2         194       156       202          164   (48.5 per 16 with mask, 39 without)
+//	fwdAdd64AVX2      211       173       227          189
 //
-// (NT loops: 4 PREFETCHT1 more, 8 with res.) 512-bit code runs on ports 0
-// and 5 only, so the AVX-512 loop is bound at about 5 cycles per 16
-// elements.
+// (NT loops: 4 PREFETCHT1 more, 8 with res; float64 twice that.) 512-bit
+// code runs on ports 0 and 5 only, so the float32 AVX-512 loop is bound at
+// about 5 cycles per 16 elements, the float64 one (13 vector uops, K shift
+// included) at about 6.5. On the Zen 3 VM (AVX2), minimum of 4000 calls
+// at 2048 elements: fwd64AVX2 0.20 ns/element, fwd32AVX2 0.16 (1.24x);
+// with the lanes in order and VPMOVSXDQ/VEXTRACTI128 widening (196 per
+// 64), 0.25 (1.52x).
 func fwd(s isa, e elem, add bool) {
 	if add {
-		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
 	} else {
-		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
 	}
 
 	Comment("Arguments: n = len(x)/64 groups of 64 elements (one mask word each).")
@@ -248,7 +356,15 @@ func fwd(s isa, e elem, add bool) {
 	Comment("SB = the keep factor (bits of sb) in every lane.")
 	sb := s.vec()
 	e.bcast(paramAddr("sb"), sb)
-	st := s.loadState(pst)
+	inter := s.interleaved(e)
+	var zero reg.VecVirtual
+	var unshuffle *[2]reg.GPVirtual
+	if inter {
+		zero = YMM()
+		VPXOR(zero, zero, zero) // +0, the factor of a dropped element
+		unshuffle = unshuffleMasks()
+	}
+	st := s.loadState(pst, inter)
 
 	// One loop per case, keep bits or not, non-temporal stores or not, so
 	// that no loop branches on them.
@@ -267,7 +383,7 @@ func fwd(s isa, e elem, add bool) {
 				prefetch(pres, 64*e.size)
 			}
 		}
-		wb := &wordBits{s: s}
+		wb := &wordBits{s: s, unshuffle: unshuffle}
 		var ss []stride // the pointers' steps, in this order
 		// Four steps of the 16 lanes; each half of the lanes (one zmm, or
 		// one of two ymm) does its elements, then advances.
@@ -280,16 +396,16 @@ func fwd(s isa, e elem, add bool) {
 					wb.add(kp, first)
 				}
 				st.next(h)
-				if e.perStep() != 1 {
-					panic("fwd: elements wider than the generator lanes need the keep mask split (float64)")
+				for j, kj := range s.splitKeep(e, kp, zero) {
+					off := (first + j*e.perVec(s)) * e.size
+					f := s.selectConst(e, kj, sb, scratch) // factor = keep ? sb : +0
+					scratch = nil                          // a new register for the next part
+					e.mul(at(px, off), f, f)               // f = x * factor (a real multiply)
+					if add {
+						e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
+					}
+					e.store(f, at(py, off), nt)
 				}
-				off := first * e.size
-				f := s.selectConst(e, kp, sb, scratch) // factor = keep ? sb : +0
-				e.mul(at(px, off), f, f)               // f = x * factor (a real multiply)
-				if add {
-					e.addf(at(pres, off), f, f) // f = res + f, the product rounded first
-				}
-				e.store(f, at(py, off), nt)
 			}
 		}
 		if bits {
@@ -338,7 +454,7 @@ func draws(s isa) {
 	n := count("u", 6, "ret")
 	pst := Load(Param("st"), GP64())
 	pu := ptr("u")
-	st := s.loadState(pst)
+	st := s.loadState(pst, false)
 	Label("loop")
 	for step := 0; step < 4; step++ {
 		for h := 0; h < s.halves(); h++ {
@@ -363,7 +479,7 @@ func skip(s isa) {
 	TESTQ(n, n)
 	JLE(LabelRef("ret"))
 	pst := Load(Param("st"), GP64())
-	st := s.loadState(pst)
+	st := s.loadState(pst, false)
 	Label("loop")
 	for h := 0; h < s.halves(); h++ {
 		st.next(h)

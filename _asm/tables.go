@@ -56,9 +56,17 @@ func byteSpread() Mem {
 
 // packOrder is the VPERMD index vector 0 4 1 5 2 6 3 7 of the AVX2
 // pack32: it undoes the interleaving of VPACKSSDW/VPACKSSWB across the two
-// 128-bit halves.
+// 128-bit halves. The AVX2 float64 fwd kernels load their lanes
+// interleaved with it.
 func packOrder() Mem {
 	return table64("packOrder", dwords(0, 4, 1, 5, 2, 6, 3, 7)...)
+}
+
+// laneOrder is the VPERMD index vector 0 2 4 6 1 3 5 7, the inverse of
+// packOrder: the AVX2 float64 fwd kernels save their interleaved lanes in
+// order with it.
+func laneOrder() Mem {
+	return table64("laneOrder", dwords(0, 2, 4, 6, 1, 3, 5, 7)...)
 }
 
 // golden is SplitMix64's increment.
@@ -95,4 +103,34 @@ func seedPick() Mem {
 		}
 	}
 	return table64("seedPick", dwords(ds...)...)
+}
+
+// signShift is 63-k in qword k, k = 0..63: VPSLLVQ of a mask word by the
+// vector loaded at byte 8*first moves bit first+j to the sign bit of qword
+// j. The AVX2 float64 bwd and unpack pick each element's bit with it.
+func signShift() Mem {
+	var qs []uint64
+	for k := uint64(0); k < 64; k++ {
+		qs = append(qs, 63-k)
+	}
+	return table64("signShift", qs...)
+}
+
+// pairOrder is the VPSHUFB index of the AVX2 pack64, the same in both
+// 128-bit halves: after the packs and VPERMQ, a half holds the bytes of
+// element pairs 0, 2, 4, 6, 1, 3, 5, 7 (2 bytes each); it puts them in
+// order.
+func pairOrder() Mem {
+	b := []byte{0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15}
+	var qs []uint64
+	for h := 0; h < 2; h++ {
+		for q := 0; q < 2; q++ {
+			var v uint64
+			for i := 0; i < 8; i++ {
+				v |= uint64(b[8*q+i]) << (8 * i)
+			}
+			qs = append(qs, v)
+		}
+	}
+	return table64("pairOrder", qs...)
 }

@@ -17,8 +17,8 @@ import (
 // (Inverted mode). The same graph built the same way with the same seed gives
 // the same masks; two dropouts of one node give different masks.
 //
-// It returns an error for a scalar x, for a dtype other than Float32
-// (ErrFloat64 for Float64 today), and for a bad p.
+// x may be Float32 or Float64: both draw the same masks for the same seed.
+// It returns an error for a scalar x, for another dtype, and for a bad p.
 func Apply(x *G.Node, p float64, seed uint64) (*G.Node, error) {
 	if x == nil || x.Graph() == nil {
 		return nil, errors.New("gdropout: Apply of a nil node or a node without a graph")

@@ -20,9 +20,10 @@
 //     hashes alike for every call, so gorgonia merges them into one node.
 //   - Inference (gorgonia.EvalMode() or SetTraining(false)) gives a copy of x.
 //
-// Only Float32 graphs are supported today: the dropout package is
-// float32-only. A Float64 graph gets ErrFloat64, from Apply and from the op.
-// kernelFor in kernel.go is the one place a dtype picks a kernel.
+// Float32 and Float64 graphs (gorgonia's default dtype is Float64) run
+// dropout.Dropout[float32] and dropout.Dropout[float64], which draw the same
+// keep bits for the same key: switching a graph's dtype does not change its
+// masks. kernelFor in kernel.go is the one place a dtype picks a kernel.
 //
 // Importing this package sets ASSUME_NO_MOVING_GC_UNSAFE_RISK_IT_WITH to the
 // running Go's "goX.Y" (through the repository's internal/gcenv module, whose init runs

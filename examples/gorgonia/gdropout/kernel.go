@@ -1,17 +1,11 @@
 package gdropout
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/dropkernel/dropout"
 	"gorgonia.org/tensor"
 )
-
-// ErrFloat64 is returned (wrapped) for a Float64 graph: the dropout package
-// is float32-only today. Float64 arrives with dropout.Dropout[T]; the op then
-// needs one more case in kernelFor and nothing else.
-var ErrFloat64 = errors.New("gdropout: Float64 graphs are not supported yet (the dropout package is float32-only); build the graph in Float32")
 
 // kernel runs the dropout package on the backing slices of contiguous dense
 // tensors of one dtype. Every caller reaches it through kernelFor.
@@ -21,36 +15,35 @@ type kernel interface {
 	infer(y, x *tensor.Dense)                       // y = x (Inverted)
 }
 
-// kernelFor is the one place where a gorgonia dtype picks a kernel.
-//
-// For float64, once the package has Dropout[T]: make f32 the generic
-// typed[T float32 | float64] struct{ d dropout.Dropout[T] } (its methods
-// take the slices as Data().([]T): the operands are never scalars), keep a Dropout[float64] next to
-// the float32 one in Op, and replace the Float64 case's error with
-// typed[float64]{op.d64}.
+// kernelFor is the one place where a gorgonia dtype picks a kernel. Both
+// draw the same keep bits for the same key: a graph switched from Float32 to
+// Float64 keeps its masks.
 func (op *Op) kernelFor(dt tensor.Dtype) (kernel, error) {
 	switch dt {
 	case tensor.Float32:
-		return f32{op.d}, nil
+		return typed[float32]{op.d32}, nil
 	case tensor.Float64:
-		return nil, ErrFloat64
+		return typed[float64]{op.d64}, nil
 	default:
-		return nil, fmt.Errorf("gdropout: dtype %v: dropout needs a Float32 graph", dt)
+		return nil, fmt.Errorf("gdropout: dtype %v: dropout needs a Float32 or Float64 graph", dt)
 	}
 }
 
-// f32 is the float32 kernel. The operands are contiguous, not views, and
-// have the same number of elements (checked by the op).
-type f32 struct{ d dropout.Dropout[float32] }
+// typed is the kernel of element type T. The operands are contiguous, not
+// views, and have the same number of elements (checked by the op); their
+// backing slices are []T (the dtype picked the kernel).
+type typed[T dropout.Float] struct{ d dropout.Dropout[T] }
 
-func (k f32) forward(y, x *tensor.Dense, key dropout.Key) {
-	k.d.Forward(y.Float32s(), x.Float32s(), nil, key)
+func data[T dropout.Float](t *tensor.Dense) []T { return t.Data().([]T) }
+
+func (k typed[T]) forward(y, x *tensor.Dense, key dropout.Key) {
+	k.d.Forward(data[T](y), data[T](x), nil, key)
 }
 
-func (k f32) backward(dx, dy *tensor.Dense, key dropout.Key) {
-	k.d.BackwardKey(dx.Float32s(), dy.Float32s(), key)
+func (k typed[T]) backward(dx, dy *tensor.Dense, key dropout.Key) {
+	k.d.BackwardKey(data[T](dx), data[T](dy), key)
 }
 
-func (k f32) infer(y, x *tensor.Dense) {
-	k.d.Infer(y.Float32s(), x.Float32s())
+func (k typed[T]) infer(y, x *tensor.Dense) {
+	k.d.Infer(data[T](y), data[T](x))
 }

@@ -29,9 +29,10 @@ import (
 // An Op belongs to one graph node: share it between graphs and the graphs
 // share its stream.
 type Op struct {
-	p  float64
-	d  dropout.Dropout[float32] // float32, Inverted
-	id dropout.Key              // the key of the first run: the op's identity, in its hash
+	p   float64
+	d32 dropout.Dropout[float32] // Inverted, for Float32 graphs
+	d64 dropout.Dropout[float64] // Inverted, for Float64 graphs: the same keep bits
+	id  dropout.Key              // the key of the first run: the op's identity, in its hash
 
 	mu    sync.Mutex
 	train bool
@@ -54,11 +55,12 @@ type execution struct {
 // training, where each replica's key.Offset is its global element index).
 // It returns an error for a NaN p or p outside [0, 1], as dropout.New does.
 func New(p float64, key dropout.Key) (*Op, error) {
-	d, err := dropout.New[float32](p, dropout.Inverted)
+	d32, err := dropout.New[float32](p, dropout.Inverted)
 	if err != nil {
 		return nil, fmt.Errorf("gdropout: %w", err)
 	}
-	return &Op{p: p, d: d, id: key, next: key, train: true}, nil
+	d64, _ := dropout.New[float64](p, dropout.Inverted) // the same p: no error
+	return &Op{p: p, d32: d32, d64: d64, id: key, next: key, train: true}, nil
 }
 
 // P returns the drop probability.

@@ -19,19 +19,20 @@ type net struct {
 	op       *Op
 }
 
-func newNet(t testing.TB, x, w []float32, shape tensor.Shape, p float64, seed uint64) *net {
+func newNet[T dropout.Float](t testing.TB, x, w []T, shape tensor.Shape, p float64, seed uint64) *net {
 	t.Helper()
 	return buildNet(t, x, w, shape, func(xn *G.Node) (*G.Node, error) { return Apply(xn, p, seed) })
 }
 
 // buildNet is newNet with another dropout in the middle (op is nil unless
 // drop makes an *Op).
-func buildNet(t testing.TB, x, w []float32, shape tensor.Shape, drop dropFunc) *net {
+func buildNet[T dropout.Float](t testing.TB, x, w []T, shape tensor.Shape, drop dropFunc) *net {
 	t.Helper()
 	g := G.NewGraph()
-	xn := G.NewTensor(g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName("x"),
+	dt := dtypeOf[T]()
+	xn := G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName("x"),
 		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(x))))
-	wn := G.NewTensor(g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName("w"),
+	wn := G.NewTensor(g, dt, len(shape), G.WithShape(shape...), G.WithName("w"),
 		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(w))))
 	y, err := drop(xn)
 	if err != nil {
@@ -48,51 +49,75 @@ func buildNet(t testing.TB, x, w []float32, shape tensor.Shape, drop dropFunc) *
 
 // testInput returns n values with signs, zeros, and a spread of magnitudes,
 // and n gradient weights.
-func testInput(n int) (x, w []float32) {
-	x, w = make([]float32, n), make([]float32, n)
+func testInput[T dropout.Float](n int) (x, w []T) {
+	x, w = make([]T, n), make([]T, n)
 	for i := range x {
-		x[i] = float32(i%17-8) * 0.37
-		w[i] = 1 + float32(i%5)*0.25
+		x[i] = T(i%17-8) * 0.37
+		w[i] = 1 + T(i%5)*0.25
 	}
 	return x, w
 }
 
-func f32s(v G.Value) []float32 { return append([]float32(nil), v.Data().([]float32)...) }
+// dtypeOf is the gorgonia dtype of T.
+func dtypeOf[T dropout.Float]() tensor.Dtype {
+	if _, ok := any(T(0)).(float64); ok {
+		return tensor.Float64
+	}
+	return tensor.Float32
+}
 
-func sameBits(t *testing.T, what string, got, want []float32) {
+// vals returns a copy of v's elements.
+func vals[T dropout.Float](v G.Value) []T { return append([]T(nil), v.Data().([]T)...) }
+
+func f32s(v G.Value) []float32 { return vals[float32](v) }
+
+// bitsOf returns v's bits, a float32's in the low half.
+func bitsOf[T dropout.Float](v T) uint64 {
+	if f, ok := any(v).(float64); ok {
+		return math.Float64bits(f)
+	}
+	return uint64(math.Float32bits(float32(v)))
+}
+
+func sameBits[T dropout.Float](t *testing.T, what string, got, want []T) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d elements, want %d", what, len(got), len(want))
 	}
 	for i := range got {
-		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-			t.Fatalf("%s[%d] = %v (%#x), want %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		if bitsOf(got[i]) != bitsOf(want[i]) {
+			t.Fatalf("%s[%d] = %v (%#x), want %v (%#x)", what, i, got[i], bitsOf(got[i]), want[i], bitsOf(want[i]))
 		}
 	}
 }
 
 // TestBitsMatchPackage: every run of a tape machine gives, bit for bit, the
 // output of dropout.Forward and the gradient of dropout.BackwardKey with key
-// {seed, run·n}, and the output of a dropout.Layer[float32] with the same seed; each
-// run draws a new mask.
+// {seed, run·n}, and the output of a dropout.Layer with the same seed; each
+// run draws a new mask. Float32 and Float64 graphs.
 func TestBitsMatchPackage(t *testing.T) {
+	t.Run("float32", testBitsMatchPackage[float32])
+	t.Run("float64", testBitsMatchPackage[float64])
+}
+
+func testBitsMatchPackage[T dropout.Float](t *testing.T) {
 	const p, seed = 0.3, 2026
 	shape := tensor.Shape{7, 73} // 511 elements: not a multiple of 64
 	n := shape.TotalSize()
-	x, w := testInput(n)
+	x, w := testInput[T](n)
 	nt := newNet(t, x, w, shape, p, seed)
 	m := G.NewTapeMachine(nt.g)
 	defer m.Close()
 
-	d, err := dropout.New[float32](p, dropout.Inverted)
+	d, err := dropout.New[T](p, dropout.Inverted)
 	if err != nil {
 		t.Fatal(err)
 	}
-	layer, err := dropout.NewLayer[float32](p, dropout.Inverted, seed)
+	layer, err := dropout.NewLayer[T](p, dropout.Inverted, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var prev []float32
+	var prev []T
 	for run := range 4 {
 		key := dropout.Key{Seed: seed, Offset: uint64(run * n)}
 		if got := nt.op.Key(); got != key {
@@ -101,21 +126,21 @@ func TestBitsMatchPackage(t *testing.T) {
 		if err := m.RunAll(); err != nil {
 			t.Fatal(err)
 		}
-		y, dx := f32s(nt.y.Value()), f32s(nt.dx.Value())
+		y, dx := vals[T](nt.y.Value()), vals[T](nt.dx.Value())
 		m.Reset()
 		if last, ok := nt.op.LastKey(); !ok || last != key {
 			t.Fatalf("run %d: LastKey %+v %v, want %+v", run, last, ok, key)
 		}
 
-		wantY, wantDx := make([]float32, n), make([]float32, n)
+		wantY, wantDx := make([]T, n), make([]T, n)
 		d.Forward(wantY, x, nil, key)
 		d.BackwardKey(wantDx, w, key)
 		sameBits(t, "y", y, wantY)
 		sameBits(t, "dx", dx, wantDx)
 
-		layerY := make([]float32, n)
+		layerY := make([]T, n)
 		layer.Forward(layerY, x, true)
-		sameBits(t, "y vs dropout.Layer[float32]", y, layerY)
+		sameBits(t, "y vs dropout.Layer", y, layerY)
 
 		if prev != nil {
 			differ := 0
@@ -138,7 +163,7 @@ func TestBitsMatchPackage(t *testing.T) {
 func TestTwoDropoutsOfOneNode(t *testing.T) {
 	const p, seed, n = 0.5, 7, 1000
 	g := G.NewGraph()
-	x, _ := testInput(n)
+	x, _ := testInput[float32](n)
 	for i := range x {
 		x[i] = 1
 	}
@@ -185,7 +210,7 @@ func TestTwoDropoutsOfOneNode(t *testing.T) {
 // same bits; another seed gives another mask.
 func TestDeterministic(t *testing.T) {
 	shape := tensor.Shape{300}
-	x, w := testInput(300)
+	x, w := testInput[float32](300)
 	run := func(seed uint64) []float32 {
 		nt := newNet(t, x, w, shape, 0.4, seed)
 		m := G.NewTapeMachine(nt.g)
@@ -218,7 +243,7 @@ func TestDeterministic(t *testing.T) {
 // advance the stream; its gradient is dy.
 func TestEvalMode(t *testing.T) {
 	shape := tensor.Shape{5, 40}
-	x, w := testInput(200)
+	x, w := testInput[float32](200)
 	nt := newNet(t, x, w, shape, 0.5, 1)
 	m := G.NewTapeMachine(nt.g, G.EvalMode())
 	defer m.Close()
@@ -237,7 +262,7 @@ func TestEvalMode(t *testing.T) {
 func TestLispMachine(t *testing.T) {
 	const p, seed = 0.25, 3
 	n := 257
-	x, w := testInput(n)
+	x, w := testInput[float32](n)
 	g := G.NewGraph()
 	xn := G.NewVector(g, tensor.Float32, G.WithShape(n), G.WithName("x"),
 		G.WithValue(tensor.New(tensor.WithShape(n), tensor.WithBacking(x))))
@@ -273,28 +298,39 @@ func TestLispMachine(t *testing.T) {
 	sameBits(t, "dx", f32s(dxv), wantDx)
 }
 
-// TestFloat64 is the restriction of today: a Float64 graph gets ErrFloat64
-// from Apply and from the op itself, and other dtypes an error too.
-func TestFloat64(t *testing.T) {
+// TestDtypes: a Float64 graph draws the masks of a Float32 graph with the
+// same seed (the package's keep bits do not depend on the element type), and
+// other dtypes, scalars and bad p get errors.
+func TestDtypes(t *testing.T) {
+	const p, seed, n = 0.4, 99, 300
+	x32, w32 := testInput[float32](n)
+	x64, w64 := testInput[float64](n)
+	shape := tensor.Shape{n}
+	n32, n64 := newNet(t, x32, w32, shape, p, seed), newNet(t, x64, w64, shape, p, seed)
+	m32, m64 := G.NewTapeMachine(n32.g), G.NewTapeMachine(n64.g)
+	defer m32.Close()
+	defer m64.Close()
+	for run := range 3 {
+		if err := m32.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		if err := m64.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		dx32, dx64 := f32s(n32.dx.Value()), vals[float64](n64.dx.Value())
+		m32.Reset()
+		m64.Reset()
+		for i := range dx32 { // w > 0 everywhere: dx = 0 exactly where dropped
+			if (dx32[i] == 0) != (dx64[i] == 0) {
+				t.Fatalf("run %d, element %d: float32 graph dx = %v, float64 graph dx = %v: the masks differ", run, i, dx32[i], dx64[i])
+			}
+		}
+	}
+
 	g := G.NewGraph()
-	x64 := G.NewVector(g, tensor.Float64, G.WithShape(8), G.WithName("x64"))
-	if _, err := Apply(x64, 0.5, 1); !errors.Is(err, ErrFloat64) {
-		t.Errorf("Apply on Float64: error %v, want ErrFloat64", err)
-	}
-	op, err := New(0.5, dropout.Key{Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v := tensor.New(tensor.WithShape(8), tensor.WithBacking(make([]float64, 8)))
-	if _, err := op.Do(v); !errors.Is(err, ErrFloat64) {
-		t.Errorf("Do on a float64 tensor: error %v, want ErrFloat64", err)
-	}
-	if k := op.Key(); k.Offset != 0 {
-		t.Errorf("a failed Do advanced the stream to %d", k.Offset)
-	}
 	xi := G.NewVector(g, tensor.Int, G.WithShape(8), G.WithName("xi"))
-	if _, err := Apply(xi, 0.5, 1); err == nil || !strings.Contains(err.Error(), "Float32") {
-		t.Errorf("Apply on Int: error %v, want one naming Float32", err)
+	if _, err := Apply(xi, 0.5, 1); err == nil || !strings.Contains(err.Error(), "Float32 or Float64") {
+		t.Errorf("Apply on Int: error %v, want one naming Float32 or Float64", err)
 	}
 	xs := G.NewScalar(g, tensor.Float32, G.WithName("s"))
 	if _, err := Apply(xs, 0.5, 1); err == nil {
@@ -364,7 +400,7 @@ func TestStreamSeed(t *testing.T) {
 // one of the wrong size or dtype.
 func TestUsePreallocDo(t *testing.T) {
 	const n = 100
-	x, w := testInput(n)
+	x, w := testInput[float32](n)
 	xt := tensor.New(tensor.WithShape(n), tensor.WithBacking(x))
 	wt := tensor.New(tensor.WithShape(n), tensor.WithBacking(w))
 	op, err := New(0.3, dropout.Key{Seed: 5})

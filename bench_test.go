@@ -94,9 +94,6 @@ func elemSize[T Float]() int {
 	return 4
 }
 
-// typeName is "float32" or "float64", the first level of the names.
-func typeName[T Float]() string { return fmt.Sprintf("float%d", 8*elemSize[T]()) }
-
 // benchPaths runs body for every path and size of x as sub-benchmarks
 // named <dtype>/<path>/n=<elements>, switching paths with UseKernel (the
 // public switch, as a user would) and restoring the active one.

@@ -89,13 +89,13 @@ func (e *elem[T]) run(st *lanes, l, i, c int) {
 			if e.bias != nil {
 				xv = T(xv + e.bias[(e.biasOff+i)%len(e.bias)])
 			}
-			yv := T(xv * fromBits[T](uint64(int64(int32(keep)))&e.sb)) // T(): no fused multiply-add
+			yv := T(xv * fromBits[T](keep&e.sb)) // T(): no fused multiply-add
 			if e.res != nil {
 				yv = e.res[i] + yv
 			}
 			e.y[i] = yv
 			if e.mask != nil {
-				e.mask[i>>6] |= uint64(keep&1) << uint(i&63)
+				e.mask[i>>6] |= keep & 1 << uint(i&63)
 			}
 		}
 		i++
@@ -208,14 +208,14 @@ func channels[T Float](c config, y, x []T, size int, mask Mask, key *Key) {
 				words := mask[c0/64 : MaskLen(c0+nc)]
 				clear(words) // at most batch/64 words
 				for k, v := range u[:nc] {
-					words[k/64] |= uint64(keepMask(v, c.thr)&1) << uint(k%64)
+					words[k/64] |= keepMask(v, c.thr) & 1 << uint(k%64)
 				}
 			}
 		}
 		for k := range nc {
 			var keep uint64
 			if key != nil {
-				keep = uint64(int64(int32(keepMask(u[k], c.thr))))
+				keep = keepMask(u[k], c.thr)
 			} else {
 				keep = -(mask[(c0+k)/64] >> uint((c0+k)%64) & 1)
 			}

@@ -121,7 +121,7 @@ func (d Dropout[T]) Threshold() uint32 { return d.c.thr }
 // Scale returns the factor of kept elements in training: 1 for Classic,
 // T(1/(1-p)) for Inverted (the division in float64, then one rounding to T;
 // +Inf for p = 1, where nothing is kept).
-func (d Dropout[T]) Scale() T { return T(math.Float64frombits(d.c.keepX ^ one64)) }
+func (d Dropout[T]) Scale() T { return T(d.c.keep()) }
 
 // InferScale returns the factor Infer multiplies by: T(1-p) for Classic
 // (the subtraction in float64), 1 for Inverted.
@@ -129,7 +129,7 @@ func (d Dropout[T]) InferScale() T {
 	if d.c.mode == Inverted {
 		return 1
 	}
-	return T(math.Float64frombits(d.c.infX ^ one64))
+	return T(d.c.infer())
 }
 
 // String describes the configuration, e.g. "Dropout[float32](p=0.5, Inverted)".
@@ -155,10 +155,16 @@ func MaskLen(n int) int {
 
 // sb returns the bits of the keep factor Scale() as a T (a float32's bits
 // in the low half).
-func sb[T Float](c config) uint64 { return toBits(T(math.Float64frombits(c.keepX ^ one64))) }
+func sb[T Float](c config) uint64 { return toBits(T(c.keep())) }
 
 // infBits returns the bits of the Classic inference factor as a T.
-func infBits[T Float](c config) uint64 { return toBits(T(math.Float64frombits(c.infX ^ one64))) }
+func infBits[T Float](c config) uint64 { return toBits(T(c.infer())) }
+
+// keep is the keep factor in float64: 1 (Classic) or 1/(1-p).
+func (c config) keep() float64 { return math.Float64frombits(c.keepX ^ one64) }
+
+// infer is the Classic inference factor 1-p in float64.
+func (c config) infer() float64 { return math.Float64frombits(c.infX ^ one64) }
 
 // wide reports whether T is float64; a constant in each instantiation.
 func wide[T Float]() bool {

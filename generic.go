@@ -99,10 +99,10 @@ func fwdLane[T Float](st *lanes, l int, y, x []T, w *[chunkSteps / 4]uint64, thr
 	st.s[0][l], st.s[1][l], st.s[2][l], st.s[3][l] = s0, s1, s2, s3
 }
 
-// keepMask is all ones if u >= thr (kept) and zero otherwise, without a
-// branch: u and thr are below 2^25, so u-thr is negative as an int32 iff
-// u < thr.
-func keepMask(u, thr uint32) uint32 { return ^uint32(int32(u-thr) >> 31) }
+// keepMask is all ones (64 bits: a mask for the bits of either element
+// type's factor) if u >= thr (kept) and zero otherwise, without a branch:
+// u and thr are below 2^25, so u-thr is negative as an int32 iff u < thr.
+func keepMask(u, thr uint32) uint64 { return ^uint64(int64(int32(u-thr)) >> 63) }
 
 // fwdAddGeneric is the reference fused dropout-add kernel:
 // y[i] = res[i] + T(x[i]*factor_i), each product rounded to T before the

@@ -308,8 +308,17 @@ func measure(cfg config, ops []op, sizes []sizeSpec, rows []row) *result {
 			}
 		}
 		for _, c := range cells {
-			if res.status[c.op][c.row][si] == "" && len(c.ns) > 0 {
-				res.ns[c.op][c.row][si] = median(c.ns)
+			if res.status[c.op][c.row][si] != "" || len(c.ns) == 0 {
+				continue
+			}
+			// A cell timed as a difference of two runs (gorgonia's
+			// Backward: gradient machine minus forward machine) can lose
+			// the difference in the noise: a median of 0 is no
+			// measurement, and would print as +Inf GB/s.
+			if m := median(c.ns); m > 0 {
+				res.ns[c.op][c.row][si] = m
+			} else {
+				res.status[c.op][c.row][si] = "n/a: the median time is 0 (a difference of two timings lost in the noise)"
 			}
 		}
 		for _, r := range rows {

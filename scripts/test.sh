@@ -98,7 +98,13 @@ DROPOUT_EXPECT_KERNEL=generic GOARCH=s390x go test -count=1 -short -exec qemu-s3
 # --- fuzz targets, briefly ---------------------------------------------------
 for target in FuzzForward FuzzSplit FuzzBackward FuzzMask; do
 	step "fuzzing $target (${FUZZTIME:=10s})"
-	go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" . | tail -1
+	# The last line when it passes; everything (the engine's reason, the
+	# failing input's file) when it does not.
+	if ! out=$(go test -run '^$' -fuzz "^$target\$" -fuzztime "$FUZZTIME" . 2>&1); then
+		printf '%s\n' "$out"
+		exit 1
+	fi
+	printf '%s\n' "$out" | tail -1
 done
 
 step "the stream against dieharder, quick subset (scripts/rngtest.sh --quick)"

@@ -24,10 +24,10 @@ import (
 // kernels64 are the float64 kernels of one ISA.
 type kernels64 struct {
 	name   string
-	fwd    func(st *[4][16]uint32, y, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
-	fwdAdd func(st *[4][16]uint32, y, x, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
-	bwd    func(dx, dy []float64, words []uint64, sb uint64, nt bool)
-	scale  func(y, x []float64, a uint64, nt bool)
+	fwd    func(st *[4][16]uint32, y, x []float64, bits []uint64, lim uint32, sb uint64, pf int)
+	fwdAdd func(st *[4][16]uint32, y, x, res []float64, bits []uint64, lim uint32, sb uint64, pf int)
+	bwd    func(dx, dy []float64, words []uint64, sb uint64, pf int)
+	scale  func(y, x []float64, a uint64, pf int)
 	add    func(dst, a, b []float64)
 	unpack func(dst []float64, words []uint64)
 	pack   func(words []uint64, src []float64)
@@ -175,9 +175,9 @@ func checkFwd64(t *testing.T, k kernels64, r *rand.Rand, where string, st0 lanes
 	bits, bitsOK := guarded(len(wantBits), 1, randomWords(r, len(wantBits)))
 	st := st0
 	if res0 != nil {
-		k.fwdAdd(&st.s, y, x, res, bits, lim, sb, nt)
+		k.fwdAdd(&st.s, y, x, res, bits, lim, sb, pf(nt, pfStream))
 	} else {
-		k.fwd(&st.s, y, x, bits, lim, sb, nt)
+		k.fwd(&st.s, y, x, bits, lim, sb, pf(nt, pfStream))
 	}
 	fenceAMD64()
 	sameFloats(t, where+" y", y, want)
@@ -232,10 +232,10 @@ func TestKernels64Elementwise(t *testing.T) {
 						}
 						want := wantScale
 						if op == "bwd" {
-							k.bwd(out, in, words, a, nt)
+							k.bwd(out, in, words, a, pf(nt, pfMul))
 							want = wantBwd
 						} else {
-							k.scale(out, in, a, nt)
+							k.scale(out, in, a, pf(nt, pfMul))
 						}
 						sameFloats(t, where, out, want)
 						if !alias {
@@ -357,7 +357,7 @@ func BenchmarkFwd64AVX2(b *testing.B) {
 		y, x, bits := benchBufs64[float64](n)
 		var st lanes
 		return func(nt bool) {
-			fwd64AVX2(&st.s, y, x, bits, 1<<31, math.Float64bits(2), nt)
+			fwd64AVX2(&st.s, y, x, bits, 1<<31, math.Float64bits(2), pf(nt, pfStream))
 			fenceAMD64()
 		}
 	})
@@ -368,7 +368,7 @@ func BenchmarkFwd32AVX2(b *testing.B) {
 		y, x, bits := benchBufs64[float32](n)
 		var st lanes
 		return func(nt bool) {
-			fwd32AVX2(&st.s, y, x, bits, 1<<31, math.Float32bits(2), nt)
+			fwd32AVX2(&st.s, y, x, bits, 1<<31, math.Float32bits(2), pf(nt, pfStream))
 			fenceAMD64()
 		}
 	})
@@ -377,14 +377,14 @@ func BenchmarkFwd32AVX2(b *testing.B) {
 func BenchmarkBwd64AVX2(b *testing.B) {
 	benchElems(b, func(n int) func(bool) {
 		y, x, bits := benchBufs64[float64](n)
-		return func(nt bool) { bwd64AVX2(y, x, bits, math.Float64bits(2), nt) }
+		return func(nt bool) { bwd64AVX2(y, x, bits, math.Float64bits(2), pf(nt, pfMul)) }
 	})
 }
 
 func BenchmarkScale64AVX2(b *testing.B) {
 	benchElems(b, func(n int) func(bool) {
 		y, x, _ := benchBufs64[float64](n)
-		return func(nt bool) { scale64AVX2(y, x, math.Float64bits(2), nt) }
+		return func(nt bool) { scale64AVX2(y, x, math.Float64bits(2), pf(nt, pfMul)) }
 	})
 }
 

@@ -148,9 +148,9 @@ DATA laneOrder<>+16(SB)/8, $0x0000000300000001
 DATA laneOrder<>+24(SB)/8, $0x0000000700000005
 GLOBL laneOrder<>(SB), RODATA|NOPTR, $32
 
-// func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+// func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, pf int)
 // Requires: AVX, AVX512BW, AVX512F, MMX+
-TEXT ·fwd32AVX512(SB), NOSPLIT, $0-89
+TEXT ·fwd32AVX512(SB), NOSPLIT, $0-96
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -174,8 +174,9 @@ TEXT ·fwd32AVX512(SB), NOSPLIT, $0-89
 	VMOVDQU32 192(CX), Z5
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+88(FP), $0x00
-	JNE   nt
+	MOVQ  pf+88(FP), R8
+	TESTQ R8, R8
+	JNZ   nt
 	TESTQ DI, DI
 	JZ    nobits
 
@@ -311,10 +312,10 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -383,10 +384,10 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -455,9 +456,9 @@ save:
 ret:
 	RET
 
-// func fwdAdd32AVX512(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+// func fwdAdd32AVX512(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, pf int)
 // Requires: AVX, AVX512BW, AVX512F, MMX+
-TEXT ·fwdAdd32AVX512(SB), NOSPLIT, $0-113
+TEXT ·fwdAdd32AVX512(SB), NOSPLIT, $0-120
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -482,8 +483,9 @@ TEXT ·fwdAdd32AVX512(SB), NOSPLIT, $0-113
 	VMOVDQU32 192(CX), Z5
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+112(FP), $0x00
-	JNE   nt
+	MOVQ  pf+112(FP), R9
+	TESTQ R9, R9
+	JNZ   nt
 	TESTQ R8, R8
 	JZ    nobits
 
@@ -629,14 +631,14 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -710,14 +712,14 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -898,9 +900,9 @@ loop:
 ret:
 	RET
 
-// func bwd32AVX512(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
+// func bwd32AVX512(dx []float32, dy []float32, words []uint64, sb uint32, pf int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·bwd32AVX512(SB), NOSPLIT, $0-77
+TEXT ·bwd32AVX512(SB), NOSPLIT, $0-88
 	MOVQ         dy_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
@@ -908,8 +910,9 @@ TEXT ·bwd32AVX512(SB), NOSPLIT, $0-77
 	MOVQ         dy_base+24(FP), DX
 	MOVQ         words_base+48(FP), BX
 	VBROADCASTSS sb+72(FP), Z0
-	CMPB         nt+76(FP), $0x00
-	JNE          nt
+	MOVQ         pf+80(FP), SI
+	TESTQ        SI, SI
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -945,10 +948,10 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
+	PREFETCHT1 (DX)(SI*1)
+	PREFETCHT1 64(DX)(SI*1)
+	PREFETCHT1 128(DX)(SI*1)
+	PREFETCHT1 192(DX)(SI*1)
 
 	// Elements 0..15.
 	KMOVW     (BX), K1
@@ -986,17 +989,18 @@ done:
 ret:
 	RET
 
-// func scale32AVX512(y []float32, x []float32, a uint32, nt bool)
+// func scale32AVX512(y []float32, x []float32, a uint32, pf int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·scale32AVX512(SB), NOSPLIT, $0-53
+TEXT ·scale32AVX512(SB), NOSPLIT, $0-64
 	MOVQ         x_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
 	MOVQ         y_base+0(FP), CX
 	MOVQ         x_base+24(FP), DX
 	VBROADCASTSS a+48(FP), Z0
-	CMPB         nt+52(FP), $0x00
-	JNE          nt
+	MOVQ         pf+56(FP), BX
+	TESTQ        BX, BX
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -1016,10 +1020,10 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
+	PREFETCHT1 (DX)(BX*1)
+	PREFETCHT1 64(DX)(BX*1)
+	PREFETCHT1 128(DX)(BX*1)
+	PREFETCHT1 192(DX)(BX*1)
 	VMULPS     (DX), Z0, Z1
 	VMOVNTPS   Z1, (CX)
 	VMULPS     64(DX), Z0, Z1
@@ -1262,9 +1266,9 @@ TEXT ·seedAVX512(SB), NOSPLIT, $0-16
 	VZEROUPPER
 	RET
 
-// func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+// func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·fwd32AVX2(SB), NOSPLIT, $0-89
+TEXT ·fwd32AVX2(SB), NOSPLIT, $0-96
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -1296,8 +1300,9 @@ TEXT ·fwd32AVX2(SB), NOSPLIT, $0-89
 	VMOVDQU 224(CX), Y9
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+88(FP), $0x00
-	JNE   nt
+	MOVQ  pf+88(FP), R8
+	TESTQ R8, R8
+	JNZ   nt
 	TESTQ DI, DI
 	JZ    nobits
 
@@ -1620,10 +1625,10 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
 
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
@@ -1647,9 +1652,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x08, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x08, R9
+	ORQ       R9, DI
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -1667,9 +1672,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x10, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x10, R9
+	ORQ       R9, DI
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -1687,9 +1692,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x18, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x18, R9
+	ORQ       R9, DI
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -1707,9 +1712,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x20, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x20, R9
+	ORQ       R9, DI
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -1727,9 +1732,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x28, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x28, R9
+	ORQ       R9, DI
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -1747,9 +1752,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x30, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x30, R9
+	ORQ       R9, DI
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -1767,9 +1772,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R8
-	SHLQ      $0x38, R8
-	ORQ       R8, DI
+	VMOVMSKPS Y10, R9
+	SHLQ      $0x38, R9
+	ORQ       R9, DI
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -1795,10 +1800,10 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
 
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
@@ -1955,9 +1960,9 @@ save:
 ret:
 	RET
 
-// func fwdAdd32AVX2(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+// func fwdAdd32AVX2(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·fwdAdd32AVX2(SB), NOSPLIT, $0-113
+TEXT ·fwdAdd32AVX2(SB), NOSPLIT, $0-120
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -1990,8 +1995,9 @@ TEXT ·fwdAdd32AVX2(SB), NOSPLIT, $0-113
 	VMOVDQU 224(CX), Y9
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+112(FP), $0x00
-	JNE   nt
+	MOVQ  pf+112(FP), R9
+	TESTQ R9, R9
+	JNZ   nt
 	TESTQ R8, R8
 	JZ    nobits
 
@@ -2332,14 +2338,14 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
 
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
@@ -2364,9 +2370,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x08, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x08, R10
+	ORQ       R10, R8
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -2385,9 +2391,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x10, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x10, R10
+	ORQ       R10, R8
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -2406,9 +2412,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x18, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x18, R10
+	ORQ       R10, R8
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -2427,9 +2433,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x20, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x20, R10
+	ORQ       R10, R8
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -2448,9 +2454,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x28, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x28, R10
+	ORQ       R10, R8
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -2469,9 +2475,9 @@ ntbits:
 	VPADDD    Y8, Y2, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x30, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x30, R10
+	ORQ       R10, R8
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
 	VPXOR     Y4, Y8, Y11
@@ -2490,9 +2496,9 @@ ntbits:
 	VPADDD    Y9, Y3, Y10
 	VPSRLD    $0x08, Y10, Y10
 	VPCMPGTD  Y0, Y10, Y10
-	VMOVMSKPS Y10, R9
-	SHLQ      $0x38, R9
-	ORQ       R9, R8
+	VMOVMSKPS Y10, R10
+	SHLQ      $0x38, R10
+	ORQ       R10, R8
 	VPXOR     Y3, Y7, Y12
 	VPSLLD    $0x09, Y5, Y7
 	VPXOR     Y5, Y9, Y11
@@ -2520,14 +2526,14 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
 
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
@@ -2896,9 +2902,9 @@ loop:
 ret:
 	RET
 
-// func bwd32AVX2(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
+// func bwd32AVX2(dx []float32, dy []float32, words []uint64, sb uint32, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·bwd32AVX2(SB), NOSPLIT, $0-77
+TEXT ·bwd32AVX2(SB), NOSPLIT, $0-88
 	MOVQ         dy_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
@@ -2912,8 +2918,9 @@ TEXT ·bwd32AVX2(SB), NOSPLIT, $0-77
 	VMOVDQU bitWeights<>+32(SB), Y2
 	VMOVDQU bitWeights<>+64(SB), Y3
 	VMOVDQU bitWeights<>+96(SB), Y4
-	CMPB    nt+76(FP), $0x00
-	JNE     nt
+	MOVQ    pf+80(FP), SI
+	TESTQ   SI, SI
+	JNZ     nt
 
 	// Normal stores.
 loop:
@@ -2983,10 +2990,10 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
+	PREFETCHT1 (DX)(SI*1)
+	PREFETCHT1 64(DX)(SI*1)
+	PREFETCHT1 128(DX)(SI*1)
+	PREFETCHT1 192(DX)(SI*1)
 
 	// Elements 0..7.
 	VPBROADCASTD (BX), Y5
@@ -3058,17 +3065,18 @@ done:
 ret:
 	RET
 
-// func scale32AVX2(y []float32, x []float32, a uint32, nt bool)
+// func scale32AVX2(y []float32, x []float32, a uint32, pf int)
 // Requires: AVX, MMX+
-TEXT ·scale32AVX2(SB), NOSPLIT, $0-53
+TEXT ·scale32AVX2(SB), NOSPLIT, $0-64
 	MOVQ         x_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
 	MOVQ         y_base+0(FP), CX
 	MOVQ         x_base+24(FP), DX
 	VBROADCASTSS a+48(FP), Y0
-	CMPB         nt+52(FP), $0x00
-	JNE          nt
+	MOVQ         pf+56(FP), BX
+	TESTQ        BX, BX
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -3096,10 +3104,10 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
+	PREFETCHT1 (DX)(BX*1)
+	PREFETCHT1 64(DX)(BX*1)
+	PREFETCHT1 128(DX)(BX*1)
+	PREFETCHT1 192(DX)(BX*1)
 	VMULPS     (DX), Y0, Y1
 	VMOVNTPS   Y1, (CX)
 	VMULPS     32(DX), Y0, Y1
@@ -3590,9 +3598,9 @@ TEXT ·fenceAMD64(SB), NOSPLIT, $0
 	SFENCE
 	RET
 
-// func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, pf int)
 // Requires: AVX, AVX512BW, AVX512F, MMX+
-TEXT ·fwd64AVX512(SB), NOSPLIT, $0-97
+TEXT ·fwd64AVX512(SB), NOSPLIT, $0-104
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -3616,8 +3624,9 @@ TEXT ·fwd64AVX512(SB), NOSPLIT, $0-97
 	VMOVDQU32 192(CX), Z5
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+96(FP), $0x00
-	JNE   nt
+	MOVQ  pf+96(FP), R8
+	TESTQ R8, R8
+	JNZ   nt
 	TESTQ DI, DI
 	JZ    nobits
 
@@ -3785,14 +3794,14 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
+	PREFETCHT1 256(BX)(R8*1)
+	PREFETCHT1 320(BX)(R8*1)
+	PREFETCHT1 384(BX)(R8*1)
+	PREFETCHT1 448(BX)(R8*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -3877,14 +3886,14 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
+	PREFETCHT1 (BX)(R8*1)
+	PREFETCHT1 64(BX)(R8*1)
+	PREFETCHT1 128(BX)(R8*1)
+	PREFETCHT1 192(BX)(R8*1)
+	PREFETCHT1 256(BX)(R8*1)
+	PREFETCHT1 320(BX)(R8*1)
+	PREFETCHT1 384(BX)(R8*1)
+	PREFETCHT1 448(BX)(R8*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -3969,9 +3978,9 @@ save:
 ret:
 	RET
 
-// func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, pf int)
 // Requires: AVX, AVX512BW, AVX512F, MMX+
-TEXT ·fwdAdd64AVX512(SB), NOSPLIT, $0-121
+TEXT ·fwdAdd64AVX512(SB), NOSPLIT, $0-128
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -3996,8 +4005,9 @@ TEXT ·fwdAdd64AVX512(SB), NOSPLIT, $0-121
 	VMOVDQU32 192(CX), Z5
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+120(FP), $0x00
-	JNE   nt
+	MOVQ  pf+120(FP), R9
+	TESTQ R9, R9
+	JNZ   nt
 	TESTQ R8, R8
 	JZ    nobits
 
@@ -4183,22 +4193,22 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
-	PREFETCHT1 4352(SI)
-	PREFETCHT1 4416(SI)
-	PREFETCHT1 4480(SI)
-	PREFETCHT1 4544(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 256(BX)(R9*1)
+	PREFETCHT1 320(BX)(R9*1)
+	PREFETCHT1 384(BX)(R9*1)
+	PREFETCHT1 448(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
+	PREFETCHT1 256(SI)(R9*1)
+	PREFETCHT1 320(SI)(R9*1)
+	PREFETCHT1 384(SI)(R9*1)
+	PREFETCHT1 448(SI)(R9*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -4292,22 +4302,22 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
-	PREFETCHT1 4352(SI)
-	PREFETCHT1 4416(SI)
-	PREFETCHT1 4480(SI)
-	PREFETCHT1 4544(SI)
+	PREFETCHT1 (BX)(R9*1)
+	PREFETCHT1 64(BX)(R9*1)
+	PREFETCHT1 128(BX)(R9*1)
+	PREFETCHT1 192(BX)(R9*1)
+	PREFETCHT1 256(BX)(R9*1)
+	PREFETCHT1 320(BX)(R9*1)
+	PREFETCHT1 384(BX)(R9*1)
+	PREFETCHT1 448(BX)(R9*1)
+	PREFETCHT1 (SI)(R9*1)
+	PREFETCHT1 64(SI)(R9*1)
+	PREFETCHT1 128(SI)(R9*1)
+	PREFETCHT1 192(SI)(R9*1)
+	PREFETCHT1 256(SI)(R9*1)
+	PREFETCHT1 320(SI)(R9*1)
+	PREFETCHT1 384(SI)(R9*1)
+	PREFETCHT1 448(SI)(R9*1)
 
 	// Elements 0..15.
 	VPADDD     Z5, Z2, Z6
@@ -4401,9 +4411,9 @@ save:
 ret:
 	RET
 
-// func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+// func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, pf int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·bwd64AVX512(SB), NOSPLIT, $0-81
+TEXT ·bwd64AVX512(SB), NOSPLIT, $0-88
 	MOVQ         dy_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
@@ -4411,8 +4421,9 @@ TEXT ·bwd64AVX512(SB), NOSPLIT, $0-81
 	MOVQ         dy_base+24(FP), DX
 	MOVQ         words_base+48(FP), BX
 	VBROADCASTSD sb+72(FP), Z0
-	CMPB         nt+80(FP), $0x00
-	JNE          nt
+	MOVQ         pf+80(FP), SI
+	TESTQ        SI, SI
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -4472,14 +4483,14 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
-	PREFETCHT1 4352(DX)
-	PREFETCHT1 4416(DX)
-	PREFETCHT1 4480(DX)
-	PREFETCHT1 4544(DX)
+	PREFETCHT1 (DX)(SI*1)
+	PREFETCHT1 64(DX)(SI*1)
+	PREFETCHT1 128(DX)(SI*1)
+	PREFETCHT1 192(DX)(SI*1)
+	PREFETCHT1 256(DX)(SI*1)
+	PREFETCHT1 320(DX)(SI*1)
+	PREFETCHT1 384(DX)(SI*1)
+	PREFETCHT1 448(DX)(SI*1)
 
 	// Elements 0..7.
 	KMOVW     (BX), K1
@@ -4541,17 +4552,18 @@ done:
 ret:
 	RET
 
-// func scale64AVX512(y []float64, x []float64, a uint64, nt bool)
+// func scale64AVX512(y []float64, x []float64, a uint64, pf int)
 // Requires: AVX, AVX512F, MMX+
-TEXT ·scale64AVX512(SB), NOSPLIT, $0-57
+TEXT ·scale64AVX512(SB), NOSPLIT, $0-64
 	MOVQ         x_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
 	MOVQ         y_base+0(FP), CX
 	MOVQ         x_base+24(FP), DX
 	VBROADCASTSD a+48(FP), Z0
-	CMPB         nt+56(FP), $0x00
-	JNE          nt
+	MOVQ         pf+56(FP), BX
+	TESTQ        BX, BX
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -4579,14 +4591,14 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
-	PREFETCHT1 4352(DX)
-	PREFETCHT1 4416(DX)
-	PREFETCHT1 4480(DX)
-	PREFETCHT1 4544(DX)
+	PREFETCHT1 (DX)(BX*1)
+	PREFETCHT1 64(DX)(BX*1)
+	PREFETCHT1 128(DX)(BX*1)
+	PREFETCHT1 192(DX)(BX*1)
+	PREFETCHT1 256(DX)(BX*1)
+	PREFETCHT1 320(DX)(BX*1)
+	PREFETCHT1 384(DX)(BX*1)
+	PREFETCHT1 448(DX)(BX*1)
 	VMULPD     (DX), Z0, Z1
 	VMOVNTPD   Z1, (CX)
 	VMULPD     64(DX), Z0, Z1
@@ -4764,9 +4776,9 @@ loop:
 ret:
 	RET
 
-// func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·fwd64AVX2(SB), NOSPLIT, $0-97
+TEXT ·fwd64AVX2(SB), NOSPLIT, $0-104
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -4805,8 +4817,9 @@ TEXT ·fwd64AVX2(SB), NOSPLIT, $0-97
 	VPERMD  224(CX), Y3, Y3
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+96(FP), $0x00
-	JNE   nt
+	MOVQ  pf+96(FP), R10
+	TESTQ R10, R10
+	JNZ   nt
 	TESTQ DI, DI
 	JZ    nobits
 
@@ -5207,14 +5220,14 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
+	PREFETCHT1 (BX)(R10*1)
+	PREFETCHT1 64(BX)(R10*1)
+	PREFETCHT1 128(BX)(R10*1)
+	PREFETCHT1 192(BX)(R10*1)
+	PREFETCHT1 256(BX)(R10*1)
+	PREFETCHT1 320(BX)(R10*1)
+	PREFETCHT1 384(BX)(R10*1)
+	PREFETCHT1 448(BX)(R10*1)
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
@@ -5242,9 +5255,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x08, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x08, R11
+	ORQ       R11, DI
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5266,9 +5279,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x10, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x10, R11
+	ORQ       R11, DI
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5290,9 +5303,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x18, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x18, R11
+	ORQ       R11, DI
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5314,9 +5327,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x20, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x20, R11
+	ORQ       R11, DI
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5338,9 +5351,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x28, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x28, R11
+	ORQ       R11, DI
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5362,9 +5375,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x30, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x30, R11
+	ORQ       R11, DI
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5386,9 +5399,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R10
-	SHLQ      $0x38, R10
-	ORQ       R10, DI
+	VMOVMSKPS Y11, R11
+	SHLQ      $0x38, R11
+	ORQ       R11, DI
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5407,20 +5420,20 @@ ntbits:
 	VMOVNTPD  Y11, 480(DX)
 
 	// The group's mask word.
-	MOVQ DI, R10
-	SHRQ $0x01, R10
-	XORQ DI, R10
-	ANDQ R8, R10
-	XORQ R10, DI
-	SHLQ $0x01, R10
-	XORQ R10, DI
-	MOVQ DI, R10
-	SHRQ $0x02, R10
-	XORQ DI, R10
-	ANDQ R9, R10
-	XORQ R10, DI
-	SHLQ $0x02, R10
-	XORQ R10, DI
+	MOVQ DI, R11
+	SHRQ $0x01, R11
+	XORQ DI, R11
+	ANDQ R8, R11
+	XORQ R11, DI
+	SHLQ $0x01, R11
+	XORQ R11, DI
+	MOVQ DI, R11
+	SHRQ $0x02, R11
+	XORQ DI, R11
+	ANDQ R9, R11
+	XORQ R11, DI
+	SHLQ $0x02, R11
+	XORQ R11, DI
 	MOVQ DI, (SI)
 	ADDQ $0x08, SI
 	ADDQ $0x00000200, BX
@@ -5432,14 +5445,14 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
+	PREFETCHT1 (BX)(R10*1)
+	PREFETCHT1 64(BX)(R10*1)
+	PREFETCHT1 128(BX)(R10*1)
+	PREFETCHT1 192(BX)(R10*1)
+	PREFETCHT1 256(BX)(R10*1)
+	PREFETCHT1 320(BX)(R10*1)
+	PREFETCHT1 384(BX)(R10*1)
+	PREFETCHT1 448(BX)(R10*1)
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
@@ -5637,9 +5650,9 @@ save:
 ret:
 	RET
 
-// func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+// func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-121
+TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-128
 	// Arguments: n = len(x)/64 groups of 64 elements (one mask word each).
 	MOVQ x_len+40(FP), AX
 	SHRQ $0x06, AX
@@ -5679,8 +5692,9 @@ TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-121
 	VPERMD  224(CX), Y3, Y3
 
 	// One loop for each case: keep bits or not, non-temporal stores or not.
-	CMPB  nt+120(FP), $0x00
-	JNE   nt
+	MOVQ  pf+120(FP), R11
+	TESTQ R11, R11
+	JNZ   nt
 	TESTQ R8, R8
 	JZ    nobits
 
@@ -6115,22 +6129,22 @@ nt:
 	// Keep bits, non-temporal stores (not fenced: the driver calls fenceAMD64).
 ntbits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
-	PREFETCHT1 4352(SI)
-	PREFETCHT1 4416(SI)
-	PREFETCHT1 4480(SI)
-	PREFETCHT1 4544(SI)
+	PREFETCHT1 (BX)(R11*1)
+	PREFETCHT1 64(BX)(R11*1)
+	PREFETCHT1 128(BX)(R11*1)
+	PREFETCHT1 192(BX)(R11*1)
+	PREFETCHT1 256(BX)(R11*1)
+	PREFETCHT1 320(BX)(R11*1)
+	PREFETCHT1 384(BX)(R11*1)
+	PREFETCHT1 448(BX)(R11*1)
+	PREFETCHT1 (SI)(R11*1)
+	PREFETCHT1 64(SI)(R11*1)
+	PREFETCHT1 128(SI)(R11*1)
+	PREFETCHT1 192(SI)(R11*1)
+	PREFETCHT1 256(SI)(R11*1)
+	PREFETCHT1 320(SI)(R11*1)
+	PREFETCHT1 384(SI)(R11*1)
+	PREFETCHT1 448(SI)(R11*1)
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
@@ -6160,9 +6174,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x08, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x08, R12
+	ORQ       R12, R8
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6186,9 +6200,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x10, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x10, R12
+	ORQ       R12, R8
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6212,9 +6226,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x18, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x18, R12
+	ORQ       R12, R8
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6238,9 +6252,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x20, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x20, R12
+	ORQ       R12, R8
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6264,9 +6278,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x28, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x28, R12
+	ORQ       R12, R8
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6290,9 +6304,9 @@ ntbits:
 	VPADDD    Y10, Y4, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x30, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x30, R12
+	ORQ       R12, R8
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6316,9 +6330,9 @@ ntbits:
 	VPADDD    Y3, Y5, Y11
 	VPSRLD    $0x08, Y11, Y11
 	VPCMPGTD  Y0, Y11, Y11
-	VMOVMSKPS Y11, R11
-	SHLQ      $0x38, R11
-	ORQ       R11, R8
+	VMOVMSKPS Y11, R12
+	SHLQ      $0x38, R12
+	ORQ       R12, R8
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6339,20 +6353,20 @@ ntbits:
 	VMOVNTPD  Y11, 480(DX)
 
 	// The group's mask word.
-	MOVQ R8, R11
-	SHRQ $0x01, R11
-	XORQ R8, R11
-	ANDQ R9, R11
-	XORQ R11, R8
-	SHLQ $0x01, R11
-	XORQ R11, R8
-	MOVQ R8, R11
-	SHRQ $0x02, R11
-	XORQ R8, R11
-	ANDQ R10, R11
-	XORQ R11, R8
-	SHLQ $0x02, R11
-	XORQ R11, R8
+	MOVQ R8, R12
+	SHRQ $0x01, R12
+	XORQ R8, R12
+	ANDQ R9, R12
+	XORQ R12, R8
+	SHLQ $0x01, R12
+	XORQ R12, R8
+	MOVQ R8, R12
+	SHRQ $0x02, R12
+	XORQ R8, R12
+	ANDQ R10, R12
+	XORQ R12, R8
+	SHLQ $0x02, R12
+	XORQ R12, R8
 	MOVQ R8, (DI)
 	ADDQ $0x08, DI
 	ADDQ $0x00000200, BX
@@ -6365,22 +6379,22 @@ ntbits:
 	// No keep bits, non-temporal stores (not fenced).
 ntnobits:
 	// x (and res) ahead, into L2.
-	PREFETCHT1 4096(BX)
-	PREFETCHT1 4160(BX)
-	PREFETCHT1 4224(BX)
-	PREFETCHT1 4288(BX)
-	PREFETCHT1 4352(BX)
-	PREFETCHT1 4416(BX)
-	PREFETCHT1 4480(BX)
-	PREFETCHT1 4544(BX)
-	PREFETCHT1 4096(SI)
-	PREFETCHT1 4160(SI)
-	PREFETCHT1 4224(SI)
-	PREFETCHT1 4288(SI)
-	PREFETCHT1 4352(SI)
-	PREFETCHT1 4416(SI)
-	PREFETCHT1 4480(SI)
-	PREFETCHT1 4544(SI)
+	PREFETCHT1 (BX)(R11*1)
+	PREFETCHT1 64(BX)(R11*1)
+	PREFETCHT1 128(BX)(R11*1)
+	PREFETCHT1 192(BX)(R11*1)
+	PREFETCHT1 256(BX)(R11*1)
+	PREFETCHT1 320(BX)(R11*1)
+	PREFETCHT1 384(BX)(R11*1)
+	PREFETCHT1 448(BX)(R11*1)
+	PREFETCHT1 (SI)(R11*1)
+	PREFETCHT1 64(SI)(R11*1)
+	PREFETCHT1 128(SI)(R11*1)
+	PREFETCHT1 192(SI)(R11*1)
+	PREFETCHT1 256(SI)(R11*1)
+	PREFETCHT1 320(SI)(R11*1)
+	PREFETCHT1 384(SI)(R11*1)
+	PREFETCHT1 448(SI)(R11*1)
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
@@ -6595,9 +6609,9 @@ save:
 ret:
 	RET
 
-// func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+// func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, pf int)
 // Requires: AVX, AVX2, MMX+
-TEXT ·bwd64AVX2(SB), NOSPLIT, $0-81
+TEXT ·bwd64AVX2(SB), NOSPLIT, $0-88
 	MOVQ         dy_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
@@ -6606,8 +6620,9 @@ TEXT ·bwd64AVX2(SB), NOSPLIT, $0-81
 	MOVQ         words_base+48(FP), BX
 	VBROADCASTSD sb+72(FP), Y0
 	VPXOR        Y1, Y1, Y1
-	CMPB         nt+80(FP), $0x00
-	JNE          nt
+	MOVQ         pf+80(FP), SI
+	TESTQ        SI, SI
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -6716,14 +6731,14 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
-	PREFETCHT1 4352(DX)
-	PREFETCHT1 4416(DX)
-	PREFETCHT1 4480(DX)
-	PREFETCHT1 4544(DX)
+	PREFETCHT1 (DX)(SI*1)
+	PREFETCHT1 64(DX)(SI*1)
+	PREFETCHT1 128(DX)(SI*1)
+	PREFETCHT1 192(DX)(SI*1)
+	PREFETCHT1 256(DX)(SI*1)
+	PREFETCHT1 320(DX)(SI*1)
+	PREFETCHT1 384(DX)(SI*1)
+	PREFETCHT1 448(DX)(SI*1)
 
 	// Elements 0..3.
 	VPBROADCASTQ (BX), Y2
@@ -6834,17 +6849,18 @@ done:
 ret:
 	RET
 
-// func scale64AVX2(y []float64, x []float64, a uint64, nt bool)
+// func scale64AVX2(y []float64, x []float64, a uint64, pf int)
 // Requires: AVX, MMX+
-TEXT ·scale64AVX2(SB), NOSPLIT, $0-57
+TEXT ·scale64AVX2(SB), NOSPLIT, $0-64
 	MOVQ         x_len+32(FP), AX
 	SHRQ         $0x06, AX
 	JZ           ret
 	MOVQ         y_base+0(FP), CX
 	MOVQ         x_base+24(FP), DX
 	VBROADCASTSD a+48(FP), Y0
-	CMPB         nt+56(FP), $0x00
-	JNE          nt
+	MOVQ         pf+56(FP), BX
+	TESTQ        BX, BX
+	JNZ          nt
 
 	// Normal stores.
 loop:
@@ -6888,14 +6904,14 @@ loop:
 
 	// Non-temporal stores, then SFENCE.
 nt:
-	PREFETCHT1 4096(DX)
-	PREFETCHT1 4160(DX)
-	PREFETCHT1 4224(DX)
-	PREFETCHT1 4288(DX)
-	PREFETCHT1 4352(DX)
-	PREFETCHT1 4416(DX)
-	PREFETCHT1 4480(DX)
-	PREFETCHT1 4544(DX)
+	PREFETCHT1 (DX)(BX*1)
+	PREFETCHT1 64(DX)(BX*1)
+	PREFETCHT1 128(DX)(BX*1)
+	PREFETCHT1 192(DX)(BX*1)
+	PREFETCHT1 256(DX)(BX*1)
+	PREFETCHT1 320(DX)(BX*1)
+	PREFETCHT1 384(DX)(BX*1)
+	PREFETCHT1 448(DX)(BX*1)
 	VMULPD     (DX), Y0, Y1
 	VMOVNTPD   Y1, (CX)
 	VMULPD     32(DX), Y0, Y1

@@ -25,11 +25,13 @@ package dropout
 //		}
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, pf int)
 
 // fwdAdd32AVX512 is fwdAddGeneric: the fwd kernel of the same ISA with the residual
 // added, each product rounded before the add (never a fused multiply-add);
@@ -53,11 +55,13 @@ func fwd32AVX512(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim
 //		}
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwdAdd32AVX512(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+func fwdAdd32AVX512(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, pf int)
 
 // drawsAVX512 is drawsGeneric over len(u) draws, a multiple of 64.
 // It needs AVX512F, AVX512BW and AVX512VL.
@@ -92,11 +96,12 @@ func skipAVX512(st *[4][16]uint32, n int)
 //		dx[i] = dy[i] * f
 //	}
 //
-// With nt (dx 64-byte aligned), dx is stored with non-temporal stores,
-// then fenced (SFENCE).
+// With pf > 0 (dx 64-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE), and dy is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func bwd32AVX512(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
+func bwd32AVX512(dx []float32, dy []float32, words []uint64, sb uint32, pf int)
 
 // scale32AVX512 is scaleGeneric over len(x) elements, a multiple of 64;
 // len(y) == len(x), y may be x.
@@ -106,11 +111,12 @@ func bwd32AVX512(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
 //		y[i] = x[i] * math.Float32frombits(a)
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores, then
-// fenced (SFENCE).
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// then fenced (SFENCE), and x is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func scale32AVX512(y []float32, x []float32, a uint32, nt bool)
+func scale32AVX512(y []float32, x []float32, a uint32, pf int)
 
 // add32AVX512 is addGeneric over len(a) elements, a multiple of 64;
 // len(dst) == len(b) == len(a), dst may be a or b.
@@ -212,11 +218,13 @@ func seedAVX512(st *[4][16]uint32, c uint64)
 //		}
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim uint32, sb uint32, pf int)
 
 // fwdAdd32AVX2 is fwdAddGeneric: the fwd kernel of the same ISA with the residual
 // added, each product rounded before the add (never a fused multiply-add);
@@ -240,11 +248,13 @@ func fwd32AVX2(st *[4][16]uint32, y []float32, x []float32, bits []uint64, lim u
 //		}
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwdAdd32AVX2(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, nt bool)
+func fwdAdd32AVX2(st *[4][16]uint32, y []float32, x []float32, res []float32, bits []uint64, lim uint32, sb uint32, pf int)
 
 // drawsAVX2 is drawsGeneric over len(u) draws, a multiple of 64.
 // It needs AVX2.
@@ -279,11 +289,12 @@ func skipAVX2(st *[4][16]uint32, n int)
 //		dx[i] = dy[i] * f
 //	}
 //
-// With nt (dx 32-byte aligned), dx is stored with non-temporal stores,
-// then fenced (SFENCE).
+// With pf > 0 (dx 32-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE), and dy is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func bwd32AVX2(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
+func bwd32AVX2(dx []float32, dy []float32, words []uint64, sb uint32, pf int)
 
 // scale32AVX2 is scaleGeneric over len(x) elements, a multiple of 64;
 // len(y) == len(x), y may be x.
@@ -293,11 +304,12 @@ func bwd32AVX2(dx []float32, dy []float32, words []uint64, sb uint32, nt bool)
 //		y[i] = x[i] * math.Float32frombits(a)
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores, then
-// fenced (SFENCE).
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// then fenced (SFENCE), and x is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func scale32AVX2(y []float32, x []float32, a uint32, nt bool)
+func scale32AVX2(y []float32, x []float32, a uint32, pf int)
 
 // add32AVX2 is addGeneric over len(a) elements, a multiple of 64;
 // len(dst) == len(b) == len(a), dst may be a or b.
@@ -404,11 +416,13 @@ func fenceAMD64()
 //		}
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, pf int)
 
 // fwdAdd64AVX512 is fwdAddGeneric for float64: the fwd kernel of the same ISA with the residual
 // added, each product rounded before the add (never a fused multiply-add);
@@ -432,11 +446,13 @@ func fwd64AVX512(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim
 //		}
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, pf int)
 
 // bwd64AVX512 is bwdGeneric for float64 over len(dy) elements, a multiple of 64;
 // len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
@@ -450,11 +466,12 @@ func fwdAdd64AVX512(st *[4][16]uint32, y []float64, x []float64, res []float64, 
 //		dx[i] = dy[i] * f
 //	}
 //
-// With nt (dx 64-byte aligned), dx is stored with non-temporal stores,
-// then fenced (SFENCE).
+// With pf > 0 (dx 64-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE), and dy is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, pf int)
 
 // scale64AVX512 is scaleGeneric for float64 over len(x) elements, a multiple of 64;
 // len(y) == len(x), y may be x.
@@ -464,11 +481,12 @@ func bwd64AVX512(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
 //		y[i] = x[i] * math.Float64frombits(a)
 //	}
 //
-// With nt (y 64-byte aligned), y is stored with non-temporal stores, then
-// fenced (SFENCE).
+// With pf > 0 (y 64-byte aligned), y is stored with non-temporal stores,
+// then fenced (SFENCE), and x is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func scale64AVX512(y []float64, x []float64, a uint64, nt bool)
+func scale64AVX512(y []float64, x []float64, a uint64, pf int)
 
 // add64AVX512 is addGeneric for float64 over len(a) elements, a multiple of 64;
 // len(dst) == len(b) == len(a), dst may be a or b.
@@ -530,11 +548,13 @@ func pack64AVX512(words []uint64, src []float64)
 //		}
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim uint32, sb uint64, pf int)
 
 // fwdAdd64AVX2 is fwdAddGeneric for float64: the fwd kernel of the same ISA with the residual
 // added, each product rounded before the add (never a fused multiply-add);
@@ -558,11 +578,13 @@ func fwd64AVX2(st *[4][16]uint32, y []float64, x []float64, bits []uint64, lim u
 //		}
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores and
-// not fenced: the caller runs fenceAMD64 after its last kernel call.
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+// (and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+// stores.
 //
 //go:noescape
-func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, nt bool)
+func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bits []uint64, lim uint32, sb uint64, pf int)
 
 // bwd64AVX2 is bwdGeneric for float64 over len(dy) elements, a multiple of 64;
 // len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
@@ -576,11 +598,12 @@ func fwdAdd64AVX2(st *[4][16]uint32, y []float64, x []float64, res []float64, bi
 //		dx[i] = dy[i] * f
 //	}
 //
-// With nt (dx 32-byte aligned), dx is stored with non-temporal stores,
-// then fenced (SFENCE).
+// With pf > 0 (dx 32-byte aligned), dx is stored with non-temporal stores,
+// then fenced (SFENCE), and dy is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
+func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, pf int)
 
 // scale64AVX2 is scaleGeneric for float64 over len(x) elements, a multiple of 64;
 // len(y) == len(x), y may be x.
@@ -590,11 +613,12 @@ func bwd64AVX2(dx []float64, dy []float64, words []uint64, sb uint64, nt bool)
 //		y[i] = x[i] * math.Float64frombits(a)
 //	}
 //
-// With nt (y 32-byte aligned), y is stored with non-temporal stores, then
-// fenced (SFENCE).
+// With pf > 0 (y 32-byte aligned), y is stored with non-temporal stores,
+// then fenced (SFENCE), and x is prefetched into L2 pf bytes ahead; with
+// pf == 0, normal stores.
 //
 //go:noescape
-func scale64AVX2(y []float64, x []float64, a uint64, nt bool)
+func scale64AVX2(y []float64, x []float64, a uint64, pf int)
 
 // add64AVX2 is addGeneric for float64 over len(a) elements, a multiple of 64;
 // len(dst) == len(b) == len(a), dst may be a or b.

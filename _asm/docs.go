@@ -91,8 +91,10 @@ const fwdLoop = `
 		}
 	}
 
-With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores and
-not fenced: the caller runs fenceAMD64 after its last kernel call.
+With pf > 0 (y @ALIGN@-byte aligned), y is stored with non-temporal stores,
+not fenced (the caller runs fenceAMD64 after its last kernel call), and x
+(and res) are prefetched into L2 pf bytes ahead; with pf == 0, normal
+stores.
 `
 
 const drawsDoc = `
@@ -127,8 +129,9 @@ len(dx) == len(dy), len(words) == len(dy)/64, dx may be dy.
 		dx[i] = dy[i] * f
 	}
 
-With nt (dx @ALIGN@-byte aligned), dx is stored with non-temporal stores,
-then fenced (SFENCE).
+With pf > 0 (dx @ALIGN@-byte aligned), dx is stored with non-temporal stores,
+then fenced (SFENCE), and dy is prefetched into L2 pf bytes ahead; with
+pf == 0, normal stores.
 `
 
 const scaleDoc = `
@@ -140,8 +143,9 @@ len(y) == len(x), y may be x.
 		y[i] = x[i] * @FROMBITS@(a)
 	}
 
-With nt (y @ALIGN@-byte aligned), y is stored with non-temporal stores, then
-fenced (SFENCE).
+With pf > 0 (y @ALIGN@-byte aligned), y is stored with non-temporal stores,
+then fenced (SFENCE), and x is prefetched into L2 pf bytes ahead; with
+pf == 0, normal stores.
 `
 
 const addDoc = `

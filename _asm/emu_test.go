@@ -856,7 +856,7 @@ func emulateFloatKernels(t *testing.T, p *prog, r *rand.Rand, e elemT, sizes []i
 						}
 						pb := m.slice("bits", b64(staleBits), nb)
 						m.args["lim"], m.args["sb"] = uint64(thr<<8), sb
-						m.args["nt"] = map[bool]uint64{true: 1, false: 0}[nt]
+						m.args["pf"] = map[bool]uint64{true: 448, false: 0}[nt]
 						m.run(p, name)
 						if n == 0 && m.touched {
 							t.Fatalf("%s: n = 0 touched memory", name)
@@ -896,7 +896,7 @@ func emulateFloatKernels(t *testing.T, p *prog, r *rand.Rand, e elemT, sizes []i
 			rr = res
 		}
 		m.slice("bits", nil, 0)
-		m.args["lim"], m.args["sb"], m.args["nt"] = 1<<31, e.of(2), 0
+		m.args["lim"], m.args["sb"], m.args["pf"] = 1<<31, e.of(2), 0
 		m.run(p, name)
 		wy := make([]uint64, n)
 		refFwd(e, &st, wy, x, rr, nil, 1<<31, e.of(2))
@@ -943,7 +943,7 @@ func emulateFloatKernels(t *testing.T, p *prog, r *rand.Rand, e elemT, sizes []i
 							want[i] = e.mul(dy[i], sb)
 						}
 					}
-					m.args["nt"] = map[bool]uint64{true: 1, false: 0}[nt]
+					m.args["pf"] = map[bool]uint64{true: 448, false: 0}[nt]
 					m.run(p, name)
 					if n == 0 && m.touched {
 						t.Fatalf("%s: n = 0 touched memory", name)

@@ -280,13 +280,14 @@ func next(label string, n reg.Register, ss ...stride) {
 }
 
 // ntLoops emits the two loops of a kernel whose stores may be non-temporal
-// (the nt parameter): iter(nt) is the work of one iteration (64 elements),
-// ss the pointers' strides. The non-temporal loop prefetches the next 64
-// elements (of type e) of in, the input it streams, pfDist bytes ahead into
-// L2, and fences its stores (SFENCE).
+// (the pf parameter, > 0): iter(nt) is the work of one iteration (64
+// elements), ss the pointers' strides. The non-temporal loop prefetches the
+// next 64 elements (of type e) of in, the input it streams, pf bytes ahead
+// into L2, and fences its stores (SFENCE).
 func ntLoops(n, in reg.Register, e elem, iter func(nt bool), ss ...stride) {
-	CMPB(paramAddr("nt"), U8(0))
-	JNE(LabelRef("nt"))
+	pf := Load(Param("pf"), GP64())
+	TESTQ(pf, pf)
+	JNZ(LabelRef("nt"))
 	Comment("Normal stores.")
 	Label("loop")
 	iter(false)
@@ -294,7 +295,7 @@ func ntLoops(n, in reg.Register, e elem, iter func(nt bool), ss ...stride) {
 	JMP(LabelRef("done"))
 	Comment("Non-temporal stores, then SFENCE.")
 	Label("nt")
-	prefetch(in, 64*e.size)
+	prefetch(in, pf, 64*e.size)
 	iter(true)
 	next("nt", n, ss...)
 	SFENCE()

@@ -94,7 +94,7 @@ func vecsPer64(s isa, e elem) int { return 64 * e.size / s.vbytes }
 
 // bwd emits bwd<e><ISA>: dx = dy * (bit ? sb : +0).
 func bwd(s isa, e elem) {
-	kernel("bwd"+e.name, s, e, "(dx, dy []@T@, words []uint64, sb @B@, nt bool)", bwdDoc)
+	kernel("bwd"+e.name, s, e, "(dx, dy []@T@, words []uint64, sb @B@, pf int)", bwdDoc)
 	n := count("dy", 6, "ret")
 	pdx, pdy, pw := ptr("dx"), ptr("dy"), ptr("words")
 	sb := s.vec()
@@ -114,7 +114,7 @@ func bwd(s isa, e elem) {
 
 // scale emits scale<e><ISA>: y = x * a.
 func scale(s isa, e elem) {
-	kernel("scale"+e.name, s, e, "(y, x []@T@, a @B@, nt bool)", scaleDoc)
+	kernel("scale"+e.name, s, e, "(y, x []@T@, a @B@, pf int)", scaleDoc)
 	n := count("x", 6, "ret")
 	py, px := ptr("y"), ptr("x")
 	a := s.vec()

@@ -275,17 +275,16 @@ func (b *wordBits) store(m Mem) {
 	KMOVQ(w, m)                    // bits[g] = w
 }
 
-// prefetch asks for the four cache lines of 256 bytes at p, pfDist bytes
-// ahead, into L2. Only the non-temporal loops, which stream from DRAM,
-// prefetch: there it measured 10-20% faster than the hardware prefetcher
-// alone (PREFETCHNTA, or distances of 1 or 2 KiB, measured slower).
-func prefetch(p reg.Register, bytes int) {
+// prefetch asks for the cache lines of the bytes at p, pf bytes ahead (pf
+// a register), into L2: PREFETCHT1 of each line. Only the non-temporal
+// loops, which stream from DRAM, prefetch, and how far ahead is the
+// caller's: path_amd64.go's pfStream and pfMul, with the measurements
+// behind them.
+func prefetch(p, pf reg.Register, bytes int) {
 	for off := 0; off < bytes; off += 64 {
-		PREFETCHT1(at(p, pfDist+off))
+		PREFETCHT1(Mem{Base: p, Index: pf, Scale: 1, Disp: off})
 	}
 }
-
-const pfDist = 4096
 
 // fwd emits fwd<e><ISA> (add false) or fwdAdd<e><ISA> (add true).
 //
@@ -337,9 +336,9 @@ const pfDist = 4096
 // 64), 0.25 (1.52x).
 func fwd(s isa, e elem, add bool) {
 	if add {
-		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwdAdd"+e.name, s, e, "(st *[4][16]uint32, y, x, res []@T@, bits []uint64, lim uint32, sb @B@, pf int)", fwdDoc(add))
 	} else {
-		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim uint32, sb @B@, nt bool)", fwdDoc(add))
+		kernel("fwd"+e.name, s, e, "(st *[4][16]uint32, y, x []@T@, bits []uint64, lim uint32, sb @B@, pf int)", fwdDoc(add))
 	}
 
 	Comment("Arguments: n = len(x)/64 groups of 64 elements (one mask word each).")
@@ -369,8 +368,9 @@ func fwd(s isa, e elem, add bool) {
 	// One loop per case, keep bits or not, non-temporal stores or not, so
 	// that no loop branches on them.
 	Comment("One loop for each case: keep bits or not, non-temporal stores or not.")
-	CMPB(paramAddr("nt"), U8(0))
-	JNE(LabelRef("nt"))
+	pf := Load(Param("pf"), GP64())
+	TESTQ(pf, pf)
+	JNZ(LabelRef("nt"))
 	TESTQ(nbits, nbits)
 	JZ(LabelRef("nobits"))
 
@@ -378,9 +378,9 @@ func fwd(s isa, e elem, add bool) {
 	group := func(label string, bits, nt bool) {
 		if nt {
 			Comment("x (and res) ahead, into L2.")
-			prefetch(px, 64*e.size)
+			prefetch(px, pf, 64*e.size)
 			if add {
-				prefetch(pres, 64*e.size)
+				prefetch(pres, pf, 64*e.size)
 			}
 		}
 		wb := &wordBits{s: s, unshuffle: unshuffle}

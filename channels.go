@@ -25,7 +25,7 @@ func (d Dropout[T]) ForwardChannels(y, x []T, size int, mask Mask, key Key) {
 	c := checkChannels(fn, "x", len(x), size)
 	if mask != nil {
 		checkMask(fn, mask, c)
-		checkMaskApart(fn, mask, []string{"y", "x"}, y, x)
+		checkMaskApart(fn, mask, y, x, nil, nil)
 	}
 	channels(d.c, y, x, size, mask, &key)
 }

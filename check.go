@@ -18,10 +18,18 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
+// The checks below are an inline test and a call out of line for the
+// message: on the Zen 3 VM the three checks of a Forward with a mask took
+// 27 ns as plain calls (a third of a 64-element call).
+
 func checkMask(fn string, mask Mask, n int) {
-	if need := MaskLen(n); len(mask) < need {
-		panic(fmt.Sprintf("dropout: %s: len(mask) = %d, need MaskLen(%d) = %s", fn, len(mask), n, plural(need, "word")))
+	if len(mask) < MaskLen(n) {
+		maskPanic(fn, mask, n)
 	}
+}
+
+func maskPanic(fn string, mask Mask, n int) {
+	panic(fmt.Sprintf("dropout: %s: len(mask) = %d, need MaskLen(%d) = %s", fn, len(mask), n, plural(MaskLen(n), "word")))
 }
 
 // bytesOf returns the address range [lo, hi) of s's elements.
@@ -34,50 +42,53 @@ func bytesOf[T any](s []T) (lo, hi uintptr) {
 // checkPair panics unless out and in have the same length and are either
 // the same slice or disjoint.
 func checkPair[T Float](fn, outName, inName string, out, in []T) {
+	if len(out) != len(in) || overlap(out, in) && &out[0] != &in[0] {
+		pairPanic(fn, outName, inName, out, in)
+	}
+}
+
+func pairPanic[T Float](fn, outName, inName string, out, in []T) {
 	if len(out) != len(in) {
 		panic(fmt.Sprintf("dropout: %s: len(%s) = %d, len(%s) = %d: lengths differ", fn, outName, len(out), inName, len(in)))
-	}
-	if len(in) == 0 {
-		return
 	}
 	po, _ := bytesOf(out)
 	pi, _ := bytesOf(in)
 	es := unsafe.Sizeof(in[0])
-	size := uintptr(len(in)) * es
-	if po != pi && po < pi+size && pi < po+size {
-		where := fmt.Sprintf("%s starts %s after %s", outName, plural(int((po-pi)/es), "element"), inName)
-		if po < pi {
-			where = fmt.Sprintf("%s starts %s before %s", outName, plural(int((pi-po)/es), "element"), inName)
-		}
-		panic(fmt.Sprintf("dropout: %s: %s and %s partly overlap (%s); they must be the same slice or disjoint",
-			fn, outName, inName, where))
+	where := fmt.Sprintf("%s starts %s after %s", outName, plural(int((po-pi)/es), "element"), inName)
+	if po < pi {
+		where = fmt.Sprintf("%s starts %s before %s", outName, plural(int((pi-po)/es), "element"), inName)
 	}
+	panic(fmt.Sprintf("dropout: %s: %s and %s partly overlap (%s); they must be the same slice or disjoint",
+		fn, outName, inName, where))
 }
 
 // checkApart panics if out, an output, shares any memory with in, another
 // operand that it may not alias at all.
 func checkApart[A, B any](fn, outName string, out []A, inName string, in []B) {
-	if len(out) == 0 || len(in) == 0 {
-		return
-	}
-	ol, oh := bytesOf(out)
-	il, ih := bytesOf(in)
-	if ol < ih && il < oh {
+	if overlap(out, in) {
 		panic(fmt.Sprintf("dropout: %s: %s and %s overlap; they must be disjoint", fn, outName, inName))
 	}
 }
 
 // checkMaskApart panics if mask, an output, shares memory with any of the
 // float slices of the call (possible only through unsafe, and then the
-// result would depend on the order of the stores).
-func checkMaskApart[T Float](fn string, mask Mask, names []string, slices ...[]T) {
-	if mask == nil {
-		return
+// result would depend on the order of the stores); residual and bias are
+// nil for the ops without them. The test is inline, the message not: four
+// calls of checkApart took 16 ns a Forward on the Zen 3 VM.
+func checkMaskApart[T Float](fn string, mask Mask, y, x, residual, bias []T) {
+	if overlap(mask, y) || overlap(mask, x) || overlap(mask, residual) || overlap(mask, bias) {
+		checkApart(fn, "mask", mask, "y", y)
+		checkApart(fn, "mask", mask, "x", x)
+		checkApart(fn, "mask", mask, "residual", residual)
+		checkApart(fn, "mask", mask, "bias", bias)
 	}
-	m := mask
-	for i, s := range slices {
-		checkApart(fn, "mask", m, names[i], s)
-	}
+}
+
+// overlap reports whether a and b share memory.
+func overlap[A, B any](a []A, b []B) bool {
+	al, ah := bytesOf(a)
+	bl, bh := bytesOf(b)
+	return len(a) > 0 && len(b) > 0 && al < bh && bl < ah
 }
 
 func checkBias[T Float](fn, xName string, n int, biasName string, bias []T) {

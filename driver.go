@@ -24,7 +24,7 @@ type operands[T Float] struct {
 // at block boundaries, seeds each block, skips to the first position, does
 // the part before the first 64-aligned stream position and the part after
 // the last one element by element, and the rest with the active path.
-func stream[T Float](c config, o operands[T], key Key) {
+func stream[T Float](c config, o *operands[T], key Key) {
 	n := len(o.x)
 	if o.u != nil {
 		n = len(o.u)
@@ -52,14 +52,26 @@ func stream[T Float](c config, o operands[T], key Key) {
 		p.skip(&st, j/Lanes)
 		// Head: element by element up to the next 64-aligned position.
 		h := min(seg, (64-j%64)%64)
-		e.run(&st, j%Lanes, i, h)
-		// Body: whole 64-element groups in the kernel.
+		if h > 0 {
+			e.run(&st, j%Lanes, i, h)
+		}
+		// Body: whole 64-element groups in the kernels (st at lane 0 of a
+		// step).
 		b := (seg - h) &^ 63
-		if b > 0 {
-			e.body(p, &st, i+h, b)
+		if k := i + h; b > 0 {
+			switch {
+			case e.u != nil:
+				p.draws(&st, e.u[k:k+b])
+			case e.bias != nil:
+				e.biasBody(p, &st, k, b)
+			default:
+				e.kernel(p, &st, k, b, e.x[k:k+b])
+			}
 		}
 		// Tail: element by element.
-		e.run(&st, 0, i+h+b, seg-h-b)
+		if t := seg - h - b; t > 0 {
+			e.run(&st, 0, i+h+b, t)
+		}
 		i += seg
 		pos += uint64(seg)
 	}
@@ -69,8 +81,11 @@ func stream[T Float](c config, o operands[T], key Key) {
 }
 
 // elem holds one stream call's operands for the element-by-element parts.
+// It points to them: a copy of operands, just written by the caller, would
+// be read back with wider loads than its stores, which the store-to-load
+// forwarding cannot serve (measured: 20 ns a call on the Zen 3 VM).
 type elem[T Float] struct {
-	operands[T]
+	*operands[T]
 	thr uint32
 	sb  uint64 // bits of the keep factor
 	nt  bool   // non-temporal stores: the call is too big for the caches
@@ -106,19 +121,11 @@ func (e *elem[T]) run(st *lanes, l, i, c int) {
 	}
 }
 
-// body runs the path's kernel over b elements (a multiple of 64) from call
-// index i, st being at lane 0 of a step.
-func (e *elem[T]) body(p *path, st *lanes, i, b int) {
-	if e.u != nil {
-		p.draws(st, e.u[i:i+b])
-		return
-	}
-	if e.bias == nil {
-		e.kernel(p, st, i, b, e.x[i:i+b])
-		return
-	}
-	// BiasDropoutAdd: t = x + bias in an L1-sized buffer, then the kernel
-	// on t; the same roundings as the unfused sequence.
+// biasBody runs the kernel over b elements (a multiple of 64) from call
+// index i for BiasDropoutAdd: t = x + bias in an L1-sized buffer, then the
+// kernel on t; the same roundings as the unfused sequence. Its own function:
+// the buffer would make stream's frame 8 KiB.
+func (e *elem[T]) biasBody(p *path, st *lanes, i, b int) {
 	var t [biasChunk]T
 	for b > 0 {
 		c := min(b, biasChunk)
@@ -157,17 +164,22 @@ func (e *elem[T]) kernel(p *path, st *lanes, i, b int, x []T) {
 	case i%64 == 0:
 		fwd(p, st, y, x, res, e.mask[i/64:(i+b)/64], e.thr, e.sb, e.nt)
 	default:
-		// The stream's 64-groups straddle mask words: take the bits to a
-		// buffer and OR them in at the shift (the words were cleared).
-		var buf [BlockSize / 64]uint64
-		w := buf[:b/64]
-		fwd(p, st, y, x, res, w, e.thr, e.sb, e.nt)
-		q, sh := i/64, uint(i%64)
-		for _, v := range w {
-			e.mask[q] |= v << sh
-			e.mask[q+1] |= v >> (64 - sh)
-			q++
-		}
+		e.shifted(p, st, i, y, x, res)
+	}
+}
+
+// shifted is kernel where the stream's 64-groups straddle mask words: it
+// takes the bits to a buffer and ORs them in at the shift (the words were
+// cleared). Its own function: the buffer would make kernel's frame 1 KiB.
+func (e *elem[T]) shifted(p *path, st *lanes, i int, y, x, res []T) {
+	var buf [BlockSize / 64]uint64
+	w := buf[:len(x)/64]
+	fwd(p, st, y, x, res, w, e.thr, e.sb, e.nt)
+	q, sh := i/64, uint(i%64)
+	for _, v := range w {
+		e.mask[q] |= v << sh
+		e.mask[q+1] |= v >> (64 - sh)
+		q++
 	}
 }
 

@@ -148,10 +148,12 @@ func (d Dropout[T]) String() string {
 // It panics if n is negative.
 func MaskLen(n int) int {
 	if n < 0 {
-		panic(fmt.Sprintf("dropout: MaskLen: n = %d is negative", n))
+		maskLenPanic(n) // out of line: MaskLen inlines
 	}
 	return n/64 + (n%64+63)/64 // no overflow for any n
 }
+
+func maskLenPanic(n int) { panic(fmt.Sprintf("dropout: MaskLen: n = %d is negative", n)) }
 
 // sb returns the bits of the keep factor Scale() as a T (a float32's bits
 // in the low half).
@@ -203,10 +205,10 @@ func (d Dropout[T]) Forward(y, x []T, mask Mask, key Key) {
 	checkPair("Dropout.Forward", "y", "x", y, x)
 	if mask != nil {
 		checkMask("Dropout.Forward", mask, len(x))
-		checkMaskApart("Dropout.Forward", mask, []string{"y", "x"}, y, x)
+		checkMaskApart("Dropout.Forward", mask, y, x, nil, nil)
 	}
 	if !split(d.c, opForward, y, x, nil, nil, mask, key) {
-		stream(d.c, operands[T]{y: y, x: x, mask: mask}, key)
+		stream(d.c, &operands[T]{y: y, x: x, mask: mask}, key)
 	}
 }
 
@@ -229,7 +231,7 @@ func (d Dropout[T]) Backward(dx, dy []T, mask Mask) {
 func (d Dropout[T]) BackwardKey(dx, dy []T, key Key) {
 	checkPair("Dropout.BackwardKey", "dx", "dy", dx, dy)
 	if !split(d.c, opBackwardKey, dx, dy, nil, nil, nil, key) {
-		stream(d.c, operands[T]{y: dx, x: dy}, key)
+		stream(d.c, &operands[T]{y: dx, x: dy}, key)
 	}
 }
 
@@ -253,5 +255,5 @@ func (d Dropout[T]) inferAs(fn string, y, x []T) {
 // key.Offset+i. Element i is kept by a Dropout with threshold T iff
 // u[i] >= T; the book's uniform variate is U_i = (u_i+1)/2^24 in (0, 1].
 func Draws(u []uint32, key Key) {
-	stream(config{}, operands[float32]{u: u}, key)
+	stream(config{}, &operands[float32]{u: u}, key)
 }

@@ -23,10 +23,10 @@ func (d Dropout[T]) DropoutAdd(y, x, residual []T, mask Mask, key Key) {
 	checkPair(fn, "y", "residual", y, residual)
 	if mask != nil {
 		checkMask(fn, mask, len(x))
-		checkMaskApart(fn, mask, []string{"y", "x", "residual"}, y, x, residual)
+		checkMaskApart(fn, mask, y, x, residual, nil)
 	}
 	if !split(d.c, opDropoutAdd, y, x, residual, nil, mask, key) {
-		stream(d.c, operands[T]{y: y, x: x, res: residual, mask: mask}, key)
+		stream(d.c, &operands[T]{y: y, x: x, res: residual, mask: mask}, key)
 	}
 }
 
@@ -53,10 +53,10 @@ func (d Dropout[T]) BiasDropoutAdd(y, x, bias, residual []T, mask Mask, key Key)
 	checkApart(fn, "y", y, "bias", bias)
 	if mask != nil {
 		checkMask(fn, mask, len(x))
-		checkMaskApart(fn, mask, []string{"y", "x", "residual", "bias"}, y, x, residual, bias)
+		checkMaskApart(fn, mask, y, x, residual, bias)
 	}
 	if !split(d.c, opBiasDropoutAdd, y, x, residual, bias, mask, key) {
-		stream(d.c, operands[T]{y: y, x: x, res: residual, bias: bias, mask: mask}, key)
+		stream(d.c, &operands[T]{y: y, x: x, res: residual, bias: bias, mask: mask}, key)
 	}
 }
 

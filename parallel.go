@@ -116,7 +116,7 @@ func (t *task) run() {
 func runTask[T Float](t *task, o *operands[T]) {
 	switch t.op {
 	case opForward, opBackwardKey, opDropoutAdd, opBiasDropoutAdd:
-		stream(t.c, *o, t.key)
+		stream(t.c, o, t.key)
 	case opBackward:
 		backward(t.c, o.y, o.x, o.mask)
 	case opInfer:
@@ -182,10 +182,12 @@ func ensureWorkers(k int) {
 // Parallel and n is large enough, and reports whether it did; otherwise the
 // caller runs the call itself. out is y or dx, in is x or dy.
 func split[T Float](c config, op opKind, out, in, res, bias []T, mask Mask, key Key) bool {
+	return c.par != 0 && splitPar(c, op, out, in, res, bias, mask, key)
+}
+
+// splitPar is split for a Parallel c.
+func splitPar[T Float](c config, op opKind, out, in, res, bias []T, mask Mask, key Key) bool {
 	n := len(in)
-	if c.par == 0 {
-		return false
-	}
 	pm := active.Load().parMin
 	if n < pm {
 		return false

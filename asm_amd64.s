@@ -1279,12 +1279,8 @@ TEXT ·fwd32AVX2(SB), NOSPLIT, $0-96
 	MOVQ bits_base+56(FP), SI
 	MOVQ bits_len+64(FP), DI
 
-	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
-	MOVL         lim+80(FP), R8
-	SHRL         $0x08, R8
-	DECL         R8
-	VMOVD        R8, X0
-	VPBROADCASTD X0, Y0
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+80(FP), Y0
 
 	// SB = the keep factor (bits of sb) in every lane.
 	VBROADCASTSS sb+84(FP), Y1
@@ -1310,8 +1306,8 @@ TEXT ·fwd32AVX2(SB), NOSPLIT, $0-96
 bits:
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, DI
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
@@ -1328,8 +1324,8 @@ bits:
 
 	// Elements 8..15.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x08, R8
 	ORQ       R8, DI
@@ -1348,8 +1344,8 @@ bits:
 
 	// Elements 16..23.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x10, R8
 	ORQ       R8, DI
@@ -1368,8 +1364,8 @@ bits:
 
 	// Elements 24..31.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x18, R8
 	ORQ       R8, DI
@@ -1388,8 +1384,8 @@ bits:
 
 	// Elements 32..39.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x20, R8
 	ORQ       R8, DI
@@ -1408,8 +1404,8 @@ bits:
 
 	// Elements 40..47.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x28, R8
 	ORQ       R8, DI
@@ -1428,8 +1424,8 @@ bits:
 
 	// Elements 48..55.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x30, R8
 	ORQ       R8, DI
@@ -1448,8 +1444,8 @@ bits:
 
 	// Elements 56..63.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	SHLQ      $0x38, R8
 	ORQ       R8, DI
@@ -1479,8 +1475,8 @@ bits:
 nobits:
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1496,8 +1492,8 @@ nobits:
 
 	// Elements 8..15.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1513,8 +1509,8 @@ nobits:
 
 	// Elements 16..23.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1530,8 +1526,8 @@ nobits:
 
 	// Elements 24..31.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1547,8 +1543,8 @@ nobits:
 
 	// Elements 32..39.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1564,8 +1560,8 @@ nobits:
 
 	// Elements 40..47.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1581,8 +1577,8 @@ nobits:
 
 	// Elements 48..55.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1598,8 +1594,8 @@ nobits:
 
 	// Elements 56..63.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1632,8 +1628,8 @@ ntbits:
 
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, DI
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
@@ -1650,8 +1646,8 @@ ntbits:
 
 	// Elements 8..15.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x08, R9
 	ORQ       R9, DI
@@ -1670,8 +1666,8 @@ ntbits:
 
 	// Elements 16..23.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x10, R9
 	ORQ       R9, DI
@@ -1690,8 +1686,8 @@ ntbits:
 
 	// Elements 24..31.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x18, R9
 	ORQ       R9, DI
@@ -1710,8 +1706,8 @@ ntbits:
 
 	// Elements 32..39.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x20, R9
 	ORQ       R9, DI
@@ -1730,8 +1726,8 @@ ntbits:
 
 	// Elements 40..47.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x28, R9
 	ORQ       R9, DI
@@ -1750,8 +1746,8 @@ ntbits:
 
 	// Elements 48..55.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x30, R9
 	ORQ       R9, DI
@@ -1770,8 +1766,8 @@ ntbits:
 
 	// Elements 56..63.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x38, R9
 	ORQ       R9, DI
@@ -1807,8 +1803,8 @@ ntnobits:
 
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1824,8 +1820,8 @@ ntnobits:
 
 	// Elements 8..15.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1841,8 +1837,8 @@ ntnobits:
 
 	// Elements 16..23.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1858,8 +1854,8 @@ ntnobits:
 
 	// Elements 24..31.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1875,8 +1871,8 @@ ntnobits:
 
 	// Elements 32..39.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1892,8 +1888,8 @@ ntnobits:
 
 	// Elements 40..47.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1909,8 +1905,8 @@ ntnobits:
 
 	// Elements 48..55.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -1926,8 +1922,8 @@ ntnobits:
 
 	// Elements 56..63.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -1974,12 +1970,8 @@ TEXT ·fwdAdd32AVX2(SB), NOSPLIT, $0-120
 	MOVQ bits_base+80(FP), DI
 	MOVQ bits_len+88(FP), R8
 
-	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
-	MOVL         lim+104(FP), R9
-	SHRL         $0x08, R9
-	DECL         R9
-	VMOVD        R9, X0
-	VPBROADCASTD X0, Y0
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+104(FP), Y0
 
 	// SB = the keep factor (bits of sb) in every lane.
 	VBROADCASTSS sb+108(FP), Y1
@@ -2005,8 +1997,8 @@ TEXT ·fwdAdd32AVX2(SB), NOSPLIT, $0-120
 bits:
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
@@ -2024,8 +2016,8 @@ bits:
 
 	// Elements 8..15.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x08, R9
 	ORQ       R9, R8
@@ -2045,8 +2037,8 @@ bits:
 
 	// Elements 16..23.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x10, R9
 	ORQ       R9, R8
@@ -2066,8 +2058,8 @@ bits:
 
 	// Elements 24..31.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x18, R9
 	ORQ       R9, R8
@@ -2087,8 +2079,8 @@ bits:
 
 	// Elements 32..39.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x20, R9
 	ORQ       R9, R8
@@ -2108,8 +2100,8 @@ bits:
 
 	// Elements 40..47.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x28, R9
 	ORQ       R9, R8
@@ -2129,8 +2121,8 @@ bits:
 
 	// Elements 48..55.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x30, R9
 	ORQ       R9, R8
@@ -2150,8 +2142,8 @@ bits:
 
 	// Elements 56..63.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R9
 	SHLQ      $0x38, R9
 	ORQ       R9, R8
@@ -2183,8 +2175,8 @@ bits:
 nobits:
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2201,8 +2193,8 @@ nobits:
 
 	// Elements 8..15.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2219,8 +2211,8 @@ nobits:
 
 	// Elements 16..23.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2237,8 +2229,8 @@ nobits:
 
 	// Elements 24..31.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2255,8 +2247,8 @@ nobits:
 
 	// Elements 32..39.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2273,8 +2265,8 @@ nobits:
 
 	// Elements 40..47.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2291,8 +2283,8 @@ nobits:
 
 	// Elements 48..55.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2309,8 +2301,8 @@ nobits:
 
 	// Elements 56..63.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2349,8 +2341,8 @@ ntbits:
 
 	// Elements 0..7.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R8
 	VPXOR     Y2, Y6, Y12
 	VPSLLD    $0x09, Y4, Y6
@@ -2368,8 +2360,8 @@ ntbits:
 
 	// Elements 8..15.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x08, R10
 	ORQ       R10, R8
@@ -2389,8 +2381,8 @@ ntbits:
 
 	// Elements 16..23.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x10, R10
 	ORQ       R10, R8
@@ -2410,8 +2402,8 @@ ntbits:
 
 	// Elements 24..31.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x18, R10
 	ORQ       R10, R8
@@ -2431,8 +2423,8 @@ ntbits:
 
 	// Elements 32..39.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x20, R10
 	ORQ       R10, R8
@@ -2452,8 +2444,8 @@ ntbits:
 
 	// Elements 40..47.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x28, R10
 	ORQ       R10, R8
@@ -2473,8 +2465,8 @@ ntbits:
 
 	// Elements 48..55.
 	VPADDD    Y8, Y2, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x30, R10
 	ORQ       R10, R8
@@ -2494,8 +2486,8 @@ ntbits:
 
 	// Elements 56..63.
 	VPADDD    Y9, Y3, Y10
-	VPSRLD    $0x08, Y10, Y10
-	VPCMPGTD  Y0, Y10, Y10
+	VPMAXUD   Y0, Y10, Y11
+	VPCMPEQD  Y10, Y11, Y10
 	VMOVMSKPS Y10, R10
 	SHLQ      $0x38, R10
 	ORQ       R10, R8
@@ -2537,8 +2529,8 @@ ntnobits:
 
 	// Elements 0..7.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2555,8 +2547,8 @@ ntnobits:
 
 	// Elements 8..15.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2573,8 +2565,8 @@ ntnobits:
 
 	// Elements 16..23.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2591,8 +2583,8 @@ ntnobits:
 
 	// Elements 24..31.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2609,8 +2601,8 @@ ntnobits:
 
 	// Elements 32..39.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2627,8 +2619,8 @@ ntnobits:
 
 	// Elements 40..47.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -2645,8 +2637,8 @@ ntnobits:
 
 	// Elements 48..55.
 	VPADDD   Y8, Y2, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y2, Y6, Y12
 	VPSLLD   $0x09, Y4, Y6
 	VPXOR    Y4, Y8, Y11
@@ -2663,8 +2655,8 @@ ntnobits:
 
 	// Elements 56..63.
 	VPADDD   Y9, Y3, Y10
-	VPSRLD   $0x08, Y10, Y10
-	VPCMPGTD Y0, Y10, Y10
+	VPMAXUD  Y0, Y10, Y11
+	VPCMPEQD Y10, Y11, Y10
 	VPXOR    Y3, Y7, Y12
 	VPSLLD   $0x09, Y5, Y7
 	VPXOR    Y5, Y9, Y11
@@ -4789,12 +4781,8 @@ TEXT ·fwd64AVX2(SB), NOSPLIT, $0-104
 	MOVQ bits_base+56(FP), SI
 	MOVQ bits_len+64(FP), DI
 
-	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
-	MOVL         lim+80(FP), R8
-	SHRL         $0x08, R8
-	DECL         R8
-	VMOVD        R8, X0
-	VPBROADCASTD X0, Y0
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+80(FP), Y0
 
 	// SB = the keep factor (bits of sb) in every lane.
 	VBROADCASTSD sb+88(FP), Y1
@@ -4827,8 +4815,8 @@ TEXT ·fwd64AVX2(SB), NOSPLIT, $0-104
 bits:
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, DI
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
@@ -4849,8 +4837,8 @@ bits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x08, R10
 	ORQ       R10, DI
@@ -4873,8 +4861,8 @@ bits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x10, R10
 	ORQ       R10, DI
@@ -4897,8 +4885,8 @@ bits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x18, R10
 	ORQ       R10, DI
@@ -4921,8 +4909,8 @@ bits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x20, R10
 	ORQ       R10, DI
@@ -4945,8 +4933,8 @@ bits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x28, R10
 	ORQ       R10, DI
@@ -4969,8 +4957,8 @@ bits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x30, R10
 	ORQ       R10, DI
@@ -4993,8 +4981,8 @@ bits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R10
 	SHLQ      $0x38, R10
 	ORQ       R10, DI
@@ -5042,8 +5030,8 @@ bits:
 nobits:
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5063,8 +5051,8 @@ nobits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5084,8 +5072,8 @@ nobits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5105,8 +5093,8 @@ nobits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5126,8 +5114,8 @@ nobits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5147,8 +5135,8 @@ nobits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5168,8 +5156,8 @@ nobits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5189,8 +5177,8 @@ nobits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5231,8 +5219,8 @@ ntbits:
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, DI
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
@@ -5253,8 +5241,8 @@ ntbits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x08, R11
 	ORQ       R11, DI
@@ -5277,8 +5265,8 @@ ntbits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x10, R11
 	ORQ       R11, DI
@@ -5301,8 +5289,8 @@ ntbits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x18, R11
 	ORQ       R11, DI
@@ -5325,8 +5313,8 @@ ntbits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x20, R11
 	ORQ       R11, DI
@@ -5349,8 +5337,8 @@ ntbits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x28, R11
 	ORQ       R11, DI
@@ -5373,8 +5361,8 @@ ntbits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x30, R11
 	ORQ       R11, DI
@@ -5397,8 +5385,8 @@ ntbits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x38, R11
 	ORQ       R11, DI
@@ -5456,8 +5444,8 @@ ntnobits:
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5477,8 +5465,8 @@ ntnobits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5498,8 +5486,8 @@ ntnobits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5519,8 +5507,8 @@ ntnobits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5540,8 +5528,8 @@ ntnobits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5561,8 +5549,8 @@ ntnobits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5582,8 +5570,8 @@ ntnobits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5603,8 +5591,8 @@ ntnobits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5664,12 +5652,8 @@ TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-128
 	MOVQ bits_base+80(FP), DI
 	MOVQ bits_len+88(FP), R8
 
-	// LIM = thr-1 = (lim>>8)-1 in every lane: kept iff int32((s0+s3)>>8) > thr-1.
-	MOVL         lim+104(FP), R9
-	SHRL         $0x08, R9
-	DECL         R9
-	VMOVD        R9, X0
-	VPBROADCASTD X0, Y0
+	// LIM = lim = thr<<8 in every lane: kept iff s0+s3 >= lim, unsigned.
+	VBROADCASTSS lim+104(FP), Y0
 
 	// SB = the keep factor (bits of sb) in every lane.
 	VBROADCASTSD sb+112(FP), Y1
@@ -5702,8 +5686,8 @@ TEXT ·fwdAdd64AVX2(SB), NOSPLIT, $0-128
 bits:
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R8
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
@@ -5726,8 +5710,8 @@ bits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x08, R11
 	ORQ       R11, R8
@@ -5752,8 +5736,8 @@ bits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x10, R11
 	ORQ       R11, R8
@@ -5778,8 +5762,8 @@ bits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x18, R11
 	ORQ       R11, R8
@@ -5804,8 +5788,8 @@ bits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x20, R11
 	ORQ       R11, R8
@@ -5830,8 +5814,8 @@ bits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x28, R11
 	ORQ       R11, R8
@@ -5856,8 +5840,8 @@ bits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x30, R11
 	ORQ       R11, R8
@@ -5882,8 +5866,8 @@ bits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R11
 	SHLQ      $0x38, R11
 	ORQ       R11, R8
@@ -5934,8 +5918,8 @@ bits:
 nobits:
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -5957,8 +5941,8 @@ nobits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -5980,8 +5964,8 @@ nobits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6003,8 +5987,8 @@ nobits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6026,8 +6010,8 @@ nobits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6049,8 +6033,8 @@ nobits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6072,8 +6056,8 @@ nobits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6095,8 +6079,8 @@ nobits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6148,8 +6132,8 @@ ntbits:
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R8
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
@@ -6172,8 +6156,8 @@ ntbits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x08, R12
 	ORQ       R12, R8
@@ -6198,8 +6182,8 @@ ntbits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x10, R12
 	ORQ       R12, R8
@@ -6224,8 +6208,8 @@ ntbits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x18, R12
 	ORQ       R12, R8
@@ -6250,8 +6234,8 @@ ntbits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x20, R12
 	ORQ       R12, R8
@@ -6276,8 +6260,8 @@ ntbits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x28, R12
 	ORQ       R12, R8
@@ -6302,8 +6286,8 @@ ntbits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x30, R12
 	ORQ       R12, R8
@@ -6328,8 +6312,8 @@ ntbits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VMOVMSKPS Y11, R12
 	SHLQ      $0x38, R12
 	ORQ       R12, R8
@@ -6398,8 +6382,8 @@ ntnobits:
 
 	// Elements 0..7.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6421,8 +6405,8 @@ ntnobits:
 
 	// Elements 8..15.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6444,8 +6428,8 @@ ntnobits:
 
 	// Elements 16..23.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6467,8 +6451,8 @@ ntnobits:
 
 	// Elements 24..31.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6490,8 +6474,8 @@ ntnobits:
 
 	// Elements 32..39.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6513,8 +6497,8 @@ ntnobits:
 
 	// Elements 40..47.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12
@@ -6536,8 +6520,8 @@ ntnobits:
 
 	// Elements 48..55.
 	VPADDD    Y10, Y4, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y4, Y8, Y13
 	VPSLLD    $0x09, Y6, Y8
 	VPXOR     Y6, Y10, Y12
@@ -6559,8 +6543,8 @@ ntnobits:
 
 	// Elements 56..63.
 	VPADDD    Y3, Y5, Y11
-	VPSRLD    $0x08, Y11, Y11
-	VPCMPGTD  Y0, Y11, Y11
+	VPMAXUD   Y0, Y11, Y12
+	VPCMPEQD  Y11, Y12, Y11
 	VPXOR     Y5, Y9, Y13
 	VPSLLD    $0x09, Y7, Y9
 	VPXOR     Y7, Y3, Y12

@@ -17,7 +17,7 @@ func TestChannels(t *testing.T) {
 func testChannels[T Float](t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	forEachPath(t, func(t *testing.T, k *path) {
-		for _, size := range []int{1, 3, 16, 63, 64, 65, 500} {
+		for _, size := range []int{1, 3, 7, 16, 49, 63, 64, 65, 500, 8193} {
 			for _, chans := range []int{0, 1, 5, 64, 65, 1023, 1025, 2100} {
 				if size*chans > 1<<20 {
 					continue
@@ -67,4 +67,37 @@ func testChannels[T Float](t *testing.T) {
 	mustPanic(t, []string{"Dropout.ForwardChannels", "len(x) = 10", "size 3"}, func() { d.ForwardChannels(make([]T, 10), make([]T, 10), 3, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.ForwardChannels", "size = 0", "at least 1 element"}, func() { d.ForwardChannels(nil, nil, 0, nil, Key{}) })
 	mustPanic(t, []string{"Dropout.BackwardChannels", "MaskLen(65) = 2"}, func() { d.BackwardChannels(make([]T, 65), make([]T, 65), 1, make(Mask, 1)) })
+}
+
+// BenchmarkChannels: ForwardChannels (with a mask) and BackwardChannels of
+// 1 MiB of x on the active path, for channels of 1 element (N x C), 49
+// (a 7x7 feature map) and 1024 (32x32): per-element time against
+// BenchmarkCopy of the same n; small channels cost the spreading of their
+// keep bits over the elements.
+func BenchmarkChannels(b *testing.B) {
+	benchChannels[float32](b)
+	benchChannels[float64](b)
+}
+
+func benchChannels[T Float](b *testing.B) {
+	d, _ := New[T](0.5, Inverted)
+	for _, size := range []int{1, 49, 1024} {
+		n := (1 << 20) / elemSize[T]() / size * size
+		bf := benchOperandsFor[T](n)
+		m := make(Mask, MaskLen(n/size))
+		b.Run(fmt.Sprintf("forward/%s/size=%d/n=%d", typeName[T](), size, n), func(b *testing.B) {
+			b.SetBytes(int64(2 * elemSize[T]() * n))
+			b.ReportAllocs()
+			for b.Loop() {
+				d.ForwardChannels(bf.y, bf.x, size, m, Key{Seed: 1})
+			}
+		})
+		b.Run(fmt.Sprintf("backward/%s/size=%d/n=%d", typeName[T](), size, n), func(b *testing.B) {
+			b.SetBytes(int64(2 * elemSize[T]() * n))
+			b.ReportAllocs()
+			for b.Loop() {
+				d.BackwardChannels(bf.y, bf.x, size, m)
+			}
+		})
+	}
 }

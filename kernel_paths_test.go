@@ -810,6 +810,8 @@ func kernelCalls[T Float](r *rand.Rand, n int) {
 	x, res, y := specialInputs[T](r, n), specialInputs[T](r, n), make([]T, n)
 	m := make(Mask, MaskLen(n))
 	d, _ := New[T](0.3, Inverted)
+	classic, _ := New[T](0.3, Classic)
+	classic.Infer(y, x) // the scale kernel (Inverted Infer is a copy)
 	for _, dd := range []Dropout[T]{d, d.Parallel(3)} {
 		for _, off := range []uint64{0, 5, BlockSize - 40} {
 			key := Key{Seed: 1, Offset: off}
@@ -822,6 +824,9 @@ func kernelCalls[T Float](r *rand.Rand, n int) {
 			dd.BiasDropoutAdd(y, x, res, x, m, key) // one row: bias = res
 			dd.BiasDropoutAddBackward(y, res, x, m)
 			dd.ForwardChannels(y, x, 1, m, key)
+			c := n / 3 * 3 // channels of 3: their bits spread over the elements
+			dd.ForwardChannels(y[:c], x[:c], 3, m, key)
+			dd.BackwardChannels(y[:c], x[:c], 3, m)
 		}
 	}
 	maskToFloats(m, y)

@@ -32,6 +32,7 @@ func stream[T Float](c config, o *operands[T], key Key) {
 	if n == 0 {
 		return
 	}
+	var st lanes
 	p := active.Load()
 	if o.mask != nil {
 		o.mask = o.mask[:MaskLen(n)]
@@ -43,7 +44,6 @@ func stream[T Float](c config, o *operands[T], key Key) {
 	}
 	e := elem[T]{operands: o, thr: c.thr, sb: sb[T](c), nt: useNT[T](p, n)}
 	base := streamBase(key.Seed)
-	var st lanes
 	pos := key.Offset
 	for i := 0; i < n; {
 		j := int(pos % BlockSize) // position inside the block

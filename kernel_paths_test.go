@@ -32,7 +32,9 @@ func kernelFactors[T Float]() []T { return []T{1, 2, T(math.Inf(1)), 1.25, 0} }
 
 // scaleFactors adds, for scale (Infer's 1-p, the channel factors), a half,
 // a negative, -0, a large, a subnormal and a NaN factor: a real multiply by
-// each.
+// each. fwd and bwd get them too: the kernels' contract is any factor's
+// bits (a kernel that took the factor's magnitude, or blended its sign
+// bit, would pass on the keep factors alone).
 func scaleFactors[T Float]() []T {
 	return append(kernelFactors[T](), 0.5, -1, T(math.Copysign(0, -1)), pick[T](3e38, 1e308),
 		pick[T](math.Float32frombits(0x00400000), math.Float64frombits(0x0008000000000000)), T(math.NaN()))
@@ -232,10 +234,15 @@ var (
 )
 
 // TestPathFwd: fwd and fwdAdd (fwd with res) for every multiple of 64 up
-// to 4096, every threshold edge and a random one, every factor, special
+// to 4096 and a whole block (BlockSize, the longest call the driver makes:
+// many times any prefetch distance of the non-temporal loops), every
+// threshold edge and a random one, every factor of scaleFactors, special
 // inputs in x and res, every aliasing of y, with and without keep bits
-// (over stale words), the non-temporal hint on and off, at output offsets
-// cycling through 0..15. With -short, every third length.
+// (over stale words: a kernel must store each word whole, neither OR nor
+// AND into it), the non-temporal hint on and off, at output offsets
+// cycling through 0..15 (the block at offset 0 with the first threshold:
+// the non-temporal loops over a whole block, on the paths that have them).
+// With -short, every third length.
 func TestPathFwd(t *testing.T) {
 	forEachType(t, testPathFwd[float32], testPathFwd[float64])
 }
@@ -246,10 +253,15 @@ func testPathFwd[T Float](t *testing.T) {
 	if testing.Short() {
 		step = 3 * 64
 	}
-	factors := kernelFactors[T]()
+	var lens []int
+	for n := 0; n <= 4096; n += step {
+		lens = append(lens, n)
+	}
+	lens = append(lens, BlockSize)
+	factors := scaleFactors[T]()
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
-		for n := 0; n <= 4096; n += step {
+		for _, n := range lens {
 			x0, res0 := specialInputs[T](r, n), specialInputs[T](r, n)
 			st0 := randLanes(r)
 			thrs := append(slices.Clip(kernelThrs), r.Uint32N(1<<24))
@@ -364,8 +376,8 @@ func checkBwd[T Float](t *testing.T, k *path, where string, dy0 []T, words []uin
 }
 
 // TestPathBwd: bwd at every multiple of 64 up to 4096 and at anyLens, every
-// factor, words of every density, in place and not, the non-temporal hint
-// on and off.
+// factor of scaleFactors, words of every density, in place and not, the
+// non-temporal hint on and off.
 func TestPathBwd(t *testing.T) {
 	forEachType(t, testPathBwd[float32], testPathBwd[float64])
 }
@@ -376,7 +388,7 @@ func testPathBwd[T Float](t *testing.T) {
 	for n := 320; n <= 4096; n += 64 {
 		lens = append(lens, n)
 	}
-	factors := append(kernelFactors[T](), 0.5)
+	factors := scaleFactors[T]()
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range lens {

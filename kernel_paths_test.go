@@ -324,6 +324,54 @@ func testPathFwdAddNoFMA[T Float](t *testing.T) {
 	})
 }
 
+// TestPathFwdSameStream: on every path, the float64 fwd kernels draw the
+// float32 ones' stream: from the same lane state and threshold, fwd and
+// fwdAdd of either type write the same keep bits (over the same stale
+// words) and leave the same lane state, for every multiple of 64 up to
+// 1024 and a block, every threshold edge and a random one, the
+// non-temporal hint on and off (aligned outputs). TestPathFwd holds each
+// type to its own generic instantiation; this holds the two widths to each
+// other at the kernel level, the generic path's included
+// (TestKeepBitsSameAcrossTypes, types_test.go, compares the keep bits
+// through the API, where the lane state after a call is not seen).
+func TestPathFwdSameStream(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	lens := []int{BlockSize}
+	for n := 64; n <= 1024; n += 64 {
+		lens = append(lens, n)
+	}
+	forEachPath(t, func(t *testing.T, k *path) {
+		for _, n := range lens {
+			x32, x64 := specialInputs[float32](r, n), specialInputs[float64](r, n)
+			for _, thr := range append(slices.Clip(kernelThrs), r.Uint32N(1<<24)) {
+				for _, add := range []bool{false, true} {
+					var res32 []float32
+					var res64 []float64
+					if add {
+						res32, res64 = x32, x64
+					}
+					for _, nt := range []bool{false, true} {
+						where := fmt.Sprintf("n=%d thr=%#x add=%v nt=%v", n, thr, add, nt)
+						st0 := randLanes(r)
+						st32, st64 := st0, st0
+						stale := randomWords(r, n/64)
+						bits32, bits64 := slices.Clone(stale), slices.Clone(stale)
+						y32, _ := guarded[float32](n, 0, nil) // aligned: nt stores non-temporally
+						y64, _ := guarded[float64](n, 0, nil)
+						fwd(k, &st32, y32, x32, res32, bits32, thr, fbits(float32(2)), nt)
+						fwd(k, &st64, y64, x64, res64, bits64, thr, fbits(2.0), nt)
+						k.fence()
+						sameInts(t, where+" keep bits: float64 against float32", bits64, bits32)
+						if st64 != st32 {
+							t.Fatalf("%s: lane state after the float64 kernel differs from the float32 kernel's", where)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // checkDraws runs k.draws on a guarded u at offset off against
 // drawsGeneric: the draws, the lane state after, nothing outside u.
 func checkDraws(t *testing.T, k *path, where string, st0 lanes, n, off int) {

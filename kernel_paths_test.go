@@ -565,18 +565,22 @@ func testPathAdd[T Float](t *testing.T) {
 }
 
 // maskSources returns n elements of E to pack: for bytes, zeros and every
-// kind of nonzero byte; for floats, ±0 (zero) half the time and special
-// inputs (NaNs, subnormals: nonzero) otherwise.
+// kind of nonzero byte; for floats, ±0 (zero) and special inputs (NaNs,
+// subnormals: nonzero). Some 64-element words are all zeros and some have
+// none (zeroes): a kernel must store their words over stale bits like any
+// other, not skip them nor OR or AND into the old word.
 func maskSources[E maskElem](r *rand.Rand, n int) []E {
 	var s any
 	switch any(*new(E)).(type) {
 	case uint8:
 		b := make([]uint8, n)
 		for i := range b {
-			switch r.IntN(4) {
-			case 0:
+			if zeroes(r, i) {
+				continue
+			}
+			if r.IntN(2) == 0 {
 				b[i] = uint8(1 + r.IntN(255))
-			case 1:
+			} else {
 				b[i] = []uint8{1, 0x80, 0xff}[r.IntN(3)]
 			}
 		}
@@ -589,14 +593,31 @@ func maskSources[E maskElem](r *rand.Rand, n int) []E {
 	return s.([]E)
 }
 
-// withZeros sets about half of x to +0 or -0.
+// zeroes reports whether source element i is to be a zero: in the first of
+// every three 64-element words half of them at random, in the second all,
+// in the third none.
+func zeroes(r *rand.Rand, i int) bool {
+	switch i / 64 % 3 {
+	case 0:
+		return r.IntN(2) == 0
+	case 1:
+		return true
+	}
+	return false
+}
+
+// withZeros sets the elements of x that zeroes picks to +0 or -0, and the
+// others that are ±0 (special inputs) to the smallest subnormal.
 func withZeros[T Float](r *rand.Rand, x []T) []T {
 	for i := range x {
-		if r.IntN(2) == 0 {
+		switch {
+		case zeroes(r, i):
 			x[i] = 0
 			if r.IntN(2) == 0 {
 				x[i] = T(math.Copysign(0, -1))
 			}
+		case x[i] == 0:
+			x[i] = ffrom[T](1)
 		}
 	}
 	return x
@@ -605,9 +626,10 @@ func withZeros[T Float](r *rand.Rand, x []T) []T {
 // checkMaskKernels runs the path's unpack and pack of E (unpack8 and pack8,
 // unpack32 and pack32, or unpack64 and pack64) for n elements on guarded
 // slices at offset off against the generic kernels on whole words: random
-// bits past n in the words unpacked (ignored), all-ones stale words under
-// the packed ones (overwritten, the bits past n cleared), sources with
-// zeros and every kind of nonzero (maskSources).
+// bits past n in the words unpacked (ignored), stale words of every density
+// under the packed ones (randomWords: overwritten, not ORed nor ANDed
+// into; all ones past n, which must be cleared), sources with zeros and
+// every kind of nonzero (maskSources).
 func checkMaskKernels[E maskElem](t *testing.T, k *path, r *rand.Rand, where string, n, off int) {
 	t.Helper()
 	w := MaskLen(n)
@@ -622,7 +644,11 @@ func checkMaskKernels[E maskElem](t *testing.T, k *path, r *rand.Rand, where str
 
 	src := maskSources[E](r, n)
 	s, sOK := guarded(n, (off+3)%16, src)
-	p, pOK := guarded(w, off%8, filled(w, ^uint64(0)))
+	stale := randomWords(r, w)
+	if n%64 != 0 {
+		stale[w-1] |= ^uint64(0) << (n % 64)
+	}
+	p, pOK := guarded(w, off%8, stale)
 	packVia(k, p, s)
 	sameInts(t, where+" pack", p, wantPack(src))
 	sameElems(t, where+" pack source (an input)", s, src)

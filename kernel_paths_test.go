@@ -1025,9 +1025,17 @@ type kernelBench[T Float] struct {
 
 // BenchmarkKernels times the kernels through the dispatch layer, without
 // the driver (seeding, heads, checks): kernel throughput apart from call
-// overhead, as type/path/op/n=. The large calls run block by block as the
-// driver does, beside copy(), with the non-temporal hint forced on and off
-// (nt=) on the paths that have one, to choose ntMin.
+// overhead, as type/path/op/n= (and nt= for the ops with a non-temporal
+// hint), in MB/s and ns/elem: the float32 and float64 rows of an op at one
+// n compare the kernels of the two widths. In cache (n up to BlockSize) the
+// ops run once per call on 64-byte aligned slices, beside copy() of the
+// same x, with the non-temporal hint off, and on (the fwd calls fenced) on
+// the paths that have one: what non-temporal stores cost where the data
+// would stay in the caches. The large calls run block by block as the
+// driver does, beside copy(), with the hint forced on and off (nt=) on the
+// paths that have one, to choose ntMin.
+//
+//	go test -run '^$' -bench 'Kernels/float/avx2/^fwd$/nt=/n=2048$' -args -dropout.full
 func BenchmarkKernels(b *testing.B) {
 	if !*benchFull {
 		b.Skip("tuning benchmark: run with -dropout.full")
@@ -1036,27 +1044,67 @@ func BenchmarkKernels(b *testing.B) {
 	b.Run("float64", benchKernels[float64])
 }
 
+// perElem reports the time per element of a row over n elements.
+func perElem(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+}
+
+// ntHints are the non-temporal hints to time on path k: off, and on if k
+// stores non-temporally.
+func ntHints(k *path) []bool {
+	if k.ntMin > 0 {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
 func benchKernels[T Float](b *testing.B) {
 	sb := fbits(T(2))
 	es := int(unsafe.Sizeof(*new(T)))
+	cached := []int{64, 1024, 2048, 4096, BlockSize}
+	for _, n := range cached {
+		x, y := make([]T, n), make([]T, n)
+		b.Run(fmt.Sprintf("copy/n=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(2 * es * n))
+			for b.Loop() {
+				copy(y, x)
+			}
+			perElem(b, n)
+		})
+	}
 	for _, k := range available {
-		for _, n := range []int{64, 1024, 4096, BlockSize} {
+		for _, n := range cached {
 			run := func(op string, bytesPerElem int, f func(c *kernelBench[T])) {
 				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, op, n), func(b *testing.B) {
-					c := &kernelBench[T]{x: make([]T, n), y: make([]T, n), res: make([]T, n),
-						u: make([]uint32, n), b: make([]uint8, n), bits: randomWords(rand.New(rand.NewPCG(1, 2)), n/64)}
+					zeros := make([]T, n)
+					c := &kernelBench[T]{u: make([]uint32, n), b: make([]uint8, n), bits: randomWords(rand.New(rand.NewPCG(1, 2)), n/64)}
+					c.x, _ = guarded(n, 0, zeros) // 64-byte aligned: nt=true stores non-temporally
+					c.y, _ = guarded(n, 0, zeros)
+					c.res, _ = guarded(n, 0, zeros)
 					k.seed(&c.st, 1, 0)
 					b.SetBytes(int64(bytesPerElem * n))
 					for b.Loop() {
 						f(c)
 					}
+					perElem(b, n)
 				})
 			}
-			run("fwd", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
-			run("fwdNoMask", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
-			run("fwdAdd", 3*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
-			run("bwd", 2*es, func(c *kernelBench[T]) { bwd(k, c.y, c.x, c.bits, sb, false) })
-			run("scale", 2*es, func(c *kernelBench[T]) { scale(k, c.y, c.x, sb, false) })
+			for _, nt := range ntHints(k) {
+				op := func(name string) string { return fmt.Sprintf("%s/nt=%v", name, nt) }
+				// fwdCall is one fwd call, fenced if it stored
+				// non-temporally, as the driver fences.
+				fwdCall := func(c *kernelBench[T], res []T, bits []uint64) {
+					fwd(k, &c.st, c.y, c.x, res, bits, 1<<23, sb, nt)
+					if nt {
+						k.fence()
+					}
+				}
+				run(op("fwd"), 2*es, func(c *kernelBench[T]) { fwdCall(c, nil, c.bits) })
+				run(op("fwdNoMask"), 2*es, func(c *kernelBench[T]) { fwdCall(c, nil, nil) })
+				run(op("fwdAdd"), 3*es, func(c *kernelBench[T]) { fwdCall(c, c.res, c.bits) })
+				run(op("bwd"), 2*es, func(c *kernelBench[T]) { bwd(k, c.y, c.x, c.bits, sb, nt) })
+				run(op("scale"), 2*es, func(c *kernelBench[T]) { scale(k, c.y, c.x, sb, nt) })
+			}
 			run("add", 3*es, func(c *kernelBench[T]) { add(k, c.y, c.x, c.res) })
 			run("unpack", es, func(c *kernelBench[T]) { unpackVia(k, c.y, c.bits) })
 			run("pack", es, func(c *kernelBench[T]) { packVia(k, c.bits, c.x) })
@@ -1093,13 +1141,13 @@ func benchKernels[T Float](b *testing.B) {
 			for b.Loop() {
 				copy(y, x)
 			}
+			perElem(b, n)
 		})
 		for _, k := range available {
-			nts := []bool{false}
-			if k.ntMin > 0 { // a path with non-temporal stores
-				nts = append(nts, true)
-			}
-			for _, nt := range nts {
+			for _, nt := range ntHints(k) {
+				if nt && !isAligned(k, y) { // else the dispatch layer stores normally
+					b.Fatalf("y is not aligned to the %s path's %d-byte vectors", k.name, k.align)
+				}
 				name := fmt.Sprintf("%s/%%s/nt=%v/n=%d", k.name, nt, n)
 				b.Run(fmt.Sprintf(name, "fwd"), func(b *testing.B) {
 					var st lanes
@@ -1111,18 +1159,21 @@ func benchKernels[T Float](b *testing.B) {
 						}
 						k.fence()
 					}
+					perElem(b, n)
 				})
 				b.Run(fmt.Sprintf(name, "bwd"), func(b *testing.B) {
 					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						bwd(k, y, x, mask, sb, nt)
 					}
+					perElem(b, n)
 				})
 				b.Run(fmt.Sprintf(name, "scale"), func(b *testing.B) {
 					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						scale(k, y, x, sb, nt)
 					}
+					perElem(b, n)
 				})
 			}
 		}

@@ -423,9 +423,11 @@ func checkBwd[T Float](t *testing.T, k *path, where string, dy0 []T, words []uin
 	dxOK(t, where+" dx")
 }
 
-// TestPathBwd: bwd at every multiple of 64 up to 4096 and at anyLens, every
-// factor of scaleFactors, words of every density, in place and not, the
-// non-temporal hint on and off.
+// TestPathBwd: bwd at every multiple of 64 up to 4096 and at anyLens, six
+// factors of scaleFactors at each length (a window that moves with the
+// length, so every factor over neighbouring lengths: the time of the six
+// keep factors this test ran before), words of every density, in place and
+// not, the non-temporal hint on and off.
 func TestPathBwd(t *testing.T) {
 	forEachType(t, testPathBwd[float32], testPathBwd[float64])
 }
@@ -442,7 +444,9 @@ func testPathBwd[T Float](t *testing.T) {
 		for _, n := range lens {
 			dy0 := specialInputs[T](r, n)
 			words := randomWords(r, MaskLen(n)) // bits past n too: they must not matter
-			for fi, f := range factors {
+			for j := range 6 {
+				fi := (n + j) % len(factors)
+				f := factors[fi]
 				for _, inPlace := range []bool{false, true} {
 					for _, nt := range []bool{false, true} {
 						off := (n + fi) % 16

@@ -32,7 +32,9 @@ func kernelFactors[T Float]() []T { return []T{1, 2, T(math.Inf(1)), 1.25, 0} }
 
 // scaleFactors adds, for scale (Infer's 1-p, the channel factors), a half,
 // a negative, -0, a large, a subnormal and a NaN factor: a real multiply by
-// each.
+// each. fwd and bwd get them too: the kernels' contract is any factor's
+// bits (a kernel that took the factor's magnitude, or blended its sign
+// bit, would pass on the keep factors alone).
 func scaleFactors[T Float]() []T {
 	return append(kernelFactors[T](), 0.5, -1, T(math.Copysign(0, -1)), pick[T](3e38, 1e308),
 		pick[T](math.Float32frombits(0x00400000), math.Float64frombits(0x0008000000000000)), T(math.NaN()))
@@ -232,10 +234,15 @@ var (
 )
 
 // TestPathFwd: fwd and fwdAdd (fwd with res) for every multiple of 64 up
-// to 4096, every threshold edge and a random one, every factor, special
+// to 4096 and a whole block (BlockSize, the longest call the driver makes:
+// many times any prefetch distance of the non-temporal loops), every
+// threshold edge and a random one, every factor of scaleFactors, special
 // inputs in x and res, every aliasing of y, with and without keep bits
-// (over stale words), the non-temporal hint on and off, at output offsets
-// cycling through 0..15. With -short, every third length.
+// (over stale words: a kernel must store each word whole, neither OR nor
+// AND into it), the non-temporal hint on and off, at output offsets
+// cycling through 0..15 (the block at offset 0 with the first threshold:
+// the non-temporal loops over a whole block, on the paths that have them).
+// With -short, every third length.
 func TestPathFwd(t *testing.T) {
 	forEachType(t, testPathFwd[float32], testPathFwd[float64])
 }
@@ -246,10 +253,15 @@ func testPathFwd[T Float](t *testing.T) {
 	if testing.Short() {
 		step = 3 * 64
 	}
-	factors := kernelFactors[T]()
+	var lens []int
+	for n := 0; n <= 4096; n += step {
+		lens = append(lens, n)
+	}
+	lens = append(lens, BlockSize)
+	factors := scaleFactors[T]()
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
-		for n := 0; n <= 4096; n += step {
+		for _, n := range lens {
 			x0, res0 := specialInputs[T](r, n), specialInputs[T](r, n)
 			st0 := randLanes(r)
 			thrs := append(slices.Clip(kernelThrs), r.Uint32N(1<<24))
@@ -312,6 +324,54 @@ func testPathFwdAddNoFMA[T Float](t *testing.T) {
 	})
 }
 
+// TestPathFwdSameStream: on every path, the float64 fwd kernels draw the
+// float32 ones' stream: from the same lane state and threshold, fwd and
+// fwdAdd of either type write the same keep bits (over the same stale
+// words) and leave the same lane state, for every multiple of 64 up to
+// 1024 and a block, every threshold edge and a random one, the
+// non-temporal hint on and off (aligned outputs). TestPathFwd holds each
+// type to its own generic instantiation; this holds the two widths to each
+// other at the kernel level, the generic path's included
+// (TestKeepBitsSameAcrossTypes, types_test.go, compares the keep bits
+// through the API, where the lane state after a call is not seen).
+func TestPathFwdSameStream(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	lens := []int{BlockSize}
+	for n := 64; n <= 1024; n += 64 {
+		lens = append(lens, n)
+	}
+	forEachPath(t, func(t *testing.T, k *path) {
+		for _, n := range lens {
+			x32, x64 := specialInputs[float32](r, n), specialInputs[float64](r, n)
+			for _, thr := range append(slices.Clip(kernelThrs), r.Uint32N(1<<24)) {
+				for _, add := range []bool{false, true} {
+					var res32 []float32
+					var res64 []float64
+					if add {
+						res32, res64 = x32, x64
+					}
+					for _, nt := range []bool{false, true} {
+						where := fmt.Sprintf("n=%d thr=%#x add=%v nt=%v", n, thr, add, nt)
+						st0 := randLanes(r)
+						st32, st64 := st0, st0
+						stale := randomWords(r, n/64)
+						bits32, bits64 := slices.Clone(stale), slices.Clone(stale)
+						y32, _ := guarded[float32](n, 0, nil) // aligned: nt stores non-temporally
+						y64, _ := guarded[float64](n, 0, nil)
+						fwd(k, &st32, y32, x32, res32, bits32, thr, fbits(float32(2)), nt)
+						fwd(k, &st64, y64, x64, res64, bits64, thr, fbits(2.0), nt)
+						k.fence()
+						sameInts(t, where+" keep bits: float64 against float32", bits64, bits32)
+						if st64 != st32 {
+							t.Fatalf("%s: lane state after the float64 kernel differs from the float32 kernel's", where)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
 // checkDraws runs k.draws on a guarded u at offset off against
 // drawsGeneric: the draws, the lane state after, nothing outside u.
 func checkDraws(t *testing.T, k *path, where string, st0 lanes, n, off int) {
@@ -363,9 +423,11 @@ func checkBwd[T Float](t *testing.T, k *path, where string, dy0 []T, words []uin
 	dxOK(t, where+" dx")
 }
 
-// TestPathBwd: bwd at every multiple of 64 up to 4096 and at anyLens, every
-// factor, words of every density, in place and not, the non-temporal hint
-// on and off.
+// TestPathBwd: bwd at every multiple of 64 up to 4096 and at anyLens, six
+// factors of scaleFactors at each length (a window that moves with the
+// length, so every factor over neighbouring lengths: the time of the six
+// keep factors this test ran before), words of every density, in place and
+// not, the non-temporal hint on and off.
 func TestPathBwd(t *testing.T) {
 	forEachType(t, testPathBwd[float32], testPathBwd[float64])
 }
@@ -376,13 +438,15 @@ func testPathBwd[T Float](t *testing.T) {
 	for n := 320; n <= 4096; n += 64 {
 		lens = append(lens, n)
 	}
-	factors := append(kernelFactors[T](), 0.5)
+	factors := scaleFactors[T]()
 	forEachPath(t, func(t *testing.T, k *path) {
 		noteGeneric(t, k)
 		for _, n := range lens {
 			dy0 := specialInputs[T](r, n)
 			words := randomWords(r, MaskLen(n)) // bits past n too: they must not matter
-			for fi, f := range factors {
+			for j := range 6 {
+				fi := (n + j) % len(factors)
+				f := factors[fi]
 				for _, inPlace := range []bool{false, true} {
 					for _, nt := range []bool{false, true} {
 						off := (n + fi) % 16
@@ -505,18 +569,22 @@ func testPathAdd[T Float](t *testing.T) {
 }
 
 // maskSources returns n elements of E to pack: for bytes, zeros and every
-// kind of nonzero byte; for floats, ±0 (zero) half the time and special
-// inputs (NaNs, subnormals: nonzero) otherwise.
+// kind of nonzero byte; for floats, ±0 (zero) and special inputs (NaNs,
+// subnormals: nonzero). Some 64-element words are all zeros and some have
+// none (zeroes): a kernel must store their words over stale bits like any
+// other, not skip them nor OR or AND into the old word.
 func maskSources[E maskElem](r *rand.Rand, n int) []E {
 	var s any
 	switch any(*new(E)).(type) {
 	case uint8:
 		b := make([]uint8, n)
 		for i := range b {
-			switch r.IntN(4) {
-			case 0:
+			if zeroes(r, i) {
+				continue
+			}
+			if r.IntN(2) == 0 {
 				b[i] = uint8(1 + r.IntN(255))
-			case 1:
+			} else {
 				b[i] = []uint8{1, 0x80, 0xff}[r.IntN(3)]
 			}
 		}
@@ -529,14 +597,31 @@ func maskSources[E maskElem](r *rand.Rand, n int) []E {
 	return s.([]E)
 }
 
-// withZeros sets about half of x to +0 or -0.
+// zeroes reports whether source element i is to be a zero: in the first of
+// every three 64-element words half of them at random, in the second all,
+// in the third none.
+func zeroes(r *rand.Rand, i int) bool {
+	switch i / 64 % 3 {
+	case 0:
+		return r.IntN(2) == 0
+	case 1:
+		return true
+	}
+	return false
+}
+
+// withZeros sets the elements of x that zeroes picks to +0 or -0, and the
+// others that are ±0 (special inputs) to the smallest subnormal.
 func withZeros[T Float](r *rand.Rand, x []T) []T {
 	for i := range x {
-		if r.IntN(2) == 0 {
+		switch {
+		case zeroes(r, i):
 			x[i] = 0
 			if r.IntN(2) == 0 {
 				x[i] = T(math.Copysign(0, -1))
 			}
+		case x[i] == 0:
+			x[i] = ffrom[T](1)
 		}
 	}
 	return x
@@ -545,9 +630,10 @@ func withZeros[T Float](r *rand.Rand, x []T) []T {
 // checkMaskKernels runs the path's unpack and pack of E (unpack8 and pack8,
 // unpack32 and pack32, or unpack64 and pack64) for n elements on guarded
 // slices at offset off against the generic kernels on whole words: random
-// bits past n in the words unpacked (ignored), all-ones stale words under
-// the packed ones (overwritten, the bits past n cleared), sources with
-// zeros and every kind of nonzero (maskSources).
+// bits past n in the words unpacked (ignored), stale words of every density
+// under the packed ones (randomWords: overwritten, not ORed nor ANDed
+// into; all ones past n, which must be cleared), sources with zeros and
+// every kind of nonzero (maskSources).
 func checkMaskKernels[E maskElem](t *testing.T, k *path, r *rand.Rand, where string, n, off int) {
 	t.Helper()
 	w := MaskLen(n)
@@ -562,7 +648,11 @@ func checkMaskKernels[E maskElem](t *testing.T, k *path, r *rand.Rand, where str
 
 	src := maskSources[E](r, n)
 	s, sOK := guarded(n, (off+3)%16, src)
-	p, pOK := guarded(w, off%8, filled(w, ^uint64(0)))
+	stale := randomWords(r, w)
+	if n%64 != 0 {
+		stale[w-1] |= ^uint64(0) << (n % 64)
+	}
+	p, pOK := guarded(w, off%8, stale)
 	packVia(k, p, s)
 	sameInts(t, where+" pack", p, wantPack(src))
 	sameElems(t, where+" pack source (an input)", s, src)
@@ -944,9 +1034,17 @@ type kernelBench[T Float] struct {
 
 // BenchmarkKernels times the kernels through the dispatch layer, without
 // the driver (seeding, heads, checks): kernel throughput apart from call
-// overhead, as type/path/op/n=. The large calls run block by block as the
-// driver does, beside copy(), with the non-temporal hint forced on and off
-// (nt=) on the paths that have one, to choose ntMin.
+// overhead, as type/path/op/n= (and nt= for the ops with a non-temporal
+// hint), in MB/s and ns/elem: the float32 and float64 rows of an op at one
+// n compare the kernels of the two widths. In cache (n up to BlockSize) the
+// ops run once per call on 64-byte aligned slices, beside copy() of the
+// same x, with the non-temporal hint off, and on (the fwd calls fenced) on
+// the paths that have one: what non-temporal stores cost where the data
+// would stay in the caches. The large calls run block by block as the
+// driver does, beside copy(), with the hint forced on and off (nt=) on the
+// paths that have one, to choose ntMin.
+//
+//	go test -run '^$' -bench 'Kernels/float/avx2/^fwd$/nt=/n=2048$' -args -dropout.full
 func BenchmarkKernels(b *testing.B) {
 	if !*benchFull {
 		b.Skip("tuning benchmark: run with -dropout.full")
@@ -955,27 +1053,67 @@ func BenchmarkKernels(b *testing.B) {
 	b.Run("float64", benchKernels[float64])
 }
 
+// perElem reports the time per element of a row over n elements.
+func perElem(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/elem")
+}
+
+// ntHints are the non-temporal hints to time on path k: off, and on if k
+// stores non-temporally.
+func ntHints(k *path) []bool {
+	if k.ntMin > 0 {
+		return []bool{false, true}
+	}
+	return []bool{false}
+}
+
 func benchKernels[T Float](b *testing.B) {
 	sb := fbits(T(2))
 	es := int(unsafe.Sizeof(*new(T)))
+	cached := []int{64, 1024, 2048, 4096, BlockSize}
+	for _, n := range cached {
+		x, y := make([]T, n), make([]T, n)
+		b.Run(fmt.Sprintf("copy/n=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(2 * es * n))
+			for b.Loop() {
+				copy(y, x)
+			}
+			perElem(b, n)
+		})
+	}
 	for _, k := range available {
-		for _, n := range []int{64, 1024, 4096, BlockSize} {
+		for _, n := range cached {
 			run := func(op string, bytesPerElem int, f func(c *kernelBench[T])) {
 				b.Run(fmt.Sprintf("%s/%s/n=%d", k.name, op, n), func(b *testing.B) {
-					c := &kernelBench[T]{x: make([]T, n), y: make([]T, n), res: make([]T, n),
-						u: make([]uint32, n), b: make([]uint8, n), bits: randomWords(rand.New(rand.NewPCG(1, 2)), n/64)}
+					zeros := make([]T, n)
+					c := &kernelBench[T]{u: make([]uint32, n), b: make([]uint8, n), bits: randomWords(rand.New(rand.NewPCG(1, 2)), n/64)}
+					c.x, _ = guarded(n, 0, zeros) // 64-byte aligned: nt=true stores non-temporally
+					c.y, _ = guarded(n, 0, zeros)
+					c.res, _ = guarded(n, 0, zeros)
 					k.seed(&c.st, 1, 0)
 					b.SetBytes(int64(bytesPerElem * n))
 					for b.Loop() {
 						f(c)
 					}
+					perElem(b, n)
 				})
 			}
-			run("fwd", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, c.bits, 1<<23, sb, false) })
-			run("fwdNoMask", 2*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, nil, nil, 1<<23, sb, false) })
-			run("fwdAdd", 3*es, func(c *kernelBench[T]) { fwd(k, &c.st, c.y, c.x, c.res, c.bits, 1<<23, sb, false) })
-			run("bwd", 2*es, func(c *kernelBench[T]) { bwd(k, c.y, c.x, c.bits, sb, false) })
-			run("scale", 2*es, func(c *kernelBench[T]) { scale(k, c.y, c.x, sb, false) })
+			for _, nt := range ntHints(k) {
+				op := func(name string) string { return fmt.Sprintf("%s/nt=%v", name, nt) }
+				// fwdCall is one fwd call, fenced if it stored
+				// non-temporally, as the driver fences.
+				fwdCall := func(c *kernelBench[T], res []T, bits []uint64) {
+					fwd(k, &c.st, c.y, c.x, res, bits, 1<<23, sb, nt)
+					if nt {
+						k.fence()
+					}
+				}
+				run(op("fwd"), 2*es, func(c *kernelBench[T]) { fwdCall(c, nil, c.bits) })
+				run(op("fwdNoMask"), 2*es, func(c *kernelBench[T]) { fwdCall(c, nil, nil) })
+				run(op("fwdAdd"), 3*es, func(c *kernelBench[T]) { fwdCall(c, c.res, c.bits) })
+				run(op("bwd"), 2*es, func(c *kernelBench[T]) { bwd(k, c.y, c.x, c.bits, sb, nt) })
+				run(op("scale"), 2*es, func(c *kernelBench[T]) { scale(k, c.y, c.x, sb, nt) })
+			}
 			run("add", 3*es, func(c *kernelBench[T]) { add(k, c.y, c.x, c.res) })
 			run("unpack", es, func(c *kernelBench[T]) { unpackVia(k, c.y, c.bits) })
 			run("pack", es, func(c *kernelBench[T]) { packVia(k, c.bits, c.x) })
@@ -1012,13 +1150,13 @@ func benchKernels[T Float](b *testing.B) {
 			for b.Loop() {
 				copy(y, x)
 			}
+			perElem(b, n)
 		})
 		for _, k := range available {
-			nts := []bool{false}
-			if k.ntMin > 0 { // a path with non-temporal stores
-				nts = append(nts, true)
-			}
-			for _, nt := range nts {
+			for _, nt := range ntHints(k) {
+				if nt && !isAligned(k, y) { // else the dispatch layer stores normally
+					b.Fatalf("y is not aligned to the %s path's %d-byte vectors", k.name, k.align)
+				}
 				name := fmt.Sprintf("%s/%%s/nt=%v/n=%d", k.name, nt, n)
 				b.Run(fmt.Sprintf(name, "fwd"), func(b *testing.B) {
 					var st lanes
@@ -1030,18 +1168,21 @@ func benchKernels[T Float](b *testing.B) {
 						}
 						k.fence()
 					}
+					perElem(b, n)
 				})
 				b.Run(fmt.Sprintf(name, "bwd"), func(b *testing.B) {
 					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						bwd(k, y, x, mask, sb, nt)
 					}
+					perElem(b, n)
 				})
 				b.Run(fmt.Sprintf(name, "scale"), func(b *testing.B) {
 					b.SetBytes(int64(2 * es * n))
 					for b.Loop() {
 						scale(k, y, x, sb, nt)
 					}
+					perElem(b, n)
 				})
 			}
 		}

@@ -9,7 +9,9 @@ import (
 // The keep bits depend only on the key and p, never on the element type
 // (Float's doc): a framework can switch its dtype without changing its
 // randomness. Everything else about the two types is tested once over both
-// (forEachType); this file holds what compares one type with the other.
+// (forEachType); this file holds what compares one type with the other
+// through the API (TestPathFwdSameStream, kernel_paths_test.go, does it
+// for the fwd kernels themselves, lane state after a call included).
 
 // keepMasks runs every op of a Dropout[T] that writes or regenerates keep
 // bits over n elements of special inputs at key, and returns the masks by

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // Benchmarks: one sub-benchmark per dtype, path and size, named like
 // BenchmarkForward/float64/avx2/n=131072, with BenchmarkCopy/float64/n=131072
 // beside them as the memory-bandwidth reference: compare ns/op of the same
-// dtype and n. The sizes are bytes of x, the same for both types (1 MiB is
+// dtype and n. Each row also reports xcopy, its time over that of as many
+// copy() calls of the same slices run right after it. The sizes are bytes of x, the same for both types (1 MiB is
 // 262144 float32 or 131072 float64 elements). SetBytes counts the bytes
 // read plus written (2 elements of T per element: 8 for float32, 16 for
 // float64), the same for every row of a dtype, so MB/s compares directly
@@ -113,9 +115,23 @@ func benchPaths[T Float](b *testing.B, body func(bf *benchOperands[T])) {
 				for b.Loop() {
 					body(bf)
 				}
+				b.ReportMetric(xcopy(b, bf.y, bf.x), "xcopy")
 			})
 		}
 	}
+}
+
+// xcopy returns the time of b's loop over the time of as many copy(y, x)
+// right after it (outside the timer): the row's ratio to copy() measured in
+// the same second, where BenchmarkCopy's row ran minutes apart (make
+// gobench runs every row's counts back to back, and at 64 MiB a shared
+// machine's bandwidth moves by 10-20% over that time).
+func xcopy[T Float](b *testing.B, y, x []T) float64 {
+	t0 := time.Now()
+	for range b.N {
+		copy(y, x)
+	}
+	return float64(b.Elapsed()) / float64(time.Since(t0))
 }
 
 // benchTypes runs the float32 and the float64 benchmarks of a Dropout

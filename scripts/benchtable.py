@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Turn `go test -bench` output (several -count runs) into the README table:
-median ns/element per dtype, size and path, and the ratio to BenchmarkCopy
-of the same dtype and n (copy() of the same slice); then the float64 targets.
+median ns/element per dtype, size and path, and the ratio to copy() of the
+same slice: the median of the rows' own xcopy metric (copy() timed right
+after the row, bench_test.go) when they report one, else the ratio to
+BenchmarkCopy of the same dtype and n (run minutes apart); then the float64
+targets.
 
     go test -run '^$' -bench 'Forward/|ForwardNoMask/|Backward/|BackwardKey/|Infer/|Copy/' -count 5 . -args -dropout.full | tee bench.out
     python3 scripts/benchtable.py bench.out
@@ -30,6 +33,7 @@ TARGETS = [
 ]
 
 LINE = re.compile(r"Benchmark(\w+)/(?:(float32|float64)/)?(?:(\w+)/)?n=(\d+)-\d+\s+\d+\s+([\d.]+) ns/op")
+XCOPY = re.compile(r"\s([\d.]+) xcopy")
 
 
 def byte_size(b):
@@ -41,6 +45,7 @@ def byte_size(b):
 
 def main(path):
     rows = defaultdict(list)
+    xcopies = defaultdict(list)
     cpu = "?"
     for line in open(path):
         if line.startswith("cpu:"):
@@ -49,17 +54,29 @@ def main(path):
         if m:
             op, dtype, kpath, n, ns = m.group(1), m.group(2) or "float32", m.group(3) or "", int(m.group(4)), float(m.group(5))
             rows[(op, dtype, kpath, n)].append(ns)
+            x = XCOPY.search(line)
+            if x:
+                xcopies[(op, dtype, kpath, n)].append(float(x.group(1)))
     if not rows:
         sys.exit("%s: no benchmark lines" % path)
 
     med = {k: statistics.median(v) for k, v in rows.items()}
+    xmed = {k: statistics.median(v) for k, v in xcopies.items()}
+
+    def against_copy(k, c):
+        """The row k's ratio to copy(): its xcopy, else its time over c's."""
+        if k in xmed:
+            return xmed[k]
+        v = med.get(k)
+        return v / c if v and c else None
     paths = sorted({p for (_, _, p, _) in med if p}, key=lambda p: PATHS.index(p) if p in PATHS else 9)
     dtypes = [d for d in SIZE if any(k[1] == d for k in med)]
     # (bytes of x, dtype, n) of every copy row, by bytes then dtype.
     sizes = sorted({(n * SIZE[d], dtypes.index(d), d, n) for (op, d, _, n) in med if op == "Copy"})
     ops = [o for o in OPS if any(k[0] == o for k in med)]
 
-    print(f"CPU: {cpu}; median of {max(len(v) for v in rows.values())} runs; ns/element (ratio to copy() of the same dtype and n)\n")
+    how = "its xcopy: copy() of the same slices right after it" if xmed else "BenchmarkCopy of the same dtype and n"
+    print(f"CPU: {cpu}; median of {max(len(v) for v in rows.values())} runs; ns/element (ratio to copy(): {how})\n")
     print("| x | dtype | n | op | " + " | ".join(paths) + " |")
     print("|---|---|---|---|" + "---|" * len(paths))
     for b, _, d, n in sizes:
@@ -70,7 +87,7 @@ def main(path):
             cells = []
             for p in paths:
                 v = med.get((op, d, p, n))
-                cells.append(f"{v / n:.4f} ({v / c:.2f}x)" if v else "")
+                cells.append(f"{v / n:.4f} ({against_copy((op, d, p, n), c):.2f}x)" if v else "")
             print(f"{lead} {op} | " + " | ".join(cells) + " |")
 
     # The float64 targets, for the sizes measured.
@@ -78,7 +95,7 @@ def main(path):
         n64 = b // 8
         v, c = med.get((op, "float64", p, n64)), med.get(("Copy", "float64", "", n64))
         if against == "copy":
-            return v / c if v and c else None
+            return against_copy((op, "float64", p, n64), c) if v else None
         n32 = b // 4
         v32 = med.get((op, "float32", p, n32))
         return (v / n64) / (v32 / n32) if v and v32 else None

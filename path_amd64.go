@@ -56,8 +56,8 @@ func ntMinAMD64() int {
 //     at 1 KiB, 1.13x at 2 KiB, 1.15x at 4 KiB and 1.09x without
 //     prefetching (PREFETCHNTA and PREFETCHT0 at 448 bytes no different).
 //
-// Variables, not constants in the kernels: the distance is the kernels' pf
-// argument.
+// The distance is an argument of the kernels (pf), not a constant in them,
+// so that one generated kernel serves every vendor.
 var (
 	pfStream = 4096
 	pfMul    = pfMulFor(cpuid.CPU.VendorID)

@@ -28,6 +28,10 @@ func checkMask(fn string, mask Mask, n int) {
 	}
 }
 
+// maskPanic is checkMask's message, out of line as the comment above says
+// (without the directive the compiler inlined it, Sprintf and all).
+//
+//go:noinline
 func maskPanic(fn string, mask Mask, n int) {
 	panic(fmt.Sprintf("dropout: %s: len(mask) = %d, need MaskLen(%d) = %s", fn, len(mask), n, plural(MaskLen(n), "word")))
 }

@@ -285,9 +285,7 @@ func next(label string, n reg.Register, ss ...stride) {
 // next 64 elements (of type e) of in, the input it streams, pf bytes ahead
 // into L2, and fences its stores (SFENCE).
 func ntLoops(n, in reg.Register, e elem, iter func(nt bool), ss ...stride) {
-	pf := Load(Param("pf"), GP64())
-	TESTQ(pf, pf)
-	JNZ(LabelRef("nt"))
+	pf := toNT()
 	Comment("Normal stores.")
 	Label("loop")
 	iter(false)
@@ -301,6 +299,15 @@ func ntLoops(n, in reg.Register, e elem, iter func(nt bool), ss ...stride) {
 	SFENCE()
 	Label("done")
 	done("ret")
+}
+
+// toNT loads the pf parameter and jumps to label nt if it is not 0 (the
+// non-temporal loops); it returns pf's register, for prefetch.
+func toNT() reg.Register {
+	pf := Load(Param("pf"), GP64())
+	TESTQ(pf, pf)
+	JNZ(LabelRef("nt"))
+	return pf
 }
 
 // fence emits fenceAMD64.

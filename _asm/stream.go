@@ -361,9 +361,7 @@ func fwd(s isa, e elem, add bool) {
 	// One loop per case, keep bits or not, non-temporal stores or not, so
 	// that no loop branches on them.
 	Comment("One loop for each case: keep bits or not, non-temporal stores or not.")
-	pf := Load(Param("pf"), GP64())
-	TESTQ(pf, pf)
-	JNZ(LabelRef("nt"))
+	pf := toNT()
 	TESTQ(nbits, nbits)
 	JZ(LabelRef("nobits"))
 
